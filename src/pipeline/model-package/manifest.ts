@@ -1,0 +1,148 @@
+/**
+ * The model-package manifest (`model.json`): everything the pipeline needs to know about a model,
+ * so that a converted open-weight model plugs in without code changes. Manifests are untrusted
+ * input: parse them with `parseManifest`, then trust the types.
+ */
+import { z } from 'zod';
+import { ModelPackageError } from '../../shared/errors';
+
+const relativePath = z
+  .string()
+  .min(1)
+  .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/, 'must be a relative path inside the package');
+
+const tensorDType = z.enum(['float32', 'float16', 'int64', 'int32']);
+
+/** A graph input or output: the tensor's name inside the ONNX file and its element type. */
+const tensorSpec = z.object({ name: z.string().min(1), dtype: tensorDType }).strict();
+
+const graphSpec = <I extends string, O extends string>(inputs: readonly I[], outputs: readonly O[]) =>
+  z
+    .object({
+      inputs: z.object(Object.fromEntries(inputs.map((k) => [k, tensorSpec])) as Record<I, typeof tensorSpec>).strict(),
+      outputs: z.object(Object.fromEntries(outputs.map((k) => [k, tensorSpec])) as Record<O, typeof tensorSpec>).strict(),
+    })
+    .strict();
+
+const graphFiles = z
+  .object({
+    text_encoder: relativePath,
+    denoiser: relativePath,
+    vae_decoder: relativePath,
+    vae_encoder: relativePath.optional(),
+  })
+  .strict();
+
+const resolution = z
+  .object({
+    width: z.number().int().positive(),
+    height: z.number().int().positive(),
+    max_frames: z.number().int().positive(),
+    label: z.string().min(1),
+  })
+  .strict();
+
+/** The schema of `model.json`, format `phosphene-model/1`. */
+export const manifestSchema = z
+  .object({
+    format: z.literal('phosphene-model/1'),
+    /** Phosor-style model id, e.g. `phosphene/random-v0/text-to-video`. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9._-]*(\/[a-z0-9][a-z0-9._-]*)+$/, 'must look like owner/name/mode'),
+    name: z.string().min(1),
+    description: z.string().min(1),
+    /** `random` for untrained skeleton packages; such a package must say so. */
+    weights: z.enum(['trained', 'random']),
+    license: z.string().min(1),
+    modes: z.array(z.enum(['text-to-video', 'image-to-video', 'first-last-frame'])).min(1),
+    tokenizer: z
+      .object({
+        file: relativePath,
+        type: z.literal('word-level'),
+        max_length: z.number().int().min(1).max(512),
+      })
+      .strict(),
+    graphs: z
+      .object({
+        text_encoder: graphSpec(['input_ids'], ['hidden_states']).extend({
+          hidden_size: z.number().int().positive(),
+        }),
+        denoiser: graphSpec(['latents', 'timestep', 'encoder_hidden_states'], ['velocity']).extend({
+          /** Patch size over (frames, height, width) latent cells. */
+          patch_size: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+        }),
+        vae_decoder: graphSpec(['latents'], ['frames']),
+        vae_encoder: graphSpec(['frames'], ['latents']).optional(),
+      })
+      .strict(),
+    variants: z
+      .record(
+        z.string().regex(/^[a-z0-9_-]+$/),
+        z
+          .object({
+            files: graphFiles,
+            /** WebGPU features the variant needs (e.g. `shader-f16`). */
+            requires: z.array(z.string()).default([]),
+          })
+          .strict(),
+      )
+      .refine((v) => Object.keys(v).length > 0, 'at least one variant is required'),
+    default_variant: z.string().min(1),
+    latent: z
+      .object({
+        channels: z.number().int().positive(),
+        spatial_compression: z.number().int().positive(),
+        temporal_compression: z.number().int().positive(),
+        /** Latents are divided by this after VAE encoding and multiplied before decoding. */
+        scaling_factor: z.number().positive(),
+      })
+      .strict(),
+    scheduler: z
+      .object({
+        type: z.literal('flow-match-euler'),
+        shift: z.number().positive(),
+        num_train_timesteps: z.number().int().positive(),
+        default_steps: z.number().int().positive(),
+        default_guidance_scale: z.number().min(1),
+      })
+      .strict(),
+    resolutions: z.array(resolution).min(1),
+    frames: z.object({ min: z.number().int().positive(), default: z.number().int().positive() }).strict(),
+    default_fps: z.number().int().min(1).max(60),
+    /** Every file of the package with its size and sha256 (lowercase hex). */
+    files: z
+      .array(
+        z
+          .object({
+            path: relativePath,
+            size: z.number().int().nonnegative(),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+          })
+          .strict(),
+      )
+      .min(1),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (!(m.default_variant in m.variants)) {
+      ctx.addIssue({ code: 'custom', path: ['default_variant'], message: `names no variant (have ${Object.keys(m.variants).join(', ')})` });
+    }
+    const listed = new Set(m.files.map((f) => f.path));
+    const needed = [m.tokenizer.file, ...Object.values(m.variants).flatMap((v) => Object.values(v.files))];
+    for (const path of needed) {
+      if (path && !listed.has(path)) ctx.addIssue({ code: 'custom', path: ['files'], message: `must list ${path} with its size and sha256` });
+    }
+    if (m.graphs.vae_encoder === undefined && m.modes.some((mode) => mode !== 'text-to-video')) {
+      ctx.addIssue({ code: 'custom', path: ['graphs', 'vae_encoder'], message: 'is required for image-conditioned modes' });
+    }
+  });
+
+/** A validated model manifest. */
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+/** Parses untrusted JSON into a manifest, or throws a `ModelPackageError` naming every bad field. */
+export function parseManifest(json: unknown, where = 'model.json'): ModelManifest {
+  const parsed = manifestSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`);
+  throw new ModelPackageError(`${where} is not a valid Phosphene model manifest: ${problems.join('; ')}.`);
+}

@@ -1,0 +1,97 @@
+/**
+ * The wire protocol between the UI and the generate worker: requests, progress events and
+ * results. Everything that crosses the worker boundary is declared here and nowhere else.
+ */
+
+/** Where a job's ONNX graphs run. `auto` picks WebGPU on a hardware adapter, else WASM. */
+export type DeviceRequest = 'auto' | 'webgpu' | 'wasm';
+
+/** The execution provider a job actually ran on (`cpu` is onnxruntime-node's). */
+export type ResolvedDevice = 'webgpu' | 'wasm' | 'cpu';
+
+/** Generation parameters; names and meaning match Phosor's submit parameters. */
+export interface GenerateParams {
+  prompt: string;
+  negative_prompt: string;
+  width: number;
+  height: number;
+  num_frames: number;
+  num_inference_steps: number;
+  guidance_scale: number;
+  seed: number;
+  frames_per_second: number;
+}
+
+/** One generation job as the UI hands it to the worker. */
+export interface GenerateRequest {
+  jobId: string;
+  /** URL of the model package's `model.json`, resolved against the page. */
+  modelUrl: string;
+  device: DeviceRequest;
+  params: GenerateParams;
+}
+
+/** Progress of a job, in the order the stages happen. */
+export type ProgressEvent =
+  | { type: 'load'; file: string; loadedBytes: number; totalBytes: number }
+  | { type: 'encode-prompt' }
+  | { type: 'step'; step: number; totalSteps: number; timestep: number }
+  | { type: 'decode' }
+  | { type: 'encode-video'; frame: number; totalFrames: number }
+  | { type: 'done'; elapsedMs: number };
+
+/** The names of the progress stages, in order. */
+export const PROGRESS_STAGES = [
+  'load',
+  'encode-prompt',
+  'step',
+  'decode',
+  'encode-video',
+  'done',
+] as const satisfies readonly ProgressEvent['type'][];
+
+/** How each ONNX graph of a job was placed on execution providers. */
+export interface GraphPlacement {
+  graph: string;
+  /** Execution provider name → number of nodes assigned to it. */
+  nodesByProvider: Record<string, number>;
+}
+
+/** Decoded RGBA frames, `numFrames * height * width * 4` bytes, row-major, frame after frame. */
+export interface RawFrames {
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+  numFrames: number;
+}
+
+/** The result of a finished job: an MP4 and what produced it. */
+export interface GenerateResult {
+  jobId: string;
+  mp4: ArrayBuffer;
+  mimeType: 'video/mp4';
+  width: number;
+  height: number;
+  numFrames: number;
+  fps: number;
+  seed: number;
+  device: ResolvedDevice;
+  encoder: 'webcodecs' | 'ffmpeg.wasm';
+  placement: GraphPlacement[];
+  elapsedMs: number;
+}
+
+/** Frames and final latents without video encoding, for parity checks between providers. */
+export interface FramesResult {
+  frames: RawFrames;
+  latents: Float32Array;
+  latentDims: number[];
+  device: ResolvedDevice;
+  placement: GraphPlacement[];
+}
+
+/** An error as it crosses a boundary: a name a program can switch on and a message a person can act on. */
+export interface SerializedError {
+  name: string;
+  message: string;
+}
