@@ -1,0 +1,75 @@
+/** Builds the Express app: the Phosor-compatible API, the model files and the built playground. */
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { HttpError } from './http-error';
+import type { ModelRegistry } from './models/registry';
+import { modelFilesRouter } from './routes/model-files';
+import { modelsRouter } from './routes/models';
+
+/** What `createApp` needs; nothing here listens or reads the environment. */
+export interface AppConfig {
+  registry: ModelRegistry;
+  /** The Vite build output; when absent the API still works and `/` says how to build. */
+  distDir: string;
+  version?: string;
+}
+
+/**
+ * Cross-origin isolation makes `SharedArrayBuffer` available, which multi-threaded ORT WASM needs
+ * (https://web.dev/articles/coop-coep). CORP lets our own pages embed every response.
+ */
+const isolationHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
+};
+
+const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
+  if (error instanceof HttpError) {
+    res.status(error.status).json({ error: { code: error.code, message: error.message } });
+    return;
+  }
+  const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
+  const message = status === 500 ? 'Internal server error; the server log has the details.' : String(error.message);
+  if (status === 500) console.error(error);
+  res.status(status).json({ error: { code: status === 500 ? 'internal_error' : 'bad_request', message } });
+};
+
+/** Creates the app without listening, so tests can drive it with supertest. */
+export function createApp(config: AppConfig): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(isolationHeaders);
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', version: config.version ?? '0.0.0', models: config.registry.models.length });
+  });
+  app.use('/api/v1', modelsRouter(config.registry));
+  app.use('/api', (req, _res, next) => {
+    next(new HttpError(404, 'not_found', `No API route ${req.method} ${req.originalUrl}.`));
+  });
+  app.use('/models', modelFilesRouter(config.registry));
+
+  const indexHtml = path.join(config.distDir, 'index.html');
+  app.use(
+    express.static(config.distDir, {
+      index: 'index.html',
+      setHeaders: (res, file) => {
+        // The service worker and the page must be revalidated so an update reaches users; hashed assets are immutable.
+        if (/(sw\.js|index\.html|manifest\.webmanifest)$/.test(file)) res.setHeader('Cache-Control', 'no-cache');
+        else if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      },
+    }),
+  );
+  app.get('/', (_req, res, next) => {
+    if (existsSync(indexHtml)) return next();
+    res.status(503).type('text/plain').send('The playground is not built yet: run `npm run build` (or `npm start`, which builds first).');
+  });
+
+  app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}.`)));
+  app.use(jsonErrors);
+  return app;
+}

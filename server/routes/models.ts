@@ -1,0 +1,48 @@
+/** `GET /api/v1/models` in Phosor's response shape, one entry per model and mode. */
+import { Router } from 'express';
+import type { ModelRegistry, RegisteredModel } from '../models/registry';
+
+/** Phosor's model entry. */
+export interface PhosorModel {
+  model_id: string;
+  description: string;
+  model_type: 'video';
+  model_mode: string;
+  metadata: Record<string, unknown>;
+}
+
+/** The Phosor model id of one mode of a package: the manifest id with its last segment set to the mode. */
+export function modelIdFor(model: RegisteredModel, mode: string): string {
+  const family = model.manifest.id.split('/').slice(0, -1).join('/');
+  return `${family}/${mode}`;
+}
+
+function toPhosor(model: RegisteredModel): PhosorModel[] {
+  const m = model.manifest;
+  return m.modes.map((mode) => ({
+    model_id: modelIdFor(model, mode),
+    description: m.description,
+    model_type: 'video' as const,
+    model_mode: mode,
+    metadata: {
+      name: m.name,
+      weights: m.weights,
+      manifest_url: `/models/${encodeURIComponent(model.slug)}/model.json`,
+      resolutions: m.resolutions,
+      frames: m.frames,
+      default_fps: m.default_fps,
+      default_steps: m.scheduler.default_steps,
+      default_guidance_scale: m.scheduler.default_guidance_scale,
+      variants: Object.keys(m.variants),
+    },
+  }));
+}
+
+/** The models router; no authentication, as in Phosor. */
+export function modelsRouter(registry: ModelRegistry): Router {
+  const router = Router();
+  router.get('/models', (_req, res) => {
+    res.json({ models: registry.models.flatMap(toPhosor) });
+  });
+  return router;
+}
