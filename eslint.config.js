@@ -1,0 +1,33 @@
+import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import ts from 'typescript-eslint';
+
+export default ts.config(
+  { ignores: ['dist/', 'node_modules/', 'data/', 'test-results/', 'playwright-report/', 'dev-dist/', '**/*.onnx'] },
+  js.configs.recommended,
+  ...ts.configs.recommended,
+  ...svelte.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: { parserOptions: { parser: ts.parser } },
+  },
+  {
+    // The pipeline runs in workers and in Node: the DOM is off limits (the typecheck enforces it too).
+    files: ['src/pipeline/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'document', 'window', 'localStorage'],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path'], message: 'src/pipeline must run in browsers too; Node-only code belongs in the backend module or server/.' }] }],
+    },
+  },
+  {
+    files: ['src/pipeline/backend/ort-node.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+);
