@@ -1,0 +1,98 @@
+/**
+ * A browser video job from request to MP4: load (or reuse) the pipeline, run text-to-video, encode.
+ * The generate worker delegates here; it keeps one loaded pipeline between jobs, because loading
+ * and compiling the graphs costs more than a short job.
+ */
+import { JobAbortedError } from '../../shared/errors';
+import type { FramesResult, GenerateRequest, GenerateResult, ProgressEvent } from '../../shared/protocol';
+import { createWebBackend } from '../backend/ort-web';
+import type { OrtBackend } from '../backend/types';
+import { loadModelPackage } from '../model-package/load';
+import { httpPackageSource } from '../model-package/source';
+import { textToVideo } from '../text-to-video';
+import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
+import { encodeMp4 } from './encode-mp4';
+import type { EncoderChoice } from './encode-options';
+
+/** What a job receives besides its request. */
+export interface JobContext {
+  signal: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+interface CachedPipeline {
+  key: string;
+  pipeline: Promise<VideoPipeline>;
+}
+
+let cached: CachedPipeline | null = null;
+let backend: OrtBackend | null = null;
+
+/** The pipeline for a model and device, loaded once and kept until another one is asked for. */
+async function pipelineFor(request: GenerateRequest, context: JobContext): Promise<VideoPipeline> {
+  backend ??= createWebBackend();
+  const ort = backend;
+  const device = await ort.resolveDevice(request.device);
+  const key = `${request.modelUrl}|${device}`;
+  if (cached?.key !== key) {
+    const previous = cached;
+    const pipeline = (async () => {
+      if (previous) await (await previous.pipeline.catch(() => null))?.release();
+      // The load is not tied to this job's signal: a cancelled job must not poison the cache
+      // for the next one, and the worker is terminated if it has to stop at once.
+      const pkg = await loadModelPackage(httpPackageSource(request.modelUrl), {
+        onProgress: (e) => context.onProgress?.(e),
+      });
+      return createVideoPipeline(pkg, ort, device);
+    })();
+    cached = { key, pipeline };
+    pipeline.catch(() => {
+      if (cached?.pipeline === pipeline) cached = null;
+    });
+  }
+  const pipeline = await cached.pipeline;
+  if (context.signal.aborted) throw new JobAbortedError();
+  return pipeline;
+}
+
+/** Runs the pipeline to frames and latents, without encoding (used by parity tests). */
+export async function runFramesJob(request: GenerateRequest, context: JobContext): Promise<FramesResult> {
+  const pipeline = await pipelineFor(request, context);
+  return textToVideo(pipeline, request.params, { signal: context.signal, onProgress: context.onProgress });
+}
+
+/** Runs the pipeline and encodes an H.264 MP4. */
+export async function runVideoJob(
+  request: GenerateRequest,
+  encoder: EncoderChoice,
+  context: JobContext,
+): Promise<GenerateResult> {
+  const started = performance.now();
+  const { signal, onProgress } = context;
+  const result = await runFramesJob(request, context);
+  const { frames } = result;
+  const fps = request.params.frames_per_second;
+  onProgress?.({ type: 'encode-video', frame: 0, totalFrames: frames.numFrames });
+  const encoded = await encodeMp4(frames, {
+    fps,
+    signal,
+    encoder,
+    onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
+  });
+  const elapsedMs = performance.now() - started;
+  onProgress?.({ type: 'done', elapsedMs });
+  return {
+    jobId: request.jobId,
+    mp4: encoded.mp4,
+    mimeType: 'video/mp4',
+    width: frames.width,
+    height: frames.height,
+    numFrames: frames.numFrames,
+    fps,
+    seed: request.params.seed,
+    device: result.device,
+    encoder: encoded.encoder,
+    placement: result.placement,
+    elapsedMs,
+  };
+}

@@ -1,0 +1,10 @@
+/** Mounts the playground. `?debug` also exposes `window.phosphene` for tests and the console. */
+import { mount } from 'svelte';
+import App from './App.svelte';
+import { Playground, readPageOptions } from './state/playground.svelte';
+import { exposeDebugHandle } from './debug';
+import './app.css';
+
+const app = new Playground(readPageOptions(location.search));
+if (new URLSearchParams(location.search).has('debug')) exposeDebugHandle(app);
+mount(App, { target: document.getElementById('app')!, props: { app } });

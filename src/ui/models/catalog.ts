@@ -1,0 +1,114 @@
+/**
+ * The models the server offers, read from Phosor's `GET /api/v1/models` and each model's manifest
+ * (`metadata.manifest_url`). Both are untrusted input, so both are parsed with zod.
+ */
+import { z } from 'zod';
+
+const resolutionSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  max_frames: z.number().int().positive(),
+  label: z.string(),
+});
+
+const modelsResponseSchema = z.object({
+  models: z.array(
+    z.object({
+      model_id: z.string(),
+      description: z.string(),
+      model_type: z.string(),
+      model_mode: z.string(),
+      metadata: z.looseObject({
+        manifest_url: z.string().optional(),
+        name: z.string().optional(),
+        weights: z.string().optional(),
+      }),
+    }),
+  ),
+});
+
+/** The part of `model.json` the playground's controls need; the worker validates the whole manifest. */
+const manifestSubsetSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  weights: z.enum(['trained', 'random']),
+  latent: z.looseObject({ temporal_compression: z.number().int().positive() }),
+  scheduler: z.looseObject({ default_steps: z.number().int().positive(), default_guidance_scale: z.number() }),
+  resolutions: z.array(resolutionSchema).min(1),
+  frames: z.object({ min: z.number().int().positive(), default: z.number().int().positive() }),
+  default_fps: z.number().int().positive(),
+});
+
+/** A resolution a model supports. */
+export type ModelResolution = z.infer<typeof resolutionSchema>;
+
+/** One text-to-video model as the playground's controls see it. */
+export interface ModelChoice {
+  modelId: string;
+  name: string;
+  description: string;
+  weights: 'trained' | 'random';
+  /** Absolute URL of the package's `model.json`. */
+  manifestUrl: string;
+  resolutions: ModelResolution[];
+  temporalCompression: number;
+  minFrames: number;
+  defaultFrames: number;
+  defaultSteps: number;
+  defaultGuidance: number;
+  defaultFps: number;
+}
+
+async function fetchJson(url: string, signal?: AbortSignal): Promise<unknown> {
+  const response = await fetch(url, signal ? { signal } : {});
+  if (!response.ok) throw new Error(`${url} answered ${response.status} ${response.statusText}.`);
+  return response.json();
+}
+
+/** Reads one manifest into a `ModelChoice`, or throws a message naming the model. */
+export async function readModelChoice(
+  modelId: string,
+  manifestUrl: string,
+  signal?: AbortSignal,
+): Promise<ModelChoice> {
+  const parsed = manifestSubsetSchema.safeParse(await fetchJson(manifestUrl, signal));
+  if (!parsed.success)
+    throw new Error(`The manifest of ${modelId} (${manifestUrl}) is not a valid Phosphene manifest.`);
+  const m = parsed.data;
+  return {
+    modelId,
+    name: m.name,
+    description: m.description,
+    weights: m.weights,
+    manifestUrl,
+    resolutions: m.resolutions,
+    temporalCompression: m.latent.temporal_compression,
+    minFrames: m.frames.min,
+    defaultFrames: m.frames.default,
+    defaultSteps: m.scheduler.default_steps,
+    defaultGuidance: m.scheduler.default_guidance_scale,
+    defaultFps: m.default_fps,
+  };
+}
+
+/** Lists the server's text-to-video models with the settings their manifests allow. */
+export async function loadCatalog(
+  base: string,
+  signal?: AbortSignal,
+): Promise<{ models: ModelChoice[]; problems: string[] }> {
+  const parsed = modelsResponseSchema.safeParse(await fetchJson(new URL('/api/v1/models', base).href, signal));
+  if (!parsed.success)
+    throw new Error('The server sent a model list this playground cannot read (GET /api/v1/models).');
+  const entries = parsed.data.models.filter((m) => m.model_mode === 'text-to-video' && m.metadata.manifest_url);
+  const settled = await Promise.allSettled(
+    entries.map((m) => readModelChoice(m.model_id, new URL(m.metadata.manifest_url!, base).href, signal)),
+  );
+  const models: ModelChoice[] = [];
+  const problems: string[] = [];
+  for (const result of settled) {
+    if (result.status === 'fulfilled') models.push(result.value);
+    else problems.push(result.reason instanceof Error ? result.reason.message : String(result.reason));
+  }
+  return { models, problems };
+}

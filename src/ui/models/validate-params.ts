@@ -1,0 +1,62 @@
+/**
+ * Checks a form's parameters against the chosen model before a job starts, with messages that say
+ * what to use instead. The worker checks again (it must not trust the page); this is for fast feedback.
+ */
+import { isAlignedFrameCount, nearestAlignedFrameCounts } from '../../shared/video-rules';
+import type { GenerateParams } from '../../shared/protocol';
+import type { ModelChoice } from './catalog';
+
+/** One problem with one field. */
+export interface FieldError {
+  field: keyof GenerateParams | 'device';
+  message: string;
+}
+
+/** Every problem with `params` for `model`; empty when the job can start. */
+export function validateParams(params: GenerateParams, model: ModelChoice): FieldError[] {
+  const errors: FieldError[] = [];
+  if (params.prompt.trim() === '') {
+    errors.push({
+      field: 'prompt',
+      message: 'Type a prompt: describe the clip you want, e.g. "a red circle moving left".',
+    });
+  }
+  const resolution = model.resolutions.find((r) => r.width === params.width && r.height === params.height);
+  if (!resolution) {
+    const supported = model.resolutions.map((r) => `${r.width}×${r.height}`).join(', ');
+    errors.push({
+      field: 'width',
+      message: `${params.width}×${params.height} is not a resolution ${model.name} supports; use one of ${supported}.`,
+    });
+  }
+  const n = params.num_frames;
+  const tc = model.temporalCompression;
+  if (!Number.isInteger(n) || n < model.minFrames) {
+    errors.push({ field: 'num_frames', message: `Use at least ${model.minFrames} frames (a whole number).` });
+  } else if (!isAlignedFrameCount(n, tc)) {
+    const [below, above] = nearestAlignedFrameCounts(n, tc);
+    errors.push({
+      field: 'num_frames',
+      message: `${n} frames cannot be made by this model: frame counts are 1 + ${tc}·k. The nearest valid values are ${below} and ${above}.`,
+    });
+  } else if (resolution && n > resolution.max_frames) {
+    errors.push({
+      field: 'num_frames',
+      message: `${resolution.label} allows at most ${resolution.max_frames} frames.`,
+    });
+  }
+  if (
+    !Number.isInteger(params.num_inference_steps) ||
+    params.num_inference_steps < 1 ||
+    params.num_inference_steps > 200
+  ) {
+    errors.push({ field: 'num_inference_steps', message: 'Steps must be a whole number from 1 to 200.' });
+  }
+  if (!Number.isFinite(params.guidance_scale) || params.guidance_scale < 0 || params.guidance_scale > 50) {
+    errors.push({ field: 'guidance_scale', message: 'Guidance must be a number from 0 to 50.' });
+  }
+  if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) {
+    errors.push({ field: 'seed', message: 'The seed must be a whole number from 0 to 4294967295.' });
+  }
+  return errors;
+}

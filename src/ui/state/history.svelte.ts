@@ -1,0 +1,39 @@
+/** The clip history shown under the player, backed by IndexedDB. */
+import { deleteClip, listClips, loadVideo, saveClip } from '../history/store';
+import type { HistoryRecord } from '../history/record';
+
+/** Reactive history list. */
+export class HistoryState {
+  records = $state.raw<HistoryRecord[]>([]);
+  unreadable = $state(0);
+  error = $state('');
+
+  async refresh(): Promise<void> {
+    try {
+      const { records, unreadable } = await listClips();
+      this.records = records;
+      this.unreadable = unreadable;
+      this.error = '';
+    } catch (error) {
+      this.error = `The history could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  async add(record: HistoryRecord, video: Blob): Promise<void> {
+    try {
+      await saveClip(record, video);
+      await this.refresh();
+    } catch (error) {
+      this.error = `The clip could not be saved to the history: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    await deleteClip(id);
+    await this.refresh();
+  }
+
+  video(id: string): Promise<Blob | undefined> {
+    return loadVideo(id);
+  }
+}

@@ -1,0 +1,89 @@
+/** The running job as the UI shows it: stage, step n/N, overall fraction, result or error. */
+import type { GenerateResult, ProgressEvent, SerializedError } from '../../shared/protocol';
+
+/** Where a job is. */
+export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+
+const STAGE_LABELS: Record<ProgressEvent['type'], string> = {
+  load: 'Loading model',
+  'encode-prompt': 'Encoding prompt',
+  step: 'Denoising',
+  decode: 'Decoding frames',
+  'encode-video': 'Encoding MP4',
+  done: 'Done',
+};
+
+/** Each stage's share of the progress bar: [start, end). Denoising dominates. */
+const STAGE_SPANS: Record<ProgressEvent['type'], [number, number]> = {
+  load: [0, 0.1],
+  'encode-prompt': [0.1, 0.15],
+  step: [0.15, 0.85],
+  decode: [0.85, 0.92],
+  'encode-video': [0.92, 1],
+  done: [1, 1],
+};
+
+/** Reactive state of the current job. */
+export class JobState {
+  status = $state<JobStatus>('idle');
+  stage = $state<ProgressEvent['type'] | null>(null);
+  detail = $state('');
+  fraction = $state(0);
+  error = $state<SerializedError | null>(null);
+  result = $state.raw<GenerateResult | null>(null);
+
+  /** The current stage in words, e.g. "Denoising". */
+  get stageLabel(): string {
+    return this.stage ? STAGE_LABELS[this.stage] : '';
+  }
+
+  start(): void {
+    this.status = 'running';
+    this.stage = null;
+    this.detail = 'Starting…';
+    this.fraction = 0;
+    this.error = null;
+    this.result = null;
+  }
+
+  /** Applies one progress event from the worker. */
+  progress(event: ProgressEvent): void {
+    const [from, to] = STAGE_SPANS[event.type];
+    this.stage = event.type;
+    switch (event.type) {
+      case 'load': {
+        const part = event.totalBytes > 0 ? event.loadedBytes / event.totalBytes : 0;
+        this.detail = `${event.file} ${(event.loadedBytes / 1e6).toFixed(1)} / ${(event.totalBytes / 1e6).toFixed(1)} MB`;
+        this.fraction = from + (to - from) * part;
+        break;
+      }
+      case 'step':
+        this.detail = `step ${event.step}/${event.totalSteps}`;
+        this.fraction = from + ((to - from) * event.step) / Math.max(1, event.totalSteps);
+        break;
+      case 'encode-video':
+        this.detail = `frame ${event.frame}/${event.totalFrames}`;
+        this.fraction = from + ((to - from) * event.frame) / Math.max(1, event.totalFrames);
+        break;
+      case 'done':
+        this.detail = `finished in ${(event.elapsedMs / 1000).toFixed(1)} s`;
+        this.fraction = 1;
+        break;
+      default:
+        this.detail = '';
+        this.fraction = from;
+    }
+  }
+
+  succeed(result: GenerateResult): void {
+    this.status = 'done';
+    this.result = result;
+    this.fraction = 1;
+  }
+
+  fail(error: SerializedError): void {
+    this.status = error.name === 'JobAbortedError' ? 'cancelled' : 'failed';
+    this.error = error.name === 'JobAbortedError' ? null : error;
+    if (this.status === 'cancelled') this.detail = 'Cancelled.';
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The playground's controller: connects the form, the model catalog, the worker, the current job
+ * and the history. Components read its state and call its methods; nothing heavy runs here.
+ */
+import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
+import type { DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
+import type { HistoryRecord } from '../history/record';
+import { validateParams, type FieldError } from '../models/validate-params';
+import { GenerateClient, type EncoderChoice } from '../worker/generate-client';
+import { CatalogState } from './catalog.svelte';
+import { FormState } from './form.svelte';
+import { HistoryState } from './history.svelte';
+import { JobState } from './job.svelte';
+
+/** The clip on screen: a blob URL for `<video>` and the download link. */
+export interface ShownClip {
+  id: string;
+  url: string;
+  fileName: string;
+  record: HistoryRecord;
+}
+
+/** Options read from the page's query string (`?device=wasm&encoder=ffmpeg.wasm&model=phosphene-tiny`). */
+export interface PageOptions {
+  device: DeviceRequest | null;
+  encoder: EncoderChoice;
+  model: string | null;
+}
+
+/** Reads the page options from a query string. */
+export function readPageOptions(search: string): PageOptions {
+  const q = new URLSearchParams(search);
+  const device = q.get('device');
+  const encoder = q.get('encoder');
+  return {
+    device: device === 'auto' || device === 'webgpu' || device === 'wasm' ? device : null,
+    encoder: encoder === 'webcodecs' || encoder === 'ffmpeg.wasm' ? encoder : 'auto',
+    model: q.get('model'),
+  };
+}
+
+/** Throws when WebGPU is forced but this browser has none, before a worker is even started. */
+async function checkWebGpu(device: DeviceRequest): Promise<void> {
+  if (device !== 'webgpu') return;
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  if (!adapter) {
+    throw new WebGpuUnavailableError(
+      'WebGPU is not available in this browser, so the WebGPU device cannot run. Choose "auto" or "wasm" (CPU), or use a browser with WebGPU enabled.',
+    );
+  }
+}
+
+/** Reactive state and actions of the whole playground. */
+export class Playground {
+  readonly catalog = new CatalogState();
+  readonly form = new FormState();
+  readonly job = new JobState();
+  readonly history = new HistoryState();
+  readonly client = new GenerateClient();
+  fieldErrors = $state.raw<FieldError[]>([]);
+  shown = $state.raw<ShownClip | null>(null);
+  #controller: AbortController | null = null;
+
+  constructor(readonly options: PageOptions) {
+    if (options.device) this.form.device = options.device;
+  }
+
+  async init(): Promise<void> {
+    await Promise.all([this.catalog.load(this.options.model), this.history.refresh()]);
+    const model = this.catalog.selected;
+    if (model) this.form.applyModel(model);
+  }
+
+  selectModel(modelId: string): void {
+    this.catalog.selectedId = modelId;
+    const model = this.catalog.selected;
+    if (model) this.form.applyModel(model);
+    this.fieldErrors = [];
+  }
+
+  /** Validates the form and, when it is fine, runs one job to an MP4 and stores it. */
+  async generate(): Promise<void> {
+    const model = this.catalog.selected;
+    if (!model || this.job.status === 'running') return;
+    const params = this.form.params(model);
+    this.fieldErrors = validateParams(params, model);
+    if (this.fieldErrors.length > 0) return;
+
+    const request: GenerateRequest = {
+      jobId: crypto.randomUUID(),
+      modelUrl: model.manifestUrl,
+      device: this.form.device,
+      params,
+    };
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.job.start();
+    try {
+      await checkWebGpu(request.device);
+      const result = await this.client.generate(request, {
+        signal: controller.signal,
+        onProgress: (event) => this.job.progress(event),
+        encoder: this.options.encoder,
+      });
+      this.job.succeed(result);
+      await this.#keep(request, model.modelId, result);
+    } catch (error) {
+      this.job.fail(serializeError(error));
+    } finally {
+      this.#controller = null;
+    }
+  }
+
+  /** Cancels the running job between denoising steps. */
+  cancel(): void {
+    this.#controller?.abort();
+  }
+
+  /** Shows a history entry in the player. */
+  async show(record: HistoryRecord): Promise<void> {
+    const blob = await this.history.video(record.id);
+    if (!blob) {
+      this.history.error = `The video of "${record.params.prompt}" is missing from this browser's storage.`;
+      return;
+    }
+    this.#show(record, blob);
+  }
+
+  /** Puts a history entry's parameters back into the form. */
+  reuse(record: HistoryRecord): void {
+    const model = this.catalog.models.find((m) => m.modelId === record.modelId) ?? this.catalog.selected;
+    if (!model) return;
+    this.catalog.selectedId = model.modelId;
+    this.form.applyParams(record.params, model);
+  }
+
+  async remove(record: HistoryRecord): Promise<void> {
+    if (this.shown?.id === record.id) this.#show(null);
+    await this.history.remove(record.id);
+  }
+
+  async #keep(request: GenerateRequest, modelId: string, result: GenerateResult): Promise<void> {
+    const blob = new Blob([result.mp4], { type: result.mimeType });
+    const record: HistoryRecord = {
+      id: request.jobId,
+      createdAt: Date.now(),
+      modelId,
+      modelUrl: request.modelUrl,
+      params: request.params,
+      device: result.device,
+      encoder: result.encoder,
+      numFrames: result.numFrames,
+      elapsedMs: result.elapsedMs,
+      bytes: blob.size,
+    };
+    this.#show(record, blob);
+    await this.history.add(record, blob);
+  }
+
+  #show(record: HistoryRecord | null, blob?: Blob): void {
+    if (this.shown) URL.revokeObjectURL(this.shown.url);
+    if (!record || !blob) {
+      this.shown = null;
+      return;
+    }
+    const slug =
+      record.params.prompt
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 40) || 'clip';
+    this.shown = {
+      id: record.id,
+      url: URL.createObjectURL(blob),
+      fileName: `phosphene-${slug}-${record.params.seed}.mp4`,
+      record,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The generate worker: the pipeline runs here, off the main thread. Requests are validated at this
+ * boundary; progress goes back through a `Comlink.proxy` callback; MP4 and frame buffers are
+ * transferred, not copied; `cancel(jobId)` aborts a job between denoising steps.
+ */
+import { expose, transfer } from 'comlink';
+import type { FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
+import { describeEnvironment } from '../pipeline/video/environment';
+import { parseEncodeChoice, parseGenerateRequest } from '../pipeline/video/request-schema';
+import { runFramesJob, runVideoJob } from '../pipeline/video/video-job';
+
+const jobs = new Map<string, AbortController>();
+
+async function withJob<T>(jobId: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  if (jobs.has(jobId)) throw new Error(`Job ${jobId} is already running.`);
+  const controller = new AbortController();
+  jobs.set(jobId, controller);
+  try {
+    return await run(controller.signal);
+  } finally {
+    jobs.delete(jobId);
+  }
+}
+
+const api = {
+  /** Generates an MP4; the result's `mp4` buffer is transferred. */
+  async generate(
+    request: unknown,
+    onProgress?: (event: ProgressEvent) => void,
+    options?: { encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm' },
+  ): Promise<GenerateResult> {
+    const valid = parseGenerateRequest(request);
+    const { encoder } = parseEncodeChoice(options);
+    const result = await withJob(valid.jobId, (signal) => runVideoJob(valid, encoder, { signal, onProgress }));
+    return transfer(result, [result.mp4]);
+  },
+  /** Runs the pipeline to frames and latents without encoding; both buffers are transferred. */
+  async frames(request: unknown, onProgress?: (event: ProgressEvent) => void): Promise<FramesResult> {
+    const valid = parseGenerateRequest(request);
+    const result = await withJob(valid.jobId, (signal) => runFramesJob(valid, { signal, onProgress }));
+    return transfer(result, [result.frames.rgba.buffer, result.latents.buffer]);
+  },
+  /** Aborts a running job; it stops before its next denoising step. */
+  cancel(jobId: string): void {
+    jobs.get(jobId)?.abort();
+  },
+  /** What this worker can use: WebGPU adapter, WebCodecs H.264. */
+  environment: describeEnvironment,
+};
+
+expose(api);
+
+/** The worker's API as the UI sees it through `Comlink.wrap`. */
+export type GenerateWorkerApi = typeof api;
