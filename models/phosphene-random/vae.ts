@@ -16,9 +16,20 @@ export interface VaeConfig {
   channels: [number, number, number, number];
 }
 
-/** He-style init keeps activation scale through SiLU stacks without any normalisation layer. */
+/**
+ * He-style init keeps activation scale through SiLU stacks without any normalisation layer; each
+ * filter is centred (zero-sum) so SiLU's positive mean does not pile up into per-channel offsets
+ * that would saturate the final Tanh.
+ */
 function convWeights(net: Net, name: string, cout: number, cin: number, kh: number, kw: number, gain = 1.6) {
-  const w = net.g.weight(`${name}.weight`, net.rng.uniform(cout * cin * kh * kw, gain / Math.sqrt(cin * kh * kw)), [cout, cin, kh, kw]);
+  const fan = cin * kh * kw;
+  const data = net.rng.uniform(cout * fan, gain / Math.sqrt(fan));
+  for (let o = 0; o < cout; o++) {
+    const filter = data.subarray(o * fan, (o + 1) * fan);
+    const mean = filter.reduce((a, b) => a + b, 0) / fan;
+    for (let i = 0; i < fan; i++) filter[i]! -= mean;
+  }
+  const w = net.g.weight(`${name}.weight`, data, [cout, cin, kh, kw]);
   const b = net.g.weight(`${name}.bias`, net.rng.uniform(cout, 0.02), [cout]);
   return [w, b];
 }
@@ -125,7 +136,7 @@ export function buildVaeEncoder(cfg: VaeConfig, seed: number): { bytes: Uint8Arr
     if (i > 0) v.temporal((t) => causalConv(net, `down.${i}.temporal`, t, cout, cout, 2, 1.0), cout);
   });
   resBlock(net, 'mid', v);
-  v.spatial((f) => conv2d(net, 'conv_out', f, c0, cfg.latentChannels, 1, 1.0), cfg.latentChannels);
+  v.spatial((f) => conv2d(net, 'conv_out', f, c0, cfg.latentChannels, 1, 5), cfg.latentChannels);
   g.output(v.x, 'latents', 'float32', ['batch', cfg.latentChannels, 'latent_frames', 'latent_height', 'latent_width']);
   return { bytes: g.toBytes('Phosphene causal (2+1)D VAE encoder (random weights): outputs the latent mean.'), parameters: g.parameterCount };
 }
