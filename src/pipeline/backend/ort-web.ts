@@ -1,0 +1,91 @@
+/**
+ * The browser backend: the only module that imports onnxruntime-web, and only its `webgpu` entry (the
+ * native WebGPU execution provider; the default entry loads the deprecated JSEP backend).
+ */
+import { captureOrtLog } from './ort-log-tap';
+import * as ort from 'onnxruntime-web/webgpu';
+import { WebGpuUnavailableError } from '../../shared/errors';
+import type { DeviceRequest, ResolvedDevice } from '../../shared/protocol';
+import { countPlacementLogLines, renameProviders } from './placement';
+import { fromOrtTensor, toOrtTensor } from './ort-tensors';
+import type { CreateSessionOptions, GraphSession, OrtBackend } from './types';
+
+/** ORT's EP names → protocol device names; ort-web's CPU EP is its WebAssembly build. */
+const PROVIDER_NAMES = { WebGpuExecutionProvider: 'webgpu', CPUExecutionProvider: 'wasm' };
+
+/** The slice of WebGPU this module uses (TypeScript's lib has no WebGPU types). */
+interface GpuAdapterProbe {
+  features: { has(feature: string): boolean };
+  info: { isFallbackAdapter?: boolean };
+}
+
+/** Options of the web backend. */
+export interface WebBackendOptions {
+  /** WASM threads; default: the core count when cross-origin isolated (threads need SharedArrayBuffer), else 1. */
+  numThreads?: number;
+  /** Where ORT's `.wasm`/`.mjs` files are served, when the bundler does not emit them. */
+  wasmPaths?: string;
+}
+
+/** The onnxruntime-web backend with default options, for workers that need nothing else. */
+export const ortWebBackend: OrtBackend = createWebBackend();
+
+/** Creates the onnxruntime-web backend; sets ORT's global WASM options, so create one per worker. */
+export function createWebBackend(options: WebBackendOptions = {}): OrtBackend {
+  // ORT's own default is ceil(cores / 2) capped at 4: one thread on the 2-core machines we measured, where
+  // two threads were 1.1–1.7× faster. Threads need cross-origin isolation, else ORT warns and uses one.
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
+  ort.env.wasm.numThreads = options.numThreads ?? (globalThis.crossOriginIsolated ? Math.min(4, cores) : 1);
+  if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+  return {
+    name: 'onnxruntime-web',
+    resolveDevice: resolveWebDevice,
+    createSession: (model, opts) => createWebSession(model, opts),
+  };
+}
+
+/**
+ * `auto` → WebGPU only on a hardware adapter: a software adapter (`isFallbackAdapter`, SwiftShader in
+ * CI) ran our graphs 50–300× slower than WASM. An explicit `webgpu` request is honoured on any adapter.
+ */
+async function resolveWebDevice(request: DeviceRequest, requiredFeatures: readonly string[] = []): Promise<ResolvedDevice> {
+  if (request === 'wasm') return 'wasm';
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<GpuAdapterProbe | null> } } | undefined)?.gpu;
+  const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
+  const missing = adapter ? requiredFeatures.filter((f) => !adapter.features.has(f)) : [];
+  if (request === 'auto') return adapter && !adapter.info.isFallbackAdapter && missing.length === 0 ? 'webgpu' : 'wasm';
+  if (!gpu) throw new WebGpuUnavailableError('WebGPU is not available in this browser; choose the WASM device or generate on the server.');
+  if (!adapter) throw new WebGpuUnavailableError('No WebGPU adapter was found (GPU blocklisted or disabled); choose the WASM device or generate on the server.');
+  if (missing.length > 0) throw new WebGpuUnavailableError(`This GPU lacks the WebGPU features ${missing.join(', ')} the model needs; choose the WASM device or generate on the server.`);
+  return 'webgpu';
+}
+
+async function createWebSession(model: Uint8Array, options: CreateSessionOptions): Promise<GraphSession> {
+  const executionProviders = [options.device === 'webgpu' ? 'webgpu' : 'wasm'];
+  // Severity 0 (verbose) makes ORT log its node placements, which the log tap reads; see placement.ts.
+  const { result: session, lines } = await captureOrtLog(() =>
+    ort.InferenceSession.create(model, {
+      executionProviders,
+      graphOptimizationLevel: 'all',
+      freeDimensionOverrides: options.freeDimensionOverrides ?? {},
+      logSeverityLevel: 0,
+    }),
+  );
+  const counts = countPlacementLogLines(lines);
+  const placement = Object.keys(counts).length > 0 ? { graph: options.graphName, nodesByProvider: renameProviders(counts, PROVIDER_NAMES) } : undefined;
+  return {
+    graphName: options.graphName,
+    device: options.device,
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(feeds) {
+      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrtTensor(ort.Tensor, t)]));
+      const results = await session.run(ortFeeds);
+      const out: Awaited<ReturnType<GraphSession['run']>> = {};
+      for (const [name, tensor] of Object.entries(results)) out[name] = await fromOrtTensor(tensor);
+      return out;
+    },
+    placement: () => placement,
+    release: () => session.release(),
+  };
+}

@@ -1,0 +1,31 @@
+/** From decoded video tensors to the RGBA frames the encoders take. */
+import type { RawFrames } from '../shared/protocol';
+
+/**
+ * Converts a decoded video `[1, 3, F, H, W]` in [-1, 1] to RGBA bytes, cropping the padded
+ * `H×W` to the top-left `height×width`: frame after frame, row-major, alpha 255.
+ */
+export function frameRgbaFromVideo(video: Float32Array, dims: readonly number[], width: number, height: number): RawFrames {
+  const [batch, channels, numFrames, paddedHeight, paddedWidth] = dims as [number, number, number, number, number];
+  if (dims.length !== 5 || batch !== 1 || channels !== 3) throw new Error(`the VAE decoder returned dims [${dims.join(', ')}], expected [1, 3, F, H, W]`);
+  if (paddedHeight < height || paddedWidth < width) throw new Error(`decoded frames are ${paddedWidth}×${paddedHeight}, smaller than ${width}×${height}`);
+  const plane = paddedHeight * paddedWidth;
+  const channelStride = numFrames * plane;
+  const rgba = new Uint8Array(numFrames * height * width * 4);
+  // A clamped view rounds and clamps on store (NaN → 0): the [-1, 1] → [0, 255] mapping in one write.
+  const out = new Uint8ClampedArray(rgba.buffer);
+  let o = 0;
+  for (let f = 0; f < numFrames; f++) {
+    for (let y = 0; y < height; y++) {
+      let i = f * plane + y * paddedWidth;
+      for (let x = 0; x < width; x++, i++) {
+        out[o++] = (video[i]! + 1) * 127.5;
+        out[o++] = (video[i + channelStride]! + 1) * 127.5;
+        out[o++] = (video[i + 2 * channelStride]! + 1) * 127.5;
+        out[o++] = 255;
+      }
+    }
+  }
+  return { rgba, width, height, numFrames };
+}
+

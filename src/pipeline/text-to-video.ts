@@ -1,0 +1,75 @@
+/**
+ * Text to video, read top to bottom like diffusers' `__call__`: 1 check inputs, 2 encode the prompt,
+ * 3 set timesteps, 4 prepare latents, 5 denoise, 6 decode, 7 return frames. The caller encodes video.
+ */
+import { JobAbortedError } from '../shared/errors';
+import type { FramesResult, GenerateParams, GraphPlacement, ProgressEvent } from '../shared/protocol';
+import type { GraphSession } from './backend/types';
+import { frameRgbaFromVideo } from './frames';
+import { bindDenoiser } from './graphs/denoiser';
+import { encodePrompts } from './graphs/text-encoder';
+import { decodeLatents } from './graphs/vae-decoder';
+import { applyGuidance, duplicateBatch } from './guidance';
+import { initialNoise, latentGrid } from './latents';
+import { checkParams } from './params';
+import type { VideoPipeline } from './video-pipeline';
+
+/** Options of one generation. */
+export interface TextToVideoOptions {
+  /** `encode-prompt`, one `step` per denoising step, `decode` (the loader reports `load`). */
+  onProgress?(event: ProgressEvent): void;
+  /** Checked between steps; an aborted job rejects with `JobAbortedError`. */
+  signal?: AbortSignal;
+}
+
+/** Generates RGBA frames and the final latents for `params` (all fields required; see `resolveParams`). */
+export async function textToVideo(pipe: VideoPipeline, params: GenerateParams, options: TextToVideoOptions = {}): Promise<FramesResult> {
+  const { onProgress, signal } = options;
+  const throwIfAborted = () => {
+    if (signal?.aborted) throw new JobAbortedError();
+  };
+  const used: GraphSession[] = [];
+
+  // 1. Check inputs.
+  checkParams(pipe.manifest, params);
+  throwIfAborted();
+
+  // 2. Encode the prompt; with guidance, the negative prompt too, as batch [negative, positive].
+  onProgress?.({ type: 'encode-prompt' });
+  const guided = params.guidance_scale > 1;
+  const prompts = guided ? [params.negative_prompt, params.prompt] : [params.prompt];
+  const text = await encodePrompts(pipe, prompts);
+  used.push(text.session);
+  throwIfAborted();
+
+  // 3. Set timesteps.
+  const scheduler = pipe.createScheduler();
+  scheduler.setTimesteps(params.num_inference_steps);
+
+  // 4. Prepare latents: seeded noise over the padded latent grid.
+  const grid = latentGrid(pipe.manifest, params.width, params.height, params.num_frames);
+  const latents = initialNoise(grid, params.seed);
+  const batchDims = [guided ? 2 : 1, ...grid.dims.slice(1)];
+  const denoiser = await bindDenoiser(pipe, batchDims, text.hiddenStates, text.dims);
+  used.push(denoiser.session);
+
+  // 5. Denoise: one velocity prediction and one Euler step per timestep, abortable between steps.
+  for (const [i, timestep] of scheduler.timesteps.entries()) {
+    throwIfAborted();
+    const batched = await denoiser.predict(guided ? duplicateBatch(latents) : latents, timestep);
+    const velocity = guided ? applyGuidance(batched, params.guidance_scale) : batched;
+    scheduler.step(velocity, i, latents);
+    onProgress?.({ type: 'step', step: i + 1, totalSteps: scheduler.timesteps.length, timestep });
+  }
+  throwIfAborted();
+
+  // 6. Decode, crop the padding away, convert to RGBA.
+  onProgress?.({ type: 'decode' });
+  const decoded = await decodeLatents(pipe, latents, grid.dims);
+  used.push(decoded.session);
+  const frames = frameRgbaFromVideo(decoded.video, decoded.dims, params.width, params.height);
+
+  // 7. Return frames, final latents and where each graph ran.
+  const placement = used.map((s): GraphPlacement => s.placement() ?? { graph: s.graphName, nodesByProvider: {} });
+  return { frames, latents, latentDims: [...grid.dims], device: pipe.device, placement };
+}
