@@ -2,8 +2,12 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { requireApiKey } from './auth/api-key';
+import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
+import type { Database } from './db/database';
 import { HttpError } from './http-error';
 import type { ModelRegistry } from './models/registry';
+import { accountRouter } from './routes/account';
 import { modelFilesRouter } from './routes/model-files';
 import { modelsRouter } from './routes/models';
 
@@ -13,6 +17,10 @@ export interface AppConfig {
   /** The Vite build output; when absent the API still works and `/` says how to build. */
   distDir: string;
   version?: string;
+  /** The migrated database; without it only the unauthenticated routes exist. */
+  db?: Database;
+  /** Per-key request limit; Phosor's 1000 / 60 s when absent. */
+  rateLimit?: RateLimitOptions;
 }
 
 /**
@@ -48,6 +56,11 @@ export function createApp(config: AppConfig): express.Express {
     res.json({ status: 'ok', version: config.version ?? '0.0.0', models: config.registry.models.length });
   });
   app.use('/api/v1', modelsRouter(config.registry));
+  if (config.db) {
+    // Every API route below this line needs an X-API-Key (Phosor: all but /models).
+    app.use('/api/v1', requireApiKey(config.db, new RateLimiter(config.rateLimit)));
+    app.use('/api/v1', accountRouter(config.db));
+  }
   app.use('/api', (req, _res, next) => {
     next(new HttpError(404, 'not_found', `No API route ${req.method} ${req.originalUrl}.`));
   });

@@ -1,0 +1,79 @@
+/** The caller's account: balance, ledger and API keys (`/api/v1/account`, `/api/v1/keys`). */
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { microToCredits } from '../accounts/credits';
+import { createKey, listKeys, revokeKey, type ApiKeyInfo } from '../accounts/keys';
+import { balance, ledger, type LedgerEntry } from '../accounts/ledger';
+import { CONCURRENT_JOBS } from '../accounts/tiers';
+import { authOf } from '../auth/api-key';
+import type { Database } from '../db/database';
+import { HttpError } from '../http-error';
+
+const ledgerQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const createKeyBody = z.strictObject({ name: z.string().trim().max(100).default('') });
+
+/** Parses with `schema` or throws a 400 naming each bad field and the rule it broke. */
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  throw new HttpError(400, 'validation_error', `Invalid request: ${problems}.`);
+}
+
+const keyJson = (k: ApiKeyInfo) => ({
+  key_id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  created_at: k.createdAt.toISOString(),
+  revoked_at: k.revokedAt?.toISOString() ?? null,
+});
+
+// Credits for people, micro-credits for exact arithmetic: the stored integer is the truth.
+const entryJson = (e: LedgerEntry) => ({
+  id: e.id,
+  kind: e.kind,
+  job_id: e.jobId,
+  credits: microToCredits(e.amountMicro),
+  microcredits: e.amountMicro,
+  note: e.note,
+  created_at: e.createdAt.toISOString(),
+});
+
+/** The account and key routes; mount behind `requireApiKey`. */
+export function accountRouter(db: Database): Router {
+  const router = Router();
+
+  router.get('/account', async (_req, res) => {
+    const { user } = authOf(res);
+    const micro = await balance(db, user.id);
+    res.json({ user_id: user.id, email: user.email, tier: user.tier, concurrent_jobs: CONCURRENT_JOBS[user.tier], balance: microToCredits(micro), balance_microcredits: micro });
+  });
+
+  router.get('/account/ledger', async (req, res) => {
+    const { page, page_size } = parse(ledgerQuery, req.query);
+    const { entries, total } = await ledger(db, authOf(res).user.id, { page, pageSize: page_size });
+    res.json({ entries: entries.map(entryJson), page, page_size, total });
+  });
+
+  router.get('/keys', async (_req, res) => {
+    res.json({ keys: (await listKeys(db, authOf(res).user.id)).map(keyJson) });
+  });
+
+  router.post('/keys', express.json({ limit: '16kb' }), async (req, res) => {
+    const { name } = parse(createKeyBody, req.body ?? {});
+    const { key, secret } = await createKey(db, authOf(res).user.id, name);
+    res.status(201).json({ ...keyJson(key), api_key: secret, warning: 'This is the only time the key is shown; store it now.' });
+  });
+
+  router.delete('/keys/:key_id', async (req, res) => {
+    const key = await revokeKey(db, req.params.key_id, authOf(res).user.id);
+    if (!key) throw new HttpError(404, 'not_found', `No API key ${req.params.key_id} among your keys.`);
+    res.json(keyJson(key));
+  });
+
+  return router;
+}
