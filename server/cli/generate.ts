@@ -1,0 +1,121 @@
+/**
+ * `npm run generate -- --prompt "a red circle moving left" --out clip.mp4 [options]`: text to an H.264
+ * MP4 on this machine's CPU, with the same pipeline the browser runs.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseManifest } from '../../src/pipeline/model-package/manifest';
+import type { GenerateParams, ProgressEvent } from '../../src/shared/protocol';
+import { generateFramesNode } from '../models/node-generate';
+import { encodeMp4Node } from '../video/encode-mp4-node';
+
+const DEFAULT_MODEL = path.resolve(import.meta.dirname, '../../models/phosphene-random');
+
+const USAGE = `Usage: npm run generate -- --prompt "..." [--out clip.mp4] [options]
+
+  --prompt TEXT            what the video shows (required)
+  --negative_prompt TEXT   what to steer away from (used when guidance_scale > 1)
+  --out FILE               output MP4 (default: clip.mp4)
+  --width N --height N     a resolution of the model (default: its smallest, e.g. 256×144)
+  --num_frames N           1 + 4k frames (default: the model's)
+  --steps N                denoising steps, 1–50 (alias --num_inference_steps)
+  --guidance_scale X       1–3.5; 1 turns classifier-free guidance off
+  --seed N                 uint32; random when absent (printed, to reproduce the clip)
+  --fps N                  4–30 (alias --frames_per_second)
+  --model DIR              model package folder (default: models/phosphene-random)
+  --device cpu|webgpu      ONNX Runtime provider (default: cpu)
+`;
+
+const { values } = parseArgs({
+  options: {
+    prompt: { type: 'string' },
+    negative_prompt: { type: 'string' },
+    out: { type: 'string', default: 'clip.mp4' },
+    width: { type: 'string' },
+    height: { type: 'string' },
+    num_frames: { type: 'string' },
+    steps: { type: 'string' },
+    num_inference_steps: { type: 'string' },
+    guidance_scale: { type: 'string' },
+    seed: { type: 'string' },
+    fps: { type: 'string' },
+    frames_per_second: { type: 'string' },
+    model: { type: 'string', default: DEFAULT_MODEL },
+    device: { type: 'string', default: 'cpu' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+
+async function main(): Promise<void> {
+  if (values.help) return void process.stdout.write(USAGE);
+  if (values.prompt === undefined) throw new UsageError('--prompt is required.');
+  if (values.device !== 'cpu' && values.device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, not ${values.device}.`);
+  const num = (name: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, not "${text}".`);
+    return n;
+  };
+  const params: Partial<GenerateParams> = {
+    prompt: values.prompt,
+    negative_prompt: values.negative_prompt,
+    width: num('width', values.width),
+    height: num('height', values.height),
+    num_frames: num('num_frames', values.num_frames),
+    num_inference_steps: num('steps', values.steps ?? values.num_inference_steps),
+    guidance_scale: num('guidance_scale', values.guidance_scale),
+    seed: num('seed', values.seed),
+    frames_per_second: num('fps', values.fps ?? values.frames_per_second),
+  };
+  if (params.width === undefined && params.height === undefined) Object.assign(params, await smallestResolution(values.model));
+
+  const started = performance.now();
+  const result = await generateFramesNode({ modelDir: values.model, params, device: values.device === 'webgpu' ? 'webgpu' : 'auto', onProgress: report });
+  const p = result.params;
+  report({ type: 'encode-video', frame: 0, totalFrames: result.frames.numFrames });
+  const mp4 = await encodeMp4Node(result.frames, { fps: p.frames_per_second });
+  await writeFile(values.out, mp4);
+  report({ type: 'done', elapsedMs: performance.now() - started });
+  process.stderr.write(`${p.width}×${p.height}, ${p.num_frames} frames at ${p.frames_per_second} fps, ${p.num_inference_steps} steps, guidance ${p.guidance_scale}, seed ${p.seed}, on ${result.device}\n`);
+  process.stdout.write(`${path.resolve(values.out)}\n`);
+}
+
+/** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */
+async function smallestResolution(modelDir: string): Promise<{ width: number; height: number }> {
+  const manifest = parseManifest(JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8')), path.join(modelDir, 'model.json'));
+  const [smallest] = [...manifest.resolutions].sort((a, b) => a.width * a.height - b.width * b.height);
+  return { width: smallest!.width, height: smallest!.height };
+}
+
+let lastLoad = '';
+function report(event: ProgressEvent): void {
+  const line = (() => {
+    switch (event.type) {
+      case 'load':
+        if (event.loadedBytes < event.totalBytes || event.file === lastLoad) return '';
+        lastLoad = event.file;
+        return `loaded ${event.file} (${(event.totalBytes / 1024).toFixed(0)} KiB)`;
+      case 'encode-prompt':
+        return 'encoding prompt';
+      case 'step':
+        return `step ${event.step}/${event.totalSteps} (t = ${event.timestep.toFixed(1)})`;
+      case 'decode':
+        return 'decoding latents';
+      case 'encode-video':
+        return 'encoding H.264 MP4';
+      case 'done':
+        return `done in ${(event.elapsedMs / 1000).toFixed(2)} s`;
+    }
+  })();
+  if (line) process.stderr.write(`${line}\n`);
+}
+
+class UsageError extends Error {}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? `${error.name === 'Error' || error instanceof UsageError ? '' : `${error.name}: `}${error.message}` : String(error);
+  process.stderr.write(`error: ${message}\n${error instanceof UsageError ? `\n${USAGE}` : ''}`);
+  process.exitCode = 1;
+});
