@@ -42,7 +42,8 @@ export const RANDOM_PACKAGE: PackageConfig = {
 export const TINY_PACKAGE: PackageConfig = {
   id: 'phosphene/tiny-test/text-to-video',
   name: 'Phosphene tiny test',
-  description: 'Test fixture with random (seeded) weights and the Phosphene architecture at the smallest useful size; for CI, not for viewing.',
+  description:
+    'Test fixture with random (seeded) weights and the Phosphene architecture at the smallest useful size; for CI, not for viewing.',
   seed: 17,
   maxLength: 32,
   text: { hidden: 32, heads: 2, layers: 1 },

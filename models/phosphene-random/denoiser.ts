@@ -5,7 +5,18 @@
  * bidirectional: the denoiser sees the whole clip, only the VAE is causal), cross-attention to the
  * text, and an MLP, with adaLN-zero-style shift/scale/gate from the timestep embedding.
  */
-import { attention, feedForward, geometricFreqs, lastAxisLayout, layerNorm, linear, modulate, silu, sinusoid, type Net } from './layers';
+import {
+  attention,
+  feedForward,
+  geometricFreqs,
+  lastAxisLayout,
+  layerNorm,
+  linear,
+  modulate,
+  silu,
+  sinusoid,
+  type Net,
+} from './layers';
 import { GraphBuilder } from './onnx-graph';
 import { WeightRng } from './rng';
 
@@ -71,14 +82,24 @@ export function buildDenoiser(cfg: DenoiserConfig, seed: number): { bytes: Uint8
   // 1. Patchify: frames folded into the batch, Conv 2×2 stride 2 → [B·T, D, Hp, Wp].
   const shape = g.op('Shape', [latents]);
   const bt = g.op('Gather', [shape, g.constI([0, 2])]);
-  const folded = g.op('Reshape', [g.op('Transpose', [latents], { perm: [0, 2, 1, 3, 4] }), g.op('Concat', [g.constI([-1, C]), g.op('Shape', [latents], { start: 3 })], { axis: 0 })]);
-  const patchW = g.weight('patch_embed.weight', net.rng.uniform(D * C * PATCH * PATCH, 1 / Math.sqrt(C * PATCH * PATCH)), [D, C, PATCH, PATCH]);
+  const folded = g.op('Reshape', [
+    g.op('Transpose', [latents], { perm: [0, 2, 1, 3, 4] }),
+    g.op('Concat', [g.constI([-1, C]), g.op('Shape', [latents], { start: 3 })], { axis: 0 }),
+  ]);
+  const patchW = g.weight(
+    'patch_embed.weight',
+    net.rng.uniform(D * C * PATCH * PATCH, 1 / Math.sqrt(C * PATCH * PATCH)),
+    [D, C, PATCH, PATCH],
+  );
   const patchB = g.weight('patch_embed.bias', net.rng.uniform(D, 0.02), [D]);
   const patches = g.op('Conv', [folded, patchW, patchB], { kernel_shape: [PATCH, PATCH], strides: [PATCH, PATCH] });
   const hpwp = g.op('Shape', [patches], { start: 2 });
   const tokenShape = g.op('Concat', [bt, g.constI([-1, D])], { axis: 0 });
   // [B·T, D, N] → [B·T, N, D] → [B, T, N, D]
-  let x = g.op('Reshape', [g.op('Transpose', [g.op('Reshape', [patches, g.constI([0, 0, -1])])], { perm: [0, 2, 1] }), tokenShape]);
+  let x = g.op('Reshape', [
+    g.op('Transpose', [g.op('Reshape', [patches, g.constI([0, 0, -1])])], { perm: [0, 2, 1] }),
+    tokenShape,
+  ]);
 
   // 2. Positions over the (T, Hp, Wp) grid.
   const scalarAt = (v: string, i: number) => g.op('Gather', [v, g.constI([i], true)]);
@@ -92,20 +113,62 @@ export function buildDenoiser(cfg: DenoiserConfig, seed: number): { bytes: Uint8
   // 4. Blocks.
   for (let i = 0; i < cfg.blocks; i++) {
     const p = `blocks.${i}`;
-    const mod = g.opN('Split', [linear(net, `${p}.adaLN_modulation`, cAct, D, 9 * D), g.constI(new Array<number>(9).fill(D))], 9, { axis: -1 });
-    const [shS, scS, gaS, shT, scT, gaT, shM, scM, gaM] = mod as [string, string, string, string, string, string, string, string, string];
+    const mod = g.opN(
+      'Split',
+      [linear(net, `${p}.adaLN_modulation`, cAct, D, 9 * D), g.constI(new Array<number>(9).fill(D))],
+      9,
+      { axis: -1 },
+    );
+    const [shS, scS, gaS, shT, scT, gaT, shM, scM, gaM] = mod as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
 
     const hs = modulate(net, layerNorm(net, `${p}.norm1`, x, D, false), shS, scS);
-    const spatial = attention(net, { name: `${p}.attn_spatial`, x: hs, context: hs, contextDim: D, dim: D, heads: cfg.heads, rank: 4, layout: SPATIAL });
+    const spatial = attention(net, {
+      name: `${p}.attn_spatial`,
+      x: hs,
+      context: hs,
+      contextDim: D,
+      dim: D,
+      heads: cfg.heads,
+      rank: 4,
+      layout: SPATIAL,
+    });
     x = g.op('Add', [x, g.op('Mul', [gaS, spatial])]);
 
     const ht = modulate(net, layerNorm(net, `${p}.norm2`, x, D, false), shT, scT);
-    const temporal = attention(net, { name: `${p}.attn_temporal`, x: ht, context: ht, contextDim: D, dim: D, heads: cfg.heads, rank: 4, layout: TEMPORAL });
+    const temporal = attention(net, {
+      name: `${p}.attn_temporal`,
+      x: ht,
+      context: ht,
+      contextDim: D,
+      dim: D,
+      heads: cfg.heads,
+      rank: 4,
+      layout: TEMPORAL,
+    });
     x = g.op('Add', [x, g.op('Mul', [gaT, temporal])]);
 
     // Cross-attention over all tokens of the clip: [B, T·N, D] queries against [B, seq, hidden].
     const hc = g.op('Reshape', [layerNorm(net, `${p}.norm3`, x, D), g.constI([0, -1, D])]);
-    const cross = attention(net, { name: `${p}.attn_cross`, x: hc, context: text, contextDim: cfg.textHidden, dim: D, heads: cfg.heads, rank: 3, layout: SEQUENCE });
+    const cross = attention(net, {
+      name: `${p}.attn_cross`,
+      x: hc,
+      context: text,
+      contextDim: cfg.textHidden,
+      dim: D,
+      heads: cfg.heads,
+      rank: 3,
+      layout: SEQUENCE,
+    });
     x = g.op('Add', [x, g.op('Reshape', [cross, tokenShape])]);
 
     const hm = modulate(net, layerNorm(net, `${p}.norm4`, x, D, false), shM, scM);
@@ -113,10 +176,24 @@ export function buildDenoiser(cfg: DenoiserConfig, seed: number): { bytes: Uint8
   }
 
   // 5. Final layer and unpatchify: [B,T,N,C·2·2] → [B,T,Hp,Wp,C,2,2] → [B,C,T,Hp,2,Wp,2] → [B,C,T,H,W].
-  const [shF, scF] = g.opN('Split', [linear(net, 'final_layer.adaLN_modulation', cAct, D, 2 * D), g.constI([D, D])], 2, { axis: -1 }) as [string, string];
-  const out = linear(net, 'final_layer.linear', modulate(net, layerNorm(net, 'final_layer.norm', x, D, false), shF, scF), D, C * PATCH * PATCH);
+  const [shF, scF] = g.opN(
+    'Split',
+    [linear(net, 'final_layer.adaLN_modulation', cAct, D, 2 * D), g.constI([D, D])],
+    2,
+    { axis: -1 },
+  ) as [string, string];
+  const out = linear(
+    net,
+    'final_layer.linear',
+    modulate(net, layerNorm(net, 'final_layer.norm', x, D, false), shF, scF),
+    D,
+    C * PATCH * PATCH,
+  );
   const grid = g.op('Reshape', [out, g.op('Concat', [bt, hpwp, g.constI([C, PATCH, PATCH])], { axis: 0 })]);
   const velocity = g.op('Reshape', [g.op('Transpose', [grid], { perm: [0, 4, 1, 2, 5, 3, 6] }), shape]);
   g.output(velocity, 'velocity', 'float32', ['batch', C, 'latent_frames', 'latent_height', 'latent_width']);
-  return { bytes: g.toBytes('Phosphene video DiT denoiser (random weights): predicts v = noise - x0.'), parameters: g.parameterCount };
+  return {
+    bytes: g.toBytes('Phosphene video DiT denoiser (random weights): predicts v = noise - x0.'),
+    parameters: g.parameterCount,
+  };
 }

@@ -21,8 +21,16 @@ export function linear(net: Net, name: string, x: string, inDim: number, outDim:
 
 /** LayerNormalization over the last axis; `affine: false` uses constant ones/zeros (DiT's adaLN style). */
 export function layerNorm(net: Net, name: string, x: string, dim: number, affine = true): string {
-  const scale = affine ? net.g.weight(`${name}.weight`, Float32Array.from(net.rng.uniform(dim, 0.1), (v) => 1 + v), [dim]) : net.g.constF(new Array<number>(dim).fill(1));
-  const bias = affine ? net.g.weight(`${name}.bias`, net.rng.uniform(dim, 0.02), [dim]) : net.g.constF(new Array<number>(dim).fill(0));
+  const scale = affine
+    ? net.g.weight(
+        `${name}.weight`,
+        Float32Array.from(net.rng.uniform(dim, 0.1), (v) => 1 + v),
+        [dim],
+      )
+    : net.g.constF(new Array<number>(dim).fill(1));
+  const bias = affine
+    ? net.g.weight(`${name}.bias`, net.rng.uniform(dim, 0.02), [dim])
+    : net.g.constF(new Array<number>(dim).fill(0));
   return net.g.op('LayerNormalization', [x, scale, bias], { axis: -1, epsilon: { float: 1e-6 } });
 }
 
@@ -95,9 +103,21 @@ export function attention(net: Net, o: AttentionOptions): string {
   const headDim = o.dim / o.heads;
   const cRank = o.contextRank ?? o.rank;
   const cLayout = o.contextLayout ?? o.layout;
-  const q = g.op('Transpose', [splitHeads(net, linear(net, `${o.name}.to_q`, o.x, o.dim, o.dim), o.rank, o.heads, headDim)], { perm: o.layout.toHeads });
-  const k = g.op('Transpose', [splitHeads(net, linear(net, `${o.name}.to_k`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)], { perm: cLayout.toHeadsT });
-  const v = g.op('Transpose', [splitHeads(net, linear(net, `${o.name}.to_v`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)], { perm: cLayout.toHeads });
+  const q = g.op(
+    'Transpose',
+    [splitHeads(net, linear(net, `${o.name}.to_q`, o.x, o.dim, o.dim), o.rank, o.heads, headDim)],
+    { perm: o.layout.toHeads },
+  );
+  const k = g.op(
+    'Transpose',
+    [splitHeads(net, linear(net, `${o.name}.to_k`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)],
+    { perm: cLayout.toHeadsT },
+  );
+  const v = g.op(
+    'Transpose',
+    [splitHeads(net, linear(net, `${o.name}.to_v`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)],
+    { perm: cLayout.toHeads },
+  );
   const scores = g.op('Mul', [g.op('MatMul', [q, k]), g.constF([1 / Math.sqrt(headDim)], [])]);
   const probs = g.op('Softmax', [scores], { axis: -1 });
   const out = g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: o.layout.fromHeads });

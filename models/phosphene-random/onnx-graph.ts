@@ -80,10 +80,14 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Declares a graph output, renaming `value` to `name` through an Identity node. */
+  /** Declares a graph output: the node producing `value` is made to write `name` directly. */
   output(value: string, name: string, type: ElemType, dims: Dim[]): void {
+    const producer = this.nodes.find((n) => n.output?.includes(value));
+    if (!producer || this.used.has(name))
+      throw new Error(`output ${name}: ${value} is not a node output, or the name is taken`);
     this.used.add(name);
-    this.nodes.push({ name: `${name}_identity`, opType: 'Identity', input: [value], output: [name] });
+    producer.output = producer.output!.map((o) => (o === value ? name : o));
+    for (const node of this.nodes) node.input = node.input?.map((i) => (i === value ? name : i)) ?? [];
     this.outputs.push(valueInfo(name, type, dims));
   }
 
@@ -116,7 +120,13 @@ export class GraphBuilder {
   }
 
   /** Adds a node with `count` outputs. */
-  opN(opType: string, inputs: string[], count: number, attrs: Record<string, AttrValue> = {}, prefix = opType.toLowerCase()): string[] {
+  opN(
+    opType: string,
+    inputs: string[],
+    count: number,
+    attrs: Record<string, AttrValue> = {},
+    prefix = opType.toLowerCase(),
+  ): string[] {
     const outputs = Array.from({ length: count }, () => this.fresh(prefix));
     this.nodes.push({
       name: `${opType}_${this.nodes.length}`,

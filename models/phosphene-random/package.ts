@@ -29,7 +29,12 @@ export interface PackageReport {
   files: { path: string; size: number; sha256: string; parameters?: number }[];
 }
 
-const GRAPHS = { text_encoder: 'text_encoder.onnx', denoiser: 'denoiser.onnx', vae_decoder: 'vae_decoder.onnx', vae_encoder: 'vae_encoder.onnx' } as const;
+const GRAPHS = {
+  text_encoder: 'text_encoder.onnx',
+  denoiser: 'denoiser.onnx',
+  vae_decoder: 'vae_decoder.onnx',
+  vae_encoder: 'vae_encoder.onnx',
+} as const;
 
 const f32 = (name: string) => ({ name, dtype: 'float32' as const });
 
@@ -39,7 +44,10 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
   const tokenizer = buildTokenizer(world, cfg.maxLength);
   // Each graph gets its own seed stream so changing one graph leaves the others' weights alone.
   const graphs = {
-    [GRAPHS.text_encoder]: buildTextEncoder({ vocabSize: tokenizer.vocab.length, maxLength: cfg.maxLength, ...cfg.text }, cfg.seed + 1),
+    [GRAPHS.text_encoder]: buildTextEncoder(
+      { vocabSize: tokenizer.vocab.length, maxLength: cfg.maxLength, ...cfg.text },
+      cfg.seed + 1,
+    ),
     [GRAPHS.denoiser]: buildDenoiser({ ...cfg.denoiser, latentChannels: C, textHidden: cfg.text.hidden }, cfg.seed + 2),
     [GRAPHS.vae_decoder]: buildVaeDecoder({ ...cfg.vae, latentChannels: C }, cfg.seed + 3),
     [GRAPHS.vae_encoder]: buildVaeEncoder({ ...cfg.vae, latentChannels: C }, cfg.seed + 4),
@@ -53,7 +61,12 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
   const files: PackageReport['files'] = [];
   for (const [p, bytes, parameters] of contents) {
     await writeFile(path.join(dir, p), bytes);
-    files.push({ path: p, size: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex'), ...(parameters === undefined ? {} : { parameters }) });
+    files.push({
+      path: p,
+      size: bytes.byteLength,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      ...(parameters === undefined ? {} : { parameters }),
+    });
   }
 
   const manifest = {
@@ -66,9 +79,17 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
     modes: ['text-to-video', 'image-to-video'],
     tokenizer: { file: 'tokenizer.json', type: 'word-level', max_length: cfg.maxLength },
     graphs: {
-      text_encoder: { inputs: { input_ids: { name: 'input_ids', dtype: 'int64' } }, outputs: { hidden_states: f32('hidden_states') }, hidden_size: cfg.text.hidden },
+      text_encoder: {
+        inputs: { input_ids: { name: 'input_ids', dtype: 'int64' } },
+        outputs: { hidden_states: f32('hidden_states') },
+        hidden_size: cfg.text.hidden,
+      },
       denoiser: {
-        inputs: { latents: f32('latents'), timestep: f32('timestep'), encoder_hidden_states: f32('encoder_hidden_states') },
+        inputs: {
+          latents: f32('latents'),
+          timestep: f32('timestep'),
+          encoder_hidden_states: f32('encoder_hidden_states'),
+        },
         outputs: { velocity: f32('velocity') },
         patch_size: [1, 2, 2],
       },
@@ -78,7 +99,13 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
     variants: { fp32: { files: { ...GRAPHS }, requires: [] } },
     default_variant: 'fp32',
     latent: { channels: C, spatial_compression: 8, temporal_compression: 4, scaling_factor: 1.0 },
-    scheduler: { type: 'flow-match-euler', shift: cfg.shift, num_train_timesteps: 1000, default_steps: 4, default_guidance_scale: 1.0 },
+    scheduler: {
+      type: 'flow-match-euler',
+      shift: cfg.shift,
+      num_train_timesteps: 1000,
+      default_steps: 4,
+      default_guidance_scale: 1.0,
+    },
     resolutions: cfg.resolutions,
     frames: cfg.frames,
     default_fps: 16,

@@ -30,7 +30,10 @@ export function buildTextEncoder(cfg: TextEncoderConfig, seed: number): { bytes:
   for (let i = 0; i < cfg.layers; i++) {
     const p = `layers.${i}`;
     const h = layerNorm(net, `${p}.norm1`, x, H);
-    x = g.op('Add', [x, attention(net, { name: `${p}.attn`, x: h, context: h, contextDim: H, dim: H, heads: cfg.heads, rank: 3, layout })]);
+    x = g.op('Add', [
+      x,
+      attention(net, { name: `${p}.attn`, x: h, context: h, contextDim: H, dim: H, heads: cfg.heads, rank: 3, layout }),
+    ]);
     x = g.op('Add', [x, feedForward(net, `${p}.mlp`, layerNorm(net, `${p}.norm2`, x, H), H)]);
   }
   g.output(layerNorm(net, 'final_norm', x, H), 'hidden_states', 'float32', ['batch', 'seq', H]);

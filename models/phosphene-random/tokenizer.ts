@@ -40,5 +40,14 @@ export function buildTokenizer(world: World, maxLength: number): TokenizerJson {
     ...world.prompts.flatMap(splitWords),
   ].flatMap(splitWords);
   const vocab = [...SPECIAL, ...new Set(words)];
-  return { type: 'word-level', lowercase: true, vocab, pad_id: 0, unk_id: 1, bos_id: 2, eos_id: 3, max_length: maxLength };
+  return {
+    type: 'word-level',
+    lowercase: true,
+    vocab,
+    pad_id: 0,
+    unk_id: 1,
+    bos_id: 2,
+    eos_id: 3,
+    max_length: maxLength,
+  };
 }

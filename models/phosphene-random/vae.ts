@@ -48,9 +48,15 @@ class Video {
     const { g } = this.net;
     const bt = g.op('Gather', [g.op('Shape', [this.x]), g.constI([0, 2])]);
     const frames = g.op('Transpose', [this.x], { perm: [0, 2, 1, 3, 4] });
-    const folded = g.op('Reshape', [frames, g.op('Concat', [g.constI([-1, this.channels]), g.op('Shape', [this.x], { start: 3 })], { axis: 0 })]);
+    const folded = g.op('Reshape', [
+      frames,
+      g.op('Concat', [g.constI([-1, this.channels]), g.op('Shape', [this.x], { start: 3 })], { axis: 0 }),
+    ]);
     const y = f(folded);
-    const unfolded = g.op('Reshape', [y, g.op('Concat', [bt, g.constI([outChannels]), g.op('Shape', [y], { start: 2 })], { axis: 0 })]);
+    const unfolded = g.op('Reshape', [
+      y,
+      g.op('Concat', [bt, g.constI([outChannels]), g.op('Shape', [y], { start: 2 })], { axis: 0 }),
+    ]);
     this.x = g.op('Transpose', [unfolded], { perm: [0, 2, 1, 3, 4] });
     this.channels = outChannels;
   }
@@ -89,32 +95,49 @@ function resBlock(net: Net, name: string, v: Video): void {
 /** Causal ×2 temporal upsample: repeat every frame, then drop the first copy (T → 2T − 1). */
 function temporalUpsample(net: Net, view: string): string {
   const { g } = net;
-  const repeated = g.op('Resize', [view, '', g.constF([1, 1, 2, 1])], { mode: 'nearest', nearest_mode: 'floor', coordinate_transformation_mode: 'asymmetric' });
+  const repeated = g.op('Resize', [view, '', g.constF([1, 1, 2, 1])], {
+    mode: 'nearest',
+    nearest_mode: 'floor',
+    coordinate_transformation_mode: 'asymmetric',
+  });
   return g.op('Slice', [repeated, g.constI([1]), g.constI([2 ** 62]), g.constI([2])]);
 }
 
 const resize2x = (net: Net, x: string) =>
-  net.g.op('Resize', [x, '', net.g.constF([1, 1, 2, 2])], { mode: 'nearest', nearest_mode: 'floor', coordinate_transformation_mode: 'asymmetric' });
+  net.g.op('Resize', [x, '', net.g.constF([1, 1, 2, 2])], {
+    mode: 'nearest',
+    nearest_mode: 'floor',
+    coordinate_transformation_mode: 'asymmetric',
+  });
 
 /** Builds `vae_decoder.onnx`: latents [B, C, T, h, w] → frames [B, 3, 1+4(T−1), 8h, 8w] in [−1, 1]. */
 export function buildVaeDecoder(cfg: VaeConfig, seed: number): { bytes: Uint8Array; parameters: number } {
   const g = new GraphBuilder('phosphene_vae_decoder');
   const net: Net = { g, rng: new WeightRng(seed) };
   const [c0, c1, c2, c3] = cfg.channels;
-  const latents = g.input('latents', 'float32', ['batch', cfg.latentChannels, 'latent_frames', 'latent_height', 'latent_width']);
+  const latents = g.input('latents', 'float32', [
+    'batch',
+    cfg.latentChannels,
+    'latent_frames',
+    'latent_height',
+    'latent_width',
+  ]);
   const v = new Video(net, latents, cfg.latentChannels);
 
   v.spatial((f) => conv2d(net, 'conv_in', f, cfg.latentChannels, c0), c0);
   resBlock(net, 'mid', v);
-  // Two stages upsample time and space, the last one space only.
-  const widths = [c1, c2, c3];
-  widths.forEach((cout, i) => {
+  // Two stages upsample time and space; the last (full-resolution) stage upsamples space only and
+  // shares its frame fold with conv_out, so no full-resolution activation is transposed but the RGB.
+  [c1, c2].forEach((cout, i) => {
     const cin = v.channels;
-    if (i < 2) v.temporal((t) => temporalUpsample(net, t), cin);
+    v.temporal((t) => temporalUpsample(net, t), cin);
     v.spatial((f) => silu(net, conv2d(net, `up.${i}.conv`, resize2x(net, f), cin, cout)), cout);
-    if (i < 2) v.temporal((t) => g.op('Add', [t, causalConv(net, `up.${i}.temporal`, t, cout, cout, 1, 0.5)]), cout);
+    v.temporal((t) => g.op('Add', [t, causalConv(net, `up.${i}.temporal`, t, cout, cout, 1, 0.5)]), cout);
   });
-  v.spatial((f) => g.op('Tanh', [conv2d(net, 'conv_out', f, c3, 3, 1, 0.6)]), 3);
+  v.spatial((f) => {
+    const h = silu(net, conv2d(net, 'up.2.conv', resize2x(net, f), c2, c3));
+    return g.op('Tanh', [conv2d(net, 'conv_out', h, c3, 3, 1, 0.6)]);
+  }, 3);
   g.output(v.x, 'frames', 'float32', ['batch', 3, 'frames', 'height', 'width']);
   return { bytes: g.toBytes('Phosphene causal (2+1)D VAE decoder (random weights).'), parameters: g.parameterCount };
 }
@@ -138,5 +161,8 @@ export function buildVaeEncoder(cfg: VaeConfig, seed: number): { bytes: Uint8Arr
   resBlock(net, 'mid', v);
   v.spatial((f) => conv2d(net, 'conv_out', f, c0, cfg.latentChannels, 1, 5), cfg.latentChannels);
   g.output(v.x, 'latents', 'float32', ['batch', cfg.latentChannels, 'latent_frames', 'latent_height', 'latent_width']);
-  return { bytes: g.toBytes('Phosphene causal (2+1)D VAE encoder (random weights): outputs the latent mean.'), parameters: g.parameterCount };
+  return {
+    bytes: g.toBytes('Phosphene causal (2+1)D VAE encoder (random weights): outputs the latent mean.'),
+    parameters: g.parameterCount,
+  };
 }

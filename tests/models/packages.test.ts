@@ -33,7 +33,13 @@ describe.each(PACKAGES)('$dir', ({ dir, config }) => {
 
   it('lists every file with the size and sha256 it has on disk', async () => {
     const m = parseManifest(await readJson(`${dir}/model.json`));
-    expect(m.files.map((f) => f.path).sort()).toEqual(['denoiser.onnx', 'text_encoder.onnx', 'tokenizer.json', 'vae_decoder.onnx', 'vae_encoder.onnx']);
+    expect(m.files.map((f) => f.path).sort()).toEqual([
+      'denoiser.onnx',
+      'text_encoder.onnx',
+      'tokenizer.json',
+      'vae_decoder.onnx',
+      'vae_encoder.onnx',
+    ]);
     for (const file of m.files) {
       const bytes = await readFile(path.join(root, dir, file.path));
       expect({ path: file.path, size: bytes.byteLength, sha256: sha256(bytes) }).toEqual(file);
@@ -62,21 +68,42 @@ describe('tokenizer.json', () => {
   it('holds the special tokens and every word of the world, so example prompts have no unknown word', async () => {
     const tok = (await readJson('models/phosphene-random/tokenizer.json')) as TokenizerJson;
     const world = (await readJson('models/world/world.json')) as World;
-    expect(tok).toMatchObject({ type: 'word-level', lowercase: true, pad_id: 0, unk_id: 1, bos_id: 2, eos_id: 3, max_length: 32 });
+    expect(tok).toMatchObject({
+      type: 'word-level',
+      lowercase: true,
+      pad_id: 0,
+      unk_id: 1,
+      bos_id: 2,
+      eos_id: 3,
+      max_length: 32,
+    });
     expect(tok.vocab.slice(0, 4)).toEqual(['<pad>', '<unk>', '<s>', '</s>']);
     expect(new Set(tok.vocab).size).toBe(tok.vocab.length);
     const vocab = new Set(tok.vocab);
-    for (const word of [...Object.keys(world.colors), ...world.shapes, ...Object.keys(world.motions), ...Object.keys(world.backgrounds), ...world.prompts.flatMap(splitWords)]) {
+    for (const word of [
+      ...Object.keys(world.colors),
+      ...world.shapes,
+      ...Object.keys(world.motions),
+      ...Object.keys(world.backgrounds),
+      ...world.prompts.flatMap(splitWords),
+    ]) {
       expect(vocab.has(word), word).toBe(true);
     }
   });
 
   it('comes from a world with enough colours, shapes, motions and backgrounds', async () => {
-    const world = (await readJson('models/world/world.json')) as World & { backgrounds: Record<string, { kind: string }> };
+    const world = (await readJson('models/world/world.json')) as World & {
+      backgrounds: Record<string, { kind: string }>;
+    };
     expect(Object.keys(world.colors).length).toBeGreaterThanOrEqual(8);
-    for (const rgb of Object.values(world.colors)) expect(rgb.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)).toBe(true);
+    for (const rgb of Object.values(world.colors))
+      expect(rgb.every((c) => Number.isInteger(c) && c >= 0 && c <= 255)).toBe(true);
     expect(world.shapes).toEqual(expect.arrayContaining(['circle', 'square', 'triangle', 'star', 'diamond']));
-    expect(Object.keys(world.motions)).toEqual(expect.arrayContaining(['left', 'right', 'up', 'down', 'still', 'growing', 'shrinking']));
-    expect(Object.values(world.backgrounds).map((b) => b.kind)).toEqual(expect.arrayContaining(['plain', 'gradient', 'texture']));
+    expect(Object.keys(world.motions)).toEqual(
+      expect.arrayContaining(['left', 'right', 'up', 'down', 'still', 'growing', 'shrinking']),
+    );
+    expect(Object.values(world.backgrounds).map((b) => b.kind)).toEqual(
+      expect.arrayContaining(['plain', 'gradient', 'texture']),
+    );
   });
 });
