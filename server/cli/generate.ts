@@ -2,11 +2,12 @@
  * `npm run generate -- --prompt "a red circle moving left" --out clip.mp4 [options]`: text to an H.264
  * MP4 on this machine's CPU, with the same pipeline the browser runs.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest } from '../../src/pipeline/model-package/manifest';
 import type { GenerateParams, ProgressEvent } from '../../src/shared/protocol';
+import { fsPackageSource } from '../models/fs-package-source';
 import { generateFramesNode } from '../models/node-generate';
 import { encodeMp4Node } from '../video/encode-mp4-node';
 
@@ -84,7 +85,8 @@ async function main(): Promise<void> {
 
 /** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */
 async function smallestResolution(modelDir: string): Promise<{ width: number; height: number }> {
-  const manifest = parseManifest(JSON.parse(await readFile(path.join(modelDir, 'model.json'), 'utf8')), path.join(modelDir, 'model.json'));
+  const source = fsPackageSource(modelDir);
+  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read('model.json'))), `${source.label} model.json`);
   const [smallest] = [...manifest.resolutions].sort((a, b) => a.width * a.height - b.width * b.height);
   return { width: smallest!.width, height: smallest!.height };
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parseManifest } from '../../../src/pipeline/model-package/manifest';
+import { ModelPackageError } from '../../../src/shared/errors';
+import { manifestFor } from '../../helpers/model-package';
+
+const files = { 'tokenizer.json': new Uint8Array([1]), 'te.onnx': new Uint8Array([2]), 'dn.onnx': new Uint8Array([3]), 'vd.onnx': new Uint8Array([4]) };
+const valid = () => manifestFor('phosphene/test/text-to-video', files) as Record<string, any>;
+
+const rejection = (json: unknown): string => {
+  try {
+    parseManifest(json);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ModelPackageError);
+    return (error as Error).message;
+  }
+  throw new Error('the manifest was accepted');
+};
+
+describe('parseManifest', () => {
+  it('accepts a valid manifest', () => {
+    expect(parseManifest(valid()).id).toBe('phosphene/test/text-to-video');
+  });
+
+  it('rejects a missing field, naming it', () => {
+    const m = valid();
+    delete m.latent;
+    expect(rejection(m)).toMatch(/model\.json is not a valid Phosphene model manifest: latent /);
+  });
+
+  it('rejects a sha256 that is not 64 lowercase hex digits', () => {
+    const m = valid();
+    m.files[0].sha256 = m.files[0].sha256.toUpperCase();
+    expect(rejection(m)).toMatch(/files\.0\.sha256 must be 64 lowercase hex digits/);
+  });
+
+  it.each(['../x.onnx', '/etc/passwd', 'a/../../x'])('rejects the path %s that leaves the package', (bad) => {
+    const m = valid();
+    m.variants.fp32.files.denoiser = bad;
+    expect(rejection(m)).toMatch(/variants\.fp32\.files\.denoiser must be a relative path inside the package/);
+  });
+
+  it('rejects a default_variant that names no variant', () => {
+    const m = valid();
+    m.default_variant = 'q4';
+    expect(rejection(m)).toMatch(/default_variant names no variant \(have fp32\)/);
+  });
+
+  it('rejects a graph file the files list does not name', () => {
+    const m = valid();
+    m.files = m.files.filter((f: { path: string }) => f.path !== 'dn.onnx');
+    expect(rejection(m)).toMatch(/files must list dn\.onnx with its size and sha256/);
+  });
+
+  it('rejects unknown fields and formats', () => {
+    expect(rejection({ ...valid(), extra: 1 })).toMatch(/extra|Unrecognized/i);
+    expect(rejection({ ...valid(), format: 'phosphene-model/2' })).toMatch(/format/);
+  });
+
+  it('accepts both built packages', async () => {
+    const { readFile } = await import('node:fs/promises');
+    for (const dir of ['models/phosphene-random', 'tests/fixtures/models/phosphene-tiny']) {
+      expect(parseManifest(JSON.parse(await readFile(`${dir}/model.json`, 'utf8'))).format).toBe('phosphene-model/1');
+    }
+  });
+});
