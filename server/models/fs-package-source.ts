@@ -20,7 +20,7 @@ export function fsPackageSource(dir: string): PackageSource {
       try {
         handle = await open(file, 'r');
       } catch (error) {
-        throw new ModelPackageError(`Cannot read ${file}: ${(error as Error).message}. Rebuild the package with \`npm run models:build\`.`);
+        throw new ModelPackageError(`Cannot read ${file}: ${(error as Error).message}. Check the package folder, or rebuild the built-in packages with \`npm run models:build\`.`);
       }
       try {
         const { size } = await handle.stat();

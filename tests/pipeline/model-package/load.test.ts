@@ -33,7 +33,7 @@ describe('loadModelPackage', () => {
     it('throws DigestMismatchError naming the file, both digests and the fix when a file is corrupted', async () => {
       const dir = await copyOfTiny();
       const bytes = await readFile(path.join(dir, 'denoiser.onnx'));
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes[bytes.length - 1] = bytes.at(-1)! ^ 0xff;
       await writeFile(path.join(dir, 'denoiser.onnx'), bytes);
       const manifest = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
       const expected = manifest.files.find((f: { path: string }) => f.path === 'denoiser.onnx').sha256;
