@@ -75,7 +75,17 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
     ...db,
     close: async () => {
       await db.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // Not WITH (FORCE): that kills backends still finishing our pool's goodbye, which then log errors.
+      // The server backend of a just-closed client can outlive it for a moment, hence the retries.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+          break;
+        } catch (error) {
+          if (attempt >= 50) throw error;
+          await sleep(20);
+        }
+      }
       await admin.close();
     },
   };
