@@ -5,7 +5,7 @@
 import { captureOrtLog } from './ort-log-tap';
 import * as ort from 'onnxruntime-web/webgpu';
 import { WebGpuUnavailableError } from '../../shared/errors';
-import type { DeviceRequest, ResolvedDevice } from '../../shared/protocol';
+import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../shared/protocol';
 import { countPlacementLogLines, renameProviders } from './placement';
 import { fromOrtTensor, toOrtTensor } from './ort-tensors';
 import type { CreateSessionOptions, GraphSession, OrtBackend } from './types';
@@ -61,18 +61,13 @@ async function resolveWebDevice(request: DeviceRequest, requiredFeatures: readon
 }
 
 async function createWebSession(model: Uint8Array, options: CreateSessionOptions): Promise<GraphSession> {
-  const executionProviders = [options.device === 'webgpu' ? 'webgpu' : 'wasm'];
-  // Severity 0 (verbose) makes ORT log its node placements, which the log tap reads; see placement.ts.
-  const { result: session, lines } = await captureOrtLog(() =>
-    ort.InferenceSession.create(model, {
-      executionProviders,
-      graphOptimizationLevel: 'all',
-      freeDimensionOverrides: options.freeDimensionOverrides ?? {},
-      logSeverityLevel: 0,
-    }),
-  );
-  const counts = countPlacementLogLines(lines);
-  const placement = Object.keys(counts).length > 0 ? { graph: options.graphName, nodesByProvider: renameProviders(counts, PROVIDER_NAMES) } : undefined;
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: [options.device === 'webgpu' ? 'webgpu' : 'wasm'],
+    graphOptimizationLevel: 'all',
+    freeDimensionOverrides: options.freeDimensionOverrides ?? {},
+  };
+  const placement = await probePlacement(model, sessionOptions, options.graphName);
+  const session = await ort.InferenceSession.create(model, sessionOptions);
   return {
     graphName: options.graphName,
     device: options.device,
@@ -88,4 +83,18 @@ async function createWebSession(model: Uint8Array, options: CreateSessionOptions
     placement: () => placement,
     release: () => session.release(),
   };
+}
+
+/**
+ * Compiles the graph once with verbose logging, reads ORT's "Node placements" lines through the log tap
+ * (see placement.ts), and releases it. A separate session, because a verbose session keeps logging:
+ * the WebGPU EP logs the programs it starts at INFO through the session's logger (~240 console lines for
+ * a 2-step job of the tiny fixture in Chromium 156). Placement depends only on the graph, the EP and the static
+ * shapes, which the running session shares.
+ */
+async function probePlacement(model: Uint8Array, sessionOptions: ort.InferenceSession.SessionOptions, graph: string): Promise<GraphPlacement | undefined> {
+  const { result: probe, lines } = await captureOrtLog(() => ort.InferenceSession.create(model, { ...sessionOptions, logSeverityLevel: 0 }));
+  await probe.release();
+  const counts = countPlacementLogLines(lines);
+  return Object.keys(counts).length > 0 ? { graph, nodesByProvider: renameProviders(counts, PROVIDER_NAMES) } : undefined;
 }
