@@ -52,7 +52,8 @@ const { values } = parseArgs({
 async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(USAGE);
   if (values.prompt === undefined) throw new UsageError('--prompt is required.');
-  if (values.device !== 'cpu' && values.device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, not ${values.device}.`);
+  if (values.device !== 'cpu' && values.device !== 'webgpu')
+    throw new UsageError(`--device must be cpu or webgpu, not ${values.device}.`);
   const num = (name: string, text: string | undefined) => {
     if (text === undefined) return undefined;
     const n = Number(text);
@@ -70,23 +71,34 @@ async function main(): Promise<void> {
     seed: num('seed', values.seed),
     frames_per_second: num('fps', values.fps ?? values.frames_per_second),
   };
-  if (params.width === undefined && params.height === undefined) Object.assign(params, await smallestResolution(values.model));
+  if (params.width === undefined && params.height === undefined)
+    Object.assign(params, await smallestResolution(values.model));
 
   const started = performance.now();
-  const result = await generateFramesNode({ modelDir: values.model, params, device: values.device === 'webgpu' ? 'webgpu' : 'auto', onProgress: report });
+  const result = await generateFramesNode({
+    modelDir: values.model,
+    params,
+    device: values.device === 'webgpu' ? 'webgpu' : 'auto',
+    onProgress: report,
+  });
   const p = result.params;
   report({ type: 'encode-video', frame: 0, totalFrames: result.frames.numFrames });
   const mp4 = await encodeMp4Node(result.frames, { fps: p.frames_per_second });
   await writeFile(values.out, mp4);
   report({ type: 'done', elapsedMs: performance.now() - started });
-  process.stderr.write(`${p.width}×${p.height}, ${p.num_frames} frames at ${p.frames_per_second} fps, ${p.num_inference_steps} steps, guidance ${p.guidance_scale}, seed ${p.seed}, on ${result.device}\n`);
+  process.stderr.write(
+    `${p.width}×${p.height}, ${p.num_frames} frames at ${p.frames_per_second} fps, ${p.num_inference_steps} steps, guidance ${p.guidance_scale}, seed ${p.seed}, on ${result.device}\n`,
+  );
   process.stdout.write(`${path.resolve(values.out)}\n`);
 }
 
 /** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */
 async function smallestResolution(modelDir: string): Promise<{ width: number; height: number }> {
   const source = fsPackageSource(modelDir);
-  const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read('model.json'))), `${source.label} model.json`);
+  const manifest = parseManifest(
+    JSON.parse(new TextDecoder().decode(await source.read('model.json'))),
+    `${source.label} model.json`,
+  );
   const [smallest] = [...manifest.resolutions].sort((a, b) => a.width * a.height - b.width * b.height);
   return { width: smallest!.width, height: smallest!.height };
 }
@@ -117,7 +129,10 @@ function report(event: ProgressEvent): void {
 class UsageError extends Error {}
 
 main().catch((error: unknown) => {
-  const message = error instanceof Error ? `${error.name === 'Error' || error instanceof UsageError ? '' : `${error.name}: `}${error.message}` : String(error);
+  const message =
+    error instanceof Error
+      ? `${error.name === 'Error' || error instanceof UsageError ? '' : `${error.name}: `}${error.message}`
+      : String(error);
   process.stderr.write(`error: ${message}\n${error instanceof UsageError ? `\n${USAGE}` : ''}`);
   process.exitCode = 1;
 });

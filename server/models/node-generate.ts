@@ -24,10 +24,19 @@ export interface NodeGenerateRequest {
 }
 
 /** Loads the package, generates, releases the sessions; returns frames, latents and the parameters used. */
-export async function generateFramesNode(request: NodeGenerateRequest): Promise<FramesResult & { params: GenerateParams }> {
+export async function generateFramesNode(
+  request: NodeGenerateRequest,
+): Promise<FramesResult & { params: GenerateParams }> {
   const { onProgress, signal } = request;
-  const pkg = await loadModelPackage(fsPackageSource(request.modelDir), { variant: request.variant, onProgress, signal });
-  const device = await ortNodeBackend.resolveDevice(request.device ?? 'auto', pkg.manifest.variants[pkg.variant]?.requires);
+  const pkg = await loadModelPackage(fsPackageSource(request.modelDir), {
+    variant: request.variant,
+    onProgress,
+    signal,
+  });
+  const device = await ortNodeBackend.resolveDevice(
+    request.device ?? 'auto',
+    pkg.manifest.variants[pkg.variant]?.requires,
+  );
   const pipe = createVideoPipeline(pkg, ortNodeBackend, device);
   try {
     const params = resolveParams(pkg.manifest, request.params);

@@ -20,9 +20,11 @@ let sequence = 0;
 /** Encodes frames (RGBA, frame after frame) into MP4 bytes. Width and height must be even (4:2:0 chroma). */
 export async function encodeMp4Node(frames: RawFrames, options: NodeMp4Options): Promise<Uint8Array> {
   const { width, height, numFrames, rgba } = frames;
-  if (width % 2 !== 0 || height % 2 !== 0) throw new RangeError(`H.264 4:2:0 needs an even width and height; got ${width}×${height}`);
+  if (width % 2 !== 0 || height % 2 !== 0)
+    throw new RangeError(`H.264 4:2:0 needs an even width and height; got ${width}×${height}`);
   const frameBytes = width * height * 4;
-  if (rgba.byteLength !== frameBytes * numFrames) throw new RangeError(`expected ${frameBytes * numFrames} RGBA bytes, got ${rgba.byteLength}`);
+  if (rgba.byteLength !== frameBytes * numFrames)
+    throw new RangeError(`expected ${frameBytes * numFrames} RGBA bytes, got ${rgba.byteLength}`);
   const encoder = await h264.createH264MP4Encoder();
   // The WASM file system is shared by all encoders of the process: give each output its own name.
   const outputFilename = `phosphene-${process.pid}-${sequence++}.mp4`;

@@ -5,10 +5,17 @@ import type { RawFrames } from '../shared/protocol';
  * Converts a decoded video `[1, 3, F, H, W]` in [-1, 1] to RGBA bytes, cropping the padded
  * `H×W` to the top-left `height×width`: frame after frame, row-major, alpha 255.
  */
-export function frameRgbaFromVideo(video: Float32Array, dims: readonly number[], width: number, height: number): RawFrames {
+export function frameRgbaFromVideo(
+  video: Float32Array,
+  dims: readonly number[],
+  width: number,
+  height: number,
+): RawFrames {
   const [batch, channels, numFrames, paddedHeight, paddedWidth] = dims as [number, number, number, number, number];
-  if (dims.length !== 5 || batch !== 1 || channels !== 3) throw new Error(`the VAE decoder returned dims [${dims.join(', ')}], expected [1, 3, F, H, W]`);
-  if (paddedHeight < height || paddedWidth < width) throw new Error(`decoded frames are ${paddedWidth}×${paddedHeight}, smaller than ${width}×${height}`);
+  if (dims.length !== 5 || batch !== 1 || channels !== 3)
+    throw new Error(`the VAE decoder returned dims [${dims.join(', ')}], expected [1, 3, F, H, W]`);
+  if (paddedHeight < height || paddedWidth < width)
+    throw new Error(`decoded frames are ${paddedWidth}×${paddedHeight}, smaller than ${width}×${height}`);
   const plane = paddedHeight * paddedWidth;
   const channelStride = numFrames * plane;
   const rgba = new Uint8Array(numFrames * height * width * 4);
@@ -28,4 +35,3 @@ export function frameRgbaFromVideo(video: Float32Array, dims: readonly number[],
   }
   return { rgba, width, height, numFrames };
 }
-

@@ -22,7 +22,9 @@ export function latentGrid(manifest: ModelManifest, width: number, height: numbe
   const paddedHeight = Math.ceil(height / (sc * ph)) * sc * ph;
   const latentFrames = 1 + (numFrames - 1) / tc;
   if (!Number.isInteger(latentFrames) || latentFrames % pt !== 0) {
-    throw new RangeError(`${numFrames} frames give ${latentFrames} latent frames, which the patch size ${pt} does not divide`);
+    throw new RangeError(
+      `${numFrames} frames give ${latentFrames} latent frames, which the patch size ${pt} does not divide`,
+    );
   }
   return { dims: [1, channels, latentFrames, paddedHeight / sc, paddedWidth / sc], paddedWidth, paddedHeight };
 }

@@ -5,7 +5,14 @@ import { isAlignedFrameCount, nearestAlignedFrameCounts } from '../shared/video-
 import type { ModelManifest } from './model-package/manifest';
 
 /** Step and frame-rate limits of the API (Phosor's). */
-export const PARAM_LIMITS = { minSteps: 1, maxSteps: 50, minGuidance: 1, maxGuidance: 3.5, minFps: 4, maxFps: 30 } as const;
+export const PARAM_LIMITS = {
+  minSteps: 1,
+  maxSteps: 50,
+  minGuidance: 1,
+  maxGuidance: 3.5,
+  minFps: 4,
+  maxFps: 30,
+} as const;
 
 /** Fills absent parameters from the manifest; a missing seed becomes a fresh random uint32. */
 export function resolveParams(manifest: ModelManifest, partial: Partial<GenerateParams>): GenerateParams {
@@ -30,34 +37,49 @@ export function checkParams(manifest: ModelManifest, params: GenerateParams): vo
   };
   const isInt = (v: number, min: number, max: number) => Number.isInteger(v) && v >= min && v <= max;
 
-  if (typeof params.prompt !== 'string' || params.prompt.trim() === '') fail('prompt', 'must not be empty: describe the video to generate.');
+  if (typeof params.prompt !== 'string' || params.prompt.trim() === '')
+    fail('prompt', 'must not be empty: describe the video to generate.');
 
   const resolution = manifest.resolutions.find((r) => r.width === params.width && r.height === params.height);
   if (!resolution) {
     const accepted = manifest.resolutions.map((r) => `${r.width}×${r.height}`).join(', ');
-    fail('width', `×height ${params.width}×${params.height} is not a resolution of ${manifest.id}; use one of ${accepted}.`);
+    fail(
+      'width',
+      `×height ${params.width}×${params.height} is not a resolution of ${manifest.id}; use one of ${accepted}.`,
+    );
   }
 
   const tc = manifest.latent.temporal_compression;
   const frames = params.num_frames;
   if (!isAlignedFrameCount(frames, tc)) {
     const [below, above] = nearestAlignedFrameCounts(Number.isFinite(frames) ? frames : 1, tc);
-    fail('num_frames', `must be 1 + ${tc}k (the VAE compresses time ${tc}×); ${frames} is not: use ${below} or ${above}.`);
+    fail(
+      'num_frames',
+      `must be 1 + ${tc}k (the VAE compresses time ${tc}×); ${frames} is not: use ${below} or ${above}.`,
+    );
   }
   if (frames < manifest.frames.min) fail('num_frames', `must be at least ${manifest.frames.min}; got ${frames}.`);
-  if (frames > resolution!.max_frames) fail('num_frames', `must be at most ${resolution!.max_frames} at ${resolution!.label}; got ${frames}.`);
+  if (frames > resolution!.max_frames)
+    fail('num_frames', `must be at most ${resolution!.max_frames} at ${resolution!.label}; got ${frames}.`);
 
   const { minSteps, maxSteps, minGuidance, minFps, maxFps } = PARAM_LIMITS;
   if (!isInt(params.num_inference_steps, minSteps, maxSteps)) {
-    fail('num_inference_steps', `must be an integer from ${minSteps} to ${maxSteps}; got ${params.num_inference_steps}.`);
+    fail(
+      'num_inference_steps',
+      `must be an integer from ${minSteps} to ${maxSteps}; got ${params.num_inference_steps}.`,
+    );
   }
   const maxGuidance = Math.max(PARAM_LIMITS.maxGuidance, manifest.scheduler.default_guidance_scale);
   const g = params.guidance_scale;
   if (!(Number.isFinite(g) && g >= minGuidance && g <= maxGuidance)) {
-    fail('guidance_scale', `must be from ${minGuidance} to ${maxGuidance} (1 turns classifier-free guidance off); got ${g}.`);
+    fail(
+      'guidance_scale',
+      `must be from ${minGuidance} to ${maxGuidance} (1 turns classifier-free guidance off); got ${g}.`,
+    );
   }
   if (!isInt(params.frames_per_second, minFps, maxFps)) {
     fail('frames_per_second', `must be an integer from ${minFps} to ${maxFps}; got ${params.frames_per_second}.`);
   }
-  if (!isInt(params.seed, 0, 0xffffffff)) fail('seed', `must be an integer from 0 to 4294967295 (a uint32); got ${params.seed}.`);
+  if (!isInt(params.seed, 0, 0xffffffff))
+    fail('seed', `must be an integer from 0 to 4294967295 (a uint32); got ${params.seed}.`);
 }

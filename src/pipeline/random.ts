@@ -19,7 +19,8 @@ export class SeededRandom {
 
   /** `seed` is the job's uint32 seed. */
   constructor(seed: number) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`seed must be a uint32, got ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+      throw new RangeError(`seed must be a uint32, got ${seed}`);
     // splitmix32 spreads one 32-bit seed over the 128-bit state, which must not be all zero.
     let x = seed >>> 0;
     const next = () => {

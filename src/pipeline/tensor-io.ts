@@ -19,7 +19,10 @@ export function intInput(dtype: TensorDType, values: readonly number[], dims: re
 }
 
 /** Reads a float output as float32. */
-export function readFloat(tensor: HostTensor | undefined, what: string): { data: Float32Array; dims: readonly number[] } {
+export function readFloat(
+  tensor: HostTensor | undefined,
+  what: string,
+): { data: Float32Array; dims: readonly number[] } {
   if (!tensor) throw new Error(`the graph returned no ${what}`);
   if (tensor.dtype === 'float32') return { data: tensor.data as Float32Array, dims: tensor.dims };
   if (tensor.dtype === 'float16') return { data: fromHalf(tensor.data as Uint16Array), dims: tensor.dims };
@@ -67,7 +70,14 @@ export function fromHalf(bits: Uint16Array): Float32Array {
     const sign = h & 0x8000 ? -1 : 1;
     const exp = (h >>> 10) & 0x1f;
     const mant = h & 0x3ff;
-    out[i] = exp === 0 ? sign * mant * 2 ** -24 : exp === 31 ? (mant ? NaN : sign * Infinity) : sign * (1 + mant / 1024) * 2 ** (exp - 15);
+    out[i] =
+      exp === 0
+        ? sign * mant * 2 ** -24
+        : exp === 31
+          ? mant
+            ? NaN
+            : sign * Infinity
+          : sign * (1 + mant / 1024) * 2 ** (exp - 15);
   }
   return out;
 }

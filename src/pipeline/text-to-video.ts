@@ -23,7 +23,11 @@ export interface TextToVideoOptions {
 }
 
 /** Generates RGBA frames and the final latents for `params` (all fields required; see `resolveParams`). */
-export async function textToVideo(pipe: VideoPipeline, params: GenerateParams, options: TextToVideoOptions = {}): Promise<FramesResult> {
+export async function textToVideo(
+  pipe: VideoPipeline,
+  params: GenerateParams,
+  options: TextToVideoOptions = {},
+): Promise<FramesResult> {
   const { onProgress, signal } = options;
   const throwIfAborted = () => {
     if (signal?.aborted) throw new JobAbortedError();

@@ -15,7 +15,8 @@ const tokenizerSchema = z
   })
   .superRefine((t, ctx) => {
     for (const key of ['pad_id', 'unk_id', 'bos_id', 'eos_id'] as const) {
-      if (t[key] >= t.vocab.length) ctx.addIssue({ code: 'custom', path: [key], message: `is outside the vocabulary (${t.vocab.length} words)` });
+      if (t[key] >= t.vocab.length)
+        ctx.addIssue({ code: 'custom', path: [key], message: `is outside the vocabulary (${t.vocab.length} words)` });
     }
   });
 

@@ -57,7 +57,10 @@ export function createVideoPipeline(pkg: ModelPackage, backend: OrtBackend, devi
     backend,
     device,
     createScheduler: () =>
-      new FlowMatchEulerScheduler({ shift: manifest.scheduler.shift, numTrainTimesteps: manifest.scheduler.num_train_timesteps }),
+      new FlowMatchEulerScheduler({
+        shift: manifest.scheduler.shift,
+        numTrainTimesteps: manifest.scheduler.num_train_timesteps,
+      }),
     session,
     async release() {
       const all = await Promise.allSettled(sessions.values());

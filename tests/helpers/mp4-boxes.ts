@@ -11,7 +11,7 @@ export interface Box {
 export function readBoxes(bytes: Uint8Array): Box[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const boxes: Box[] = [];
-  for (let pos = 0; pos + 8 <= bytes.byteLength; ) {
+  for (let pos = 0; pos + 8 <= bytes.byteLength;) {
     let size = view.getUint32(pos);
     const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
     let header = 8;
@@ -37,7 +37,13 @@ export function findBox(bytes: Uint8Array, path: string[]): Box | undefined {
 }
 
 /** Codec, coded size and sample count of the first track, read from stsd and stsz. */
-export function describeVideoTrack(mp4: Uint8Array): { brand: string; codec: string; width: number; height: number; samples: number } {
+export function describeVideoTrack(mp4: Uint8Array): {
+  brand: string;
+  codec: string;
+  width: number;
+  height: number;
+  samples: number;
+} {
   const ftyp = findBox(mp4, ['ftyp']);
   const stbl = findBox(mp4, ['moov', 'trak', 'mdia', 'minf', 'stbl']);
   if (!ftyp || !stbl) throw new Error('not an MP4 with a track: ftyp or moov/trak/mdia/minf/stbl missing');

@@ -6,9 +6,12 @@ describe('frameRgbaFromVideo', () => {
     // [1, 3, 2 frames, 2 rows, 3 cols], cropped to 2×1: values encode channel, frame, row, col.
     const dims = [1, 3, 2, 2, 3];
     const video = new Float32Array(36);
-    for (let c = 0; c < 3; c++) for (let f = 0; f < 2; f++) for (let y = 0; y < 2; y++) for (let x = 0; x < 3; x++) {
-      video[((c * 2 + f) * 2 + y) * 3 + x] = c === 0 ? -1 : c === 1 ? 1 : f === 0 ? 0 : x === 0 ? 5 : Number.NaN;
-    }
+    for (let c = 0; c < 3; c++)
+      for (let f = 0; f < 2; f++)
+        for (let y = 0; y < 2; y++)
+          for (let x = 0; x < 3; x++) {
+            video[((c * 2 + f) * 2 + y) * 3 + x] = c === 0 ? -1 : c === 1 ? 1 : f === 0 ? 0 : x === 0 ? 5 : Number.NaN;
+          }
     const frames = frameRgbaFromVideo(video, dims, 2, 1);
     expect(frames).toMatchObject({ width: 2, height: 1, numFrames: 2 });
     // frame 0: B = 0 → 127.5 → 128 (round half to even); frame 1: B = 5 → 255, NaN → 0.

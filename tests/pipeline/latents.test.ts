@@ -12,7 +12,11 @@ describe('latentGrid', () => {
   });
 
   it('pads up to a multiple of spatial compression × patch (16 px for 8 × 2)', () => {
-    expect(latentGrid(manifest, 854, 480, 81)).toEqual({ dims: [1, 4, 21, 60, 108], paddedWidth: 864, paddedHeight: 480 });
+    expect(latentGrid(manifest, 854, 480, 81)).toEqual({
+      dims: [1, 4, 21, 60, 108],
+      paddedWidth: 864,
+      paddedHeight: 480,
+    });
     expect(latentGrid(manifest, 128, 72, 17)).toEqual({ dims: [1, 4, 5, 10, 16], paddedWidth: 128, paddedHeight: 80 });
   });
 });

@@ -6,13 +6,28 @@ import type { GenerateParams } from '../../src/shared/protocol';
 import { manifestFor } from '../helpers/model-package';
 
 const manifest = parseManifest({
-  ...manifestFor('phosphene/test/text-to-video', { 'tokenizer.json': new Uint8Array(), 'te.onnx': new Uint8Array(), 'dn.onnx': new Uint8Array(), 'vd.onnx': new Uint8Array() }),
+  ...manifestFor('phosphene/test/text-to-video', {
+    'tokenizer.json': new Uint8Array(),
+    'te.onnx': new Uint8Array(),
+    'dn.onnx': new Uint8Array(),
+    'vd.onnx': new Uint8Array(),
+  }),
   resolutions: [
     { width: 64, height: 64, max_frames: 17, label: '64² test' },
     { width: 128, height: 72, max_frames: 9, label: '128×72 test' },
   ],
 });
-const good: GenerateParams = { prompt: 'a red circle', negative_prompt: '', width: 64, height: 64, num_frames: 5, num_inference_steps: 4, guidance_scale: 1, seed: 42, frames_per_second: 16 };
+const good: GenerateParams = {
+  prompt: 'a red circle',
+  negative_prompt: '',
+  width: 64,
+  height: 64,
+  num_frames: 5,
+  num_inference_steps: 4,
+  guidance_scale: 1,
+  seed: 42,
+  frames_per_second: 16,
+};
 
 const failure = (change: Partial<GenerateParams>): InvalidParamsError => {
   try {
@@ -27,7 +42,17 @@ const failure = (change: Partial<GenerateParams>): InvalidParamsError => {
 describe('resolveParams', () => {
   it('fills defaults from the manifest', () => {
     const params = resolveParams(manifest, { prompt: 'x', seed: 3 });
-    expect(params).toEqual({ prompt: 'x', negative_prompt: '', width: 64, height: 64, num_frames: 5, num_inference_steps: 4, guidance_scale: 1, seed: 3, frames_per_second: 16 });
+    expect(params).toEqual({
+      prompt: 'x',
+      negative_prompt: '',
+      width: 64,
+      height: 64,
+      num_frames: 5,
+      num_inference_steps: 4,
+      guidance_scale: 1,
+      seed: 3,
+      frames_per_second: 16,
+    });
   });
 
   it('draws a uint32 seed when none is given', () => {
@@ -70,7 +95,9 @@ describe('checkParams', () => {
   it('refuses a resolution the model does not have and lists the accepted ones', () => {
     const error = failure({ width: 854, height: 480 });
     expect(error.field).toBe('width');
-    expect(error.message).toMatch(/854×480 is not a resolution of phosphene\/test\/text-to-video; use one of 64×64, 128×72\./);
+    expect(error.message).toMatch(
+      /854×480 is not a resolution of phosphene\/test\/text-to-video; use one of 64×64, 128×72\./,
+    );
   });
 
   it.each([0, 51, 2.5])('refuses %s steps', (num_inference_steps) => {

@@ -6,7 +6,9 @@ import { SeededRandom } from '../../src/pipeline/random';
 describe('SeededRandom', () => {
   it('gives the reference uint32 stream for seed 42', () => {
     const rng = new SeededRandom(42);
-    expect(Array.from({ length: 6 }, () => rng.nextUint32())).toEqual([2837322924, 544945897, 479756282, 3500138142, 339756180, 113173290]);
+    expect(Array.from({ length: 6 }, () => rng.nextUint32())).toEqual([
+      2837322924, 544945897, 479756282, 3500138142, 339756180, 113173290,
+    ]);
   });
 
   it('gives the reference uint32 streams at the ends of the seed range', () => {
@@ -18,8 +20,8 @@ describe('SeededRandom', () => {
 
   it('gives the reference normals for seed 42 within 1e-12', () => {
     const golden = [
-      1.1226591822802088, 0.9491474351894811, 0.40412785633822706, 0.0387374413085134, 0.8382377611711626, 1.8839768619678217,
-      0.37212517285944907, -2.607926587514624,
+      1.1226591822802088, 0.9491474351894811, 0.40412785633822706, 0.0387374413085134, 0.8382377611711626,
+      1.8839768619678217, 0.37212517285944907, -2.607926587514624,
     ];
     const rng = new SeededRandom(42);
     for (const value of golden) expect(Math.abs(rng.nextNormal() - value)).toBeLessThan(1e-12);

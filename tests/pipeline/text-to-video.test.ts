@@ -11,10 +11,22 @@ import type { GenerateParams, ProgressEvent } from '../../src/shared/protocol';
 // The real tiny fixture package on onnxruntime-node's CPU provider: no mocks.
 let pipe: VideoPipeline;
 const params = (change: Partial<GenerateParams> = {}): GenerateParams =>
-  resolveParams(pipe.manifest, { prompt: 'a red circle moving left', width: 64, height: 64, num_frames: 5, num_inference_steps: 2, seed: 42, ...change });
+  resolveParams(pipe.manifest, {
+    prompt: 'a red circle moving left',
+    width: 64,
+    height: 64,
+    num_frames: 5,
+    num_inference_steps: 2,
+    seed: 42,
+    ...change,
+  });
 
 beforeAll(async () => {
-  pipe = createVideoPipeline(await loadModelPackage(fsPackageSource('tests/fixtures/models/phosphene-tiny')), ortNodeBackend, 'cpu');
+  pipe = createVideoPipeline(
+    await loadModelPackage(fsPackageSource('tests/fixtures/models/phosphene-tiny')),
+    ortNodeBackend,
+    'cpu',
+  );
 });
 afterAll(() => pipe.release());
 
@@ -84,7 +96,9 @@ describe('textToVideo on the tiny fixture (onnxruntime-node, CPU)', () => {
 
   it('rejects bad parameters before running any graph', async () => {
     const events: ProgressEvent[] = [];
-    await expect(textToVideo(pipe, params({ num_frames: 6 }), { onProgress: (e) => events.push(e) })).rejects.toBeInstanceOf(InvalidParamsError);
+    await expect(
+      textToVideo(pipe, params({ num_frames: 6 }), { onProgress: (e) => events.push(e) }),
+    ).rejects.toBeInstanceOf(InvalidParamsError);
     await expect(textToVideo(pipe, params({ prompt: ' ' }))).rejects.toThrow(/prompt must not be empty/);
     await expect(textToVideo(pipe, params({ width: 100 }))).rejects.toThrow(/use one of 64×64, 128×72/);
     expect(events).toEqual([]);

@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { WordTokenizer } from '../../src/pipeline/tokenizer';
 import { ModelPackageError } from '../../src/shared/errors';
 
-const config = { type: 'word-level', lowercase: true, vocab: ['<pad>', '<unk>', '<s>', '</s>', 'red', 'circle', 'moving', 'left'], pad_id: 0, unk_id: 1, bos_id: 2, eos_id: 3, max_length: 8 };
+const config = {
+  type: 'word-level',
+  lowercase: true,
+  vocab: ['<pad>', '<unk>', '<s>', '</s>', 'red', 'circle', 'moving', 'left'],
+  pad_id: 0,
+  unk_id: 1,
+  bos_id: 2,
+  eos_id: 3,
+  max_length: 8,
+};
 
 describe('WordTokenizer', () => {
   const tokenizer = WordTokenizer.fromJson(config);
@@ -35,7 +44,9 @@ describe('WordTokenizer', () => {
   });
 
   it('reads the fixture package tokenizer', () => {
-    const tiny = WordTokenizer.fromJson(JSON.parse(readFileSync('tests/fixtures/models/phosphene-tiny/tokenizer.json', 'utf8')));
+    const tiny = WordTokenizer.fromJson(
+      JSON.parse(readFileSync('tests/fixtures/models/phosphene-tiny/tokenizer.json', 'utf8')),
+    );
     const ids = tiny.encode('a red circle');
     expect(ids).toHaveLength(tiny.maxLength);
     expect(ids.slice(1, 4).every((id) => id !== tiny.config.unk_id)).toBe(true);

@@ -1,16 +1,34 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { PROGRESS_STAGES, type FramesResult, type GraphPlacement, type ProgressEvent, type ResolvedDevice } from '../../src/shared/protocol';
+import {
+  PROGRESS_STAGES,
+  type FramesResult,
+  type GraphPlacement,
+  type ProgressEvent,
+  type ResolvedDevice,
+} from '../../src/shared/protocol';
 
 describe('protocol types', () => {
   it('ProgressEvent is a union discriminated by exactly the six stages, in order', () => {
-    expectTypeOf<ProgressEvent['type']>().toEqualTypeOf<'load' | 'encode-prompt' | 'step' | 'decode' | 'encode-video' | 'done'>();
+    expectTypeOf<ProgressEvent['type']>().toEqualTypeOf<
+      'load' | 'encode-prompt' | 'step' | 'decode' | 'encode-video' | 'done'
+    >();
     expectTypeOf<(typeof PROGRESS_STAGES)[number]>().toEqualTypeOf<ProgressEvent['type']>();
     expect(PROGRESS_STAGES).toEqual(['load', 'encode-prompt', 'step', 'decode', 'encode-video', 'done']);
   });
 
   it('narrows each stage to its fields', () => {
-    expectTypeOf<Extract<ProgressEvent, { type: 'step' }>>().toEqualTypeOf<{ type: 'step'; step: number; totalSteps: number; timestep: number }>();
-    expectTypeOf<Extract<ProgressEvent, { type: 'load' }>>().toEqualTypeOf<{ type: 'load'; file: string; loadedBytes: number; totalBytes: number }>();
+    expectTypeOf<Extract<ProgressEvent, { type: 'step' }>>().toEqualTypeOf<{
+      type: 'step';
+      step: number;
+      totalSteps: number;
+      timestep: number;
+    }>();
+    expectTypeOf<Extract<ProgressEvent, { type: 'load' }>>().toEqualTypeOf<{
+      type: 'load';
+      file: string;
+      loadedBytes: number;
+      totalBytes: number;
+    }>();
     expectTypeOf<Extract<ProgressEvent, { type: 'decode' }>>().toEqualTypeOf<{ type: 'decode' }>();
   });
 

@@ -45,7 +45,10 @@ export function readOnnxInputShapes(model: Uint8Array): OnnxInputShapes {
 }
 
 /** Maps each symbolic dim of the model's inputs to the size it has in `feedDims`. */
-export function freeDimensionOverridesFor(shapes: OnnxInputShapes, feedDims: Record<string, readonly number[]>): Record<string, number> {
+export function freeDimensionOverridesFor(
+  shapes: OnnxInputShapes,
+  feedDims: Record<string, readonly number[]>,
+): Record<string, number> {
   const overrides: Record<string, number> = {};
   for (const [input, dims] of Object.entries(shapes)) {
     const actual = feedDims[input];

@@ -41,7 +41,8 @@ async function createNodeSession(model: Uint8Array, options: CreateSessionOption
     async run(feeds) {
       const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrtTensor(ort.Tensor, t)]));
       const results = await session.run(ortFeeds);
-      if (!placement) placement = { graph: options.graphName, nodesByProvider: await readPlacement(session, profileDir) };
+      if (!placement)
+        placement = { graph: options.graphName, nodesByProvider: await readPlacement(session, profileDir) };
       const out: Record<string, HostTensor> = {};
       for (const [name, tensor] of Object.entries(results)) out[name] = await fromOrtTensor(tensor);
       return out;

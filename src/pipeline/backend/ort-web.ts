@@ -48,15 +48,28 @@ export function createWebBackend(options: WebBackendOptions = {}): OrtBackend {
  * `auto` → WebGPU only on a hardware adapter: a software adapter (`isFallbackAdapter`, SwiftShader in
  * CI) ran our graphs 50–300× slower than WASM. An explicit `webgpu` request is honoured on any adapter.
  */
-async function resolveWebDevice(request: DeviceRequest, requiredFeatures: readonly string[] = []): Promise<ResolvedDevice> {
+async function resolveWebDevice(
+  request: DeviceRequest,
+  requiredFeatures: readonly string[] = [],
+): Promise<ResolvedDevice> {
   if (request === 'wasm') return 'wasm';
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<GpuAdapterProbe | null> } } | undefined)?.gpu;
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<GpuAdapterProbe | null> } } | undefined)
+    ?.gpu;
   const adapter = gpu ? await gpu.requestAdapter().catch(() => null) : null;
   const missing = adapter ? requiredFeatures.filter((f) => !adapter.features.has(f)) : [];
   if (request === 'auto') return adapter && !adapter.info.isFallbackAdapter && missing.length === 0 ? 'webgpu' : 'wasm';
-  if (!gpu) throw new WebGpuUnavailableError('WebGPU is not available in this browser; choose the WASM device or generate on the server.');
-  if (!adapter) throw new WebGpuUnavailableError('No WebGPU adapter was found (GPU blocklisted or disabled); choose the WASM device or generate on the server.');
-  if (missing.length > 0) throw new WebGpuUnavailableError(`This GPU lacks the WebGPU features ${missing.join(', ')} the model needs; choose the WASM device or generate on the server.`);
+  if (!gpu)
+    throw new WebGpuUnavailableError(
+      'WebGPU is not available in this browser; choose the WASM device or generate on the server.',
+    );
+  if (!adapter)
+    throw new WebGpuUnavailableError(
+      'No WebGPU adapter was found (GPU blocklisted or disabled); choose the WASM device or generate on the server.',
+    );
+  if (missing.length > 0)
+    throw new WebGpuUnavailableError(
+      `This GPU lacks the WebGPU features ${missing.join(', ')} the model needs; choose the WASM device or generate on the server.`,
+    );
   return 'webgpu';
 }
 
@@ -92,9 +105,17 @@ async function createWebSession(model: Uint8Array, options: CreateSessionOptions
  * a 2-step job of the tiny fixture in Chromium 156). Placement depends only on the graph, the EP and the static
  * shapes, which the running session shares.
  */
-async function probePlacement(model: Uint8Array, sessionOptions: ort.InferenceSession.SessionOptions, graph: string): Promise<GraphPlacement | undefined> {
-  const { result: probe, lines } = await captureOrtLog(() => ort.InferenceSession.create(model, { ...sessionOptions, logSeverityLevel: 0 }));
+async function probePlacement(
+  model: Uint8Array,
+  sessionOptions: ort.InferenceSession.SessionOptions,
+  graph: string,
+): Promise<GraphPlacement | undefined> {
+  const { result: probe, lines } = await captureOrtLog(() =>
+    ort.InferenceSession.create(model, { ...sessionOptions, logSeverityLevel: 0 }),
+  );
   await probe.release();
   const counts = countPlacementLogLines(lines);
-  return Object.keys(counts).length > 0 ? { graph, nodesByProvider: renameProviders(counts, PROVIDER_NAMES) } : undefined;
+  return Object.keys(counts).length > 0
+    ? { graph, nodesByProvider: renameProviders(counts, PROVIDER_NAMES) }
+    : undefined;
 }

@@ -23,9 +23,14 @@ export interface HostTensor<T extends TensorDType = TensorDType> {
 }
 
 /** Builds a host tensor, checking that the element count matches the dims. */
-export function hostTensor<T extends TensorDType>(dtype: T, data: TensorDataByType[T], dims: readonly number[]): HostTensor<T> {
+export function hostTensor<T extends TensorDType>(
+  dtype: T,
+  data: TensorDataByType[T],
+  dims: readonly number[],
+): HostTensor<T> {
   const count = dims.reduce((a, b) => a * b, 1);
-  if (data.length !== count) throw new Error(`tensor data has ${data.length} elements but dims [${dims.join(', ')}] need ${count}`);
+  if (data.length !== count)
+    throw new Error(`tensor data has ${data.length} elements but dims [${dims.join(', ')}] need ${count}`);
   return { dtype, data, dims };
 }
 

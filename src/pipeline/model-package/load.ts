@@ -47,7 +47,9 @@ export async function loadModelPackage(source: PackageSource, options: LoadOptio
   const variant = options.variant ?? manifest.default_variant;
   const spec = manifest.variants[variant];
   if (!spec) {
-    throw new ModelPackageError(`${source.label} has no variant "${variant}"; it has ${Object.keys(manifest.variants).join(', ')}.`);
+    throw new ModelPackageError(
+      `${source.label} has no variant "${variant}"; it has ${Object.keys(manifest.variants).join(', ')}.`,
+    );
   }
 
   const readVerified = async (path: string): Promise<Uint8Array> => {
@@ -55,7 +57,8 @@ export async function loadModelPackage(source: PackageSource, options: LoadOptio
     if (!entry) throw new ModelPackageError(`${source.label} model.json does not list ${path}.`);
     const bytes = await source.read(path, {
       signal,
-      onProgress: (loadedBytes, totalBytes) => onProgress?.({ type: 'load', file: path, loadedBytes, totalBytes: totalBytes || entry.size }),
+      onProgress: (loadedBytes, totalBytes) =>
+        onProgress?.({ type: 'load', file: path, loadedBytes, totalBytes: totalBytes || entry.size }),
     });
     await verifyFile(source.label, path, bytes, entry);
     return bytes;
@@ -78,11 +81,15 @@ export async function verifyFile(
 ): Promise<void> {
   const fix = 'Download the package again, or rebuild it with `npm run models:build`.';
   if (bytes.byteLength !== entry.size) {
-    throw new DigestMismatchError(`${label} ${path} is ${bytes.byteLength} bytes but model.json says ${entry.size}. ${fix}`);
+    throw new DigestMismatchError(
+      `${label} ${path} is ${bytes.byteLength} bytes but model.json says ${entry.size}. ${fix}`,
+    );
   }
   const actual = await sha256Hex(bytes);
   if (actual !== entry.sha256) {
-    throw new DigestMismatchError(`${label} ${path} has sha256 ${actual} but model.json expects ${entry.sha256}. ${fix}`);
+    throw new DigestMismatchError(
+      `${label} ${path} has sha256 ${actual} but model.json expects ${entry.sha256}. ${fix}`,
+    );
   }
 }
 

@@ -30,7 +30,9 @@ export function httpPackageSource(baseUrl: string | URL): PackageSource {
       const url = new URL(path, base);
       const response = await fetch(url, { signal: opts.signal ?? null });
       if (!response.ok) {
-        throw new ModelPackageError(`Cannot download ${url.href}: HTTP ${response.status}. Check that the model package is served there.`);
+        throw new ModelPackageError(
+          `Cannot download ${url.href}: HTTP ${response.status}. Check that the model package is served there.`,
+        );
       }
       const total = Number(response.headers.get('content-length') ?? 0);
       if (!response.body) return new Uint8Array(await response.arrayBuffer());

@@ -20,19 +20,23 @@ export class FlowMatchEulerScheduler {
   sigmas: number[] = [];
 
   constructor(readonly config: FlowMatchEulerConfig) {
-    if (!(config.shift > 0) || !(config.numTrainTimesteps >= 1)) throw new RangeError('shift must be > 0 and numTrainTimesteps ≥ 1');
+    if (!(config.shift > 0) || !(config.numTrainTimesteps >= 1))
+      throw new RangeError('shift must be > 0 and numTrainTimesteps ≥ 1');
   }
 
   /** Prepares the schedule for `numInferenceSteps` steps. */
   setTimesteps(numInferenceSteps: number): void {
-    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1) throw new RangeError('numInferenceSteps must be an integer ≥ 1');
+    if (!Number.isInteger(numInferenceSteps) || numInferenceSteps < 1)
+      throw new RangeError('numInferenceSteps must be an integer ≥ 1');
     const { numTrainTimesteps: T } = this.config;
     // Like diffusers: the end points are the shifted training σ range (1 and shift(1/T)), the linspace
     // between them is shifted once more. Keeping this detail keeps our schedules equal to diffusers'.
     const sigmaMax = this.shiftSigma(1);
     const sigmaMin = this.shiftSigma(1 / T);
     const n = numInferenceSteps;
-    const linear = Array.from({ length: n }, (_, i) => (n === 1 ? sigmaMax : sigmaMax + ((sigmaMin - sigmaMax) * i) / (n - 1)));
+    const linear = Array.from({ length: n }, (_, i) =>
+      n === 1 ? sigmaMax : sigmaMax + ((sigmaMin - sigmaMax) * i) / (n - 1),
+    );
     this.sigmas = [...linear.map((s) => this.shiftSigma(s)), 0];
     this.timesteps = this.sigmas.slice(0, n).map((s) => s * T);
   }
@@ -41,7 +45,8 @@ export class FlowMatchEulerScheduler {
   step(velocity: Float32Array, sigmaIndex: number, sample: Float32Array): Float32Array {
     const sigma = this.sigmas[sigmaIndex];
     const sigmaNext = this.sigmas[sigmaIndex + 1];
-    if (sigma === undefined || sigmaNext === undefined) throw new RangeError(`step ${sigmaIndex} is outside the schedule; call setTimesteps first`);
+    if (sigma === undefined || sigmaNext === undefined)
+      throw new RangeError(`step ${sigmaIndex} is outside the schedule; call setTimesteps first`);
     if (velocity.length !== sample.length) throw new RangeError('velocity and sample differ in length');
     const dt = sigmaNext - sigma;
     for (let i = 0; i < sample.length; i++) sample[i] = sample[i]! + dt * velocity[i]!;

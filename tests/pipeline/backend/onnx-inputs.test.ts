@@ -22,7 +22,13 @@ describe('readOnnxInputShapes', () => {
 describe('freeDimensionOverridesFor', () => {
   it('maps each symbolic dim to its size in the feeds', () => {
     const shapes = readOnnxInputShapes(tiny('denoiser'));
-    expect(freeDimensionOverridesFor(shapes, { latents: [2, 4, 2, 8, 8], timestep: [2], encoder_hidden_states: [2, 32, 32] })).toEqual({
+    expect(
+      freeDimensionOverridesFor(shapes, {
+        latents: [2, 4, 2, 8, 8],
+        timestep: [2],
+        encoder_hidden_states: [2, 32, 32],
+      }),
+    ).toEqual({
       batch: 2,
       latent_frames: 2,
       latent_height: 8,

@@ -17,7 +17,11 @@ describe('ortNodeBackend', () => {
     try {
       expect(session.inputNames).toEqual(['input_ids']);
       expect(session.placement()).toBeUndefined();
-      const ids = hostTensor('int64', BigInt64Array.from({ length: 32 }, (_, i) => BigInt(i % 7)), [1, 32]);
+      const ids = hostTensor(
+        'int64',
+        BigInt64Array.from({ length: 32 }, (_, i) => BigInt(i % 7)),
+        [1, 32],
+      );
       const out = await session.run({ input_ids: ids });
       expect(out.hidden_states!.dims).toEqual([1, 32, 32]);
       expect(out.hidden_states!.dtype).toBe('float32');

@@ -11,7 +11,10 @@ const webgpuWithoutOverrides = [
 
 describe('countPlacementLogLines', () => {
   it('counts nodes per provider when several are used', () => {
-    expect(countPlacementLogLines(webgpuWithoutOverrides)).toEqual({ CPUExecutionProvider: 15, WebGpuExecutionProvider: 155 });
+    expect(countPlacementLogLines(webgpuWithoutOverrides)).toEqual({
+      CPUExecutionProvider: 15,
+      WebGpuExecutionProvider: 155,
+    });
   });
 
   it('reads the single-provider form and adds subgraphs up', () => {
@@ -23,7 +26,11 @@ describe('countPlacementLogLines', () => {
   });
 
   it('finds nothing in unrelated lines', () => {
-    expect(countPlacementLogLines(['[I:onnxruntime:, inference_session.cc:3094 Initialize] Session successfully initialized.'])).toEqual({});
+    expect(
+      countPlacementLogLines([
+        '[I:onnxruntime:, inference_session.cc:3094 Initialize] Session successfully initialized.',
+      ]),
+    ).toEqual({});
   });
 });
 
@@ -47,7 +54,12 @@ describe('countProfiledNodes', () => {
 
 describe('renameProviders', () => {
   it('maps EP names to device names and keeps unknown ones', () => {
-    expect(renameProviders({ WebGpuExecutionProvider: 3, CPUExecutionProvider: 1, XnnpackExecutionProvider: 2 }, { WebGpuExecutionProvider: 'webgpu', CPUExecutionProvider: 'wasm' })).toEqual({
+    expect(
+      renameProviders(
+        { WebGpuExecutionProvider: 3, CPUExecutionProvider: 1, XnnpackExecutionProvider: 2 },
+        { WebGpuExecutionProvider: 'webgpu', CPUExecutionProvider: 'wasm' },
+      ),
+    ).toEqual({
       webgpu: 3,
       wasm: 1,
       XnnpackExecutionProvider: 2,

@@ -39,18 +39,24 @@ describe('loadModelPackage', () => {
       const expected = manifest.files.find((f: { path: string }) => f.path === 'denoiser.onnx').sha256;
       const error = await loadModelPackage(fsPackageSource(dir)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DigestMismatchError);
-      expect((error as Error).message).toMatch(new RegExp(`denoiser\\.onnx has sha256 [0-9a-f]{64} but model\\.json expects ${expected}`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`denoiser\\.onnx has sha256 [0-9a-f]{64} but model\\.json expects ${expected}`),
+      );
       expect((error as Error).message).toMatch(/npm run models:build/);
     });
 
     it('throws DigestMismatchError when a file has the wrong size', async () => {
       const dir = await copyOfTiny();
       await writeFile(path.join(dir, 'tokenizer.json'), '{}');
-      await expect(loadModelPackage(fsPackageSource(dir))).rejects.toThrow(/tokenizer\.json is 2 bytes but model\.json says \d+/);
+      await expect(loadModelPackage(fsPackageSource(dir))).rejects.toThrow(
+        /tokenizer\.json is 2 bytes but model\.json says \d+/,
+      );
     });
 
     it('refuses a variant the package does not have', async () => {
-      await expect(loadModelPackage(fsPackageSource(TINY), { variant: 'q4' })).rejects.toThrow(/has no variant "q4"; it has fp32/);
+      await expect(loadModelPackage(fsPackageSource(TINY), { variant: 'q4' })).rejects.toThrow(
+        /has no variant "q4"; it has fp32/,
+      );
     });
 
     it('refuses a missing folder with a ModelPackageError', async () => {
@@ -68,7 +74,9 @@ describe('loadModelPackage', () => {
     beforeAll(async () => {
       server = http.createServer(async (req, res) => {
         try {
-          const body = await readFile(path.join(TINY, decodeURIComponent(new URL(req.url!, 'http://x').pathname.replace('/pkg/', ''))));
+          const body = await readFile(
+            path.join(TINY, decodeURIComponent(new URL(req.url!, 'http://x').pathname.replace('/pkg/', ''))),
+          );
           res.writeHead(200, { 'content-length': body.byteLength }).end(body);
         } catch {
           res.writeHead(404).end();
@@ -87,7 +95,9 @@ describe('loadModelPackage', () => {
     });
 
     it('says which URL failed', async () => {
-      await expect(loadModelPackage(httpPackageSource(`${base}missing`))).rejects.toThrow(/Cannot download .*missing\/model\.json: HTTP 404/);
+      await expect(loadModelPackage(httpPackageSource(`${base}missing`))).rejects.toThrow(
+        /Cannot download .*missing\/model\.json: HTTP 404/,
+      );
     });
   });
 });

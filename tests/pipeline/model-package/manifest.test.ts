@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../../../src/pipeline/model-package/manifest';
+import { parseManifest, type ModelManifest } from '../../../src/pipeline/model-package/manifest';
 import { ModelPackageError } from '../../../src/shared/errors';
 import { manifestFor } from '../../helpers/model-package';
 
-const files = { 'tokenizer.json': new Uint8Array([1]), 'te.onnx': new Uint8Array([2]), 'dn.onnx': new Uint8Array([3]), 'vd.onnx': new Uint8Array([4]) };
-const valid = () => manifestFor('phosphene/test/text-to-video', files) as Record<string, any>;
+const files = {
+  'tokenizer.json': new Uint8Array([1]),
+  'te.onnx': new Uint8Array([2]),
+  'dn.onnx': new Uint8Array([3]),
+  'vd.onnx': new Uint8Array([4]),
+};
+const valid = () => manifestFor('phosphene/test/text-to-video', files) as ModelManifest;
 
 const rejection = (json: unknown): string => {
   try {
@@ -23,19 +28,19 @@ describe('parseManifest', () => {
 
   it('rejects a missing field, naming it', () => {
     const m = valid();
-    delete m.latent;
+    delete (m as Partial<ModelManifest>).latent;
     expect(rejection(m)).toMatch(/model\.json is not a valid Phosphene model manifest: latent /);
   });
 
   it('rejects a sha256 that is not 64 lowercase hex digits', () => {
     const m = valid();
-    m.files[0].sha256 = m.files[0].sha256.toUpperCase();
+    m.files[0]!.sha256 = m.files[0]!.sha256.toUpperCase();
     expect(rejection(m)).toMatch(/files\.0\.sha256 must be 64 lowercase hex digits/);
   });
 
   it.each(['../x.onnx', '/etc/passwd', 'a/../../x'])('rejects the path %s that leaves the package', (bad) => {
     const m = valid();
-    m.variants.fp32.files.denoiser = bad;
+    m.variants.fp32!.files.denoiser = bad;
     expect(rejection(m)).toMatch(/variants\.fp32\.files\.denoiser must be a relative path inside the package/);
   });
 
@@ -47,7 +52,7 @@ describe('parseManifest', () => {
 
   it('rejects a graph file the files list does not name', () => {
     const m = valid();
-    m.files = m.files.filter((f: { path: string }) => f.path !== 'dn.onnx');
+    m.files = m.files.filter((f) => f.path !== 'dn.onnx');
     expect(rejection(m)).toMatch(/files must list dn\.onnx with its size and sha256/);
   });
 

@@ -3,7 +3,9 @@ import { FlowMatchEulerScheduler } from '../../../src/pipeline/schedulers/flow-m
 
 const close = (actual: number[], expected: number[], tolerance = 1e-9) => {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((v, i) => expect(Math.abs(v - expected[i]!), `index ${i}: ${v} vs ${expected[i]}`).toBeLessThan(tolerance));
+  actual.forEach((v, i) =>
+    expect(Math.abs(v - expected[i]!), `index ${i}: ${v} vs ${expected[i]}`).toBeLessThan(tolerance),
+  );
 };
 
 // Reference values worked out by hand from diffusers' FlowMatchEulerDiscreteScheduler (static shift):
@@ -30,12 +32,19 @@ describe('FlowMatchEulerScheduler', () => {
       expect(scheduler.sigmas).toHaveLength(51);
       close(
         [0, 1, 2, 24, 25, 48, 49, 50].map((i) => scheduler.sigmas[i]!),
-        [1, 0.9796122448979592, 0.9592244897959183, 0.5106938775510205, 0.4903061224489796, 0.021387755102040842, 0.001, 0],
+        [
+          1, 0.9796122448979592, 0.9592244897959183, 0.5106938775510205, 0.4903061224489796, 0.021387755102040842,
+          0.001, 0,
+        ],
       );
     });
 
     it('has timesteps σ·1000', () => {
-      close([0, 1, 49].map((i) => scheduler.timesteps[i]!), [1000, 979.6122448979592, 1], 1e-6);
+      close(
+        [0, 1, 49].map((i) => scheduler.timesteps[i]!),
+        [1000, 979.6122448979592, 1],
+        1e-6,
+      );
     });
   });
 
