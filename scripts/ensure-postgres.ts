@@ -24,14 +24,26 @@ const isRoot = process.getuid?.() === 0;
 export function findPostgresBin(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return undefined;
-  const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
-  return versions.map((v) => path.join(base, v, 'bin')).find((bin) => existsSync(path.join(bin, 'initdb')) && existsSync(path.join(bin, 'pg_ctl')));
+  const versions = readdirSync(base)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions
+    .map((v) => path.join(base, v, 'bin'))
+    .find((bin) => existsSync(path.join(bin, 'initdb')) && existsSync(path.join(bin, 'pg_ctl')));
 }
 
 function run(command: string, args: string[], options: { asPostgres?: boolean; cwd?: string } = {}): string {
-  const [cmd, argv] = options.asPostgres && isRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
-  const result = spawnSync(cmd, argv, { cwd: options.cwd, encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  if (result.status !== 0) throw new Error(`${[command, ...args].join(' ')} failed (${result.status ?? result.signal ?? result.error?.message}): ${(result.stderr || result.stdout || '').trim().slice(-800)}`);
+  const [cmd, argv] =
+    options.asPostgres && isRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+  const result = spawnSync(cmd, argv, {
+    cwd: options.cwd,
+    encoding: 'utf8',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `${[command, ...args].join(' ')} failed (${result.status ?? result.signal ?? result.error?.message}): ${(result.stderr || result.stdout || '').trim().slice(-800)}`,
+    );
   return result.stdout;
 }
 
@@ -40,7 +52,9 @@ export function ensurePostgresInstalled(): string {
   const found = findPostgresBin();
   if (found) return found;
   if (!isRoot) {
-    throw new Error('PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). Install it with `sudo apt-get install -y postgresql` or set TEST_DATABASE_URL to a PostgreSQL you can create databases in.');
+    throw new Error(
+      'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb). Install it with `sudo apt-get install -y postgresql` or set TEST_DATABASE_URL to a PostgreSQL you can create databases in.',
+    );
   }
   console.log('ensure-postgres: installing Debian postgresql with apt-get …');
   run('apt-get', ['update', '-q']);
@@ -56,7 +70,9 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -72,11 +88,20 @@ export async function startPostgres(): Promise<RunningPostgres> {
   const data = path.join(root, 'data');
   const bin = (name: string): string => path.join(binDir, name);
   try {
-    run(bin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], { asPostgres: true, cwd: root });
+    run(bin('initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
+      asPostgres: true,
+      cwd: root,
+    });
     const port = await freePort();
     const options = `-h 127.0.0.1 -p ${port} -k ${root} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
-    run(bin('pg_ctl'), ['-D', data, '-l', path.join(root, 'server.log'), '-w', '-t', '60', '-o', options, 'start'], { asPostgres: true, cwd: root });
-    run(bin('createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'phosphene'], { asPostgres: true, cwd: root });
+    run(bin('pg_ctl'), ['-D', data, '-l', path.join(root, 'server.log'), '-w', '-t', '60', '-o', options, 'start'], {
+      asPostgres: true,
+      cwd: root,
+    });
+    run(bin('createdb'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'phosphene'], {
+      asPostgres: true,
+      cwd: root,
+    });
     return { url: `postgres://postgres@127.0.0.1:${port}/phosphene`, root, binDir };
   } catch (error) {
     stopPostgres({ root, binDir });
@@ -89,7 +114,10 @@ export function stopPostgres(pg: Pick<RunningPostgres, 'root' | 'binDir'>): void
   const data = path.join(pg.root, 'data');
   if (existsSync(path.join(data, 'postmaster.pid'))) {
     try {
-      run(path.join(pg.binDir, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], { asPostgres: true, cwd: pg.root });
+      run(path.join(pg.binDir, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], {
+        asPostgres: true,
+        cwd: pg.root,
+      });
     } catch (error) {
       console.error(`ensure-postgres: ${(error as Error).message}`);
     }

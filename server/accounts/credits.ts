@@ -19,7 +19,10 @@ export function creditsToMicro(credits: number): number {
 /** Parses a decimal string such as `100`, `-2.5` or `0.000001` exactly, without going through a float. */
 export function parseCredits(text: string): number {
   const match = /^(-?)(\d{1,12})(?:\.(\d{1,6}))?$/.exec(text.trim());
-  if (!match) throw new RangeError(`"${text}" is not an amount of credits: use a decimal number with at most 6 decimals, e.g. 100 or 2.5.`);
+  if (!match)
+    throw new RangeError(
+      `"${text}" is not an amount of credits: use a decimal number with at most 6 decimals, e.g. 100 or 2.5.`,
+    );
   const [, sign, whole, fraction = ''] = match;
   const micro = Number(whole) * MICRO_PER_CREDIT + Number(fraction.padEnd(6, '0'));
   return sign === '-' ? -micro : micro;

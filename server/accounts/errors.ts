@@ -8,7 +8,11 @@ export class InsufficientCreditsError extends HttpError {
     readonly balanceMicro: number,
     readonly costMicro: number,
   ) {
-    super(402, 'insufficient_credits', `Insufficient credits: this costs ${microToCredits(costMicro)} credits and the balance is ${microToCredits(balanceMicro)}; add credits and retry.`);
+    super(
+      402,
+      'insufficient_credits',
+      `Insufficient credits: this costs ${microToCredits(costMicro)} credits and the balance is ${microToCredits(balanceMicro)}; add credits and retry.`,
+    );
     this.name = 'InsufficientCreditsError';
   }
 }
@@ -24,7 +28,11 @@ export class JobAlreadyChargedError extends HttpError {
 /** The user already holds the maximum number of active keys. */
 export class KeyLimitError extends HttpError {
   constructor(limit: number) {
-    super(400, 'key_limit_reached', `A user may hold at most ${limit} active API keys; revoke one (DELETE /api/v1/keys/{key_id}) first.`);
+    super(
+      400,
+      'key_limit_reached',
+      `A user may hold at most ${limit} active API keys; revoke one (DELETE /api/v1/keys/{key_id}) first.`,
+    );
     this.name = 'KeyLimitError';
   }
 }

@@ -39,7 +39,9 @@ export function createKey(db: Database, userId: string, name = ''): Promise<{ ke
   return db.transaction(async (tx) => {
     // The lock makes "count, then insert" atomic against a concurrent create for the same user.
     await lockUser(tx, userId);
-    const { rows: active } = await tx.query('SELECT id FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+    const { rows: active } = await tx.query('SELECT id FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL', [
+      userId,
+    ]);
     if (active.length >= MAX_KEYS_PER_USER) throw new KeyLimitError(MAX_KEYS_PER_USER);
     const secret = generateSecret();
     const { rows } = await tx.query<KeyRow>(
@@ -52,7 +54,10 @@ export function createKey(db: Database, userId: string, name = ''): Promise<{ ke
 
 /** The user's keys, revoked ones included, newest first. */
 export async function listKeys(q: Queryable, userId: string): Promise<ApiKeyInfo[]> {
-  const { rows } = await q.query<KeyRow>(`SELECT ${INFO_COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id`, [userId]);
+  const { rows } = await q.query<KeyRow>(
+    `SELECT ${INFO_COLUMNS} FROM api_keys WHERE user_id = $1 ORDER BY created_at DESC, id`,
+    [userId],
+  );
   return rows.map(toInfo);
 }
 
@@ -71,7 +76,14 @@ export async function revokeKey(q: Queryable, keyId: string, userId?: string): P
 /** The user and key id behind an unrevoked secret, or undefined for anything else. */
 export async function authenticate(q: Queryable, secret: string): Promise<{ user: User; keyId: string } | undefined> {
   if (!API_KEY_PATTERN.test(secret)) return undefined;
-  const { rows } = await q.query<{ key_id: string; secret_sha256: string; id: string; email: string; tier: User['tier']; created_at: Date | string }>(
+  const { rows } = await q.query<{
+    key_id: string;
+    secret_sha256: string;
+    id: string;
+    email: string;
+    tier: User['tier'];
+    created_at: Date | string;
+  }>(
     `SELECT k.id AS key_id, k.secret_sha256, u.id, u.email, u.tier, u.created_at
      FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.prefix = $1 AND k.revoked_at IS NULL`,
     [secretPrefix(secret)],
@@ -79,5 +91,8 @@ export async function authenticate(q: Queryable, secret: string): Promise<{ user
   const digest = hashSecret(secret);
   const match = rows.find((r) => sameDigest(r.secret_sha256, digest));
   if (!match) return undefined;
-  return { keyId: match.key_id, user: { id: match.id, email: match.email, tier: match.tier, createdAt: new Date(match.created_at) } };
+  return {
+    keyId: match.key_id,
+    user: { id: match.id, email: match.email, tier: match.tier, createdAt: new Date(match.created_at) },
+  };
 }

@@ -54,14 +54,25 @@ export async function appendEntry(
 
 /** The user's balance in micro-credits: the sum of their ledger. */
 export async function balance(q: Queryable, userId: string): Promise<number> {
-  const { rows } = await q.query<{ sum: unknown }>('SELECT COALESCE(SUM(amount), 0)::bigint AS sum FROM credit_ledger WHERE user_id = $1', [userId]);
+  const { rows } = await q.query<{ sum: unknown }>(
+    'SELECT COALESCE(SUM(amount), 0)::bigint AS sum FROM credit_ledger WHERE user_id = $1',
+    [userId],
+  );
   return toInt(rows[0]!.sum);
 }
 
 /** One page of the user's ledger, newest first, and the number of rows in all. */
-export async function ledger(q: Queryable, userId: string, page: { page: number; pageSize: number }): Promise<{ entries: LedgerEntry[]; total: number }> {
+export async function ledger(
+  q: Queryable,
+  userId: string,
+  page: { page: number; pageSize: number },
+): Promise<{ entries: LedgerEntry[]; total: number }> {
   const [list, count] = await Promise.all([
-    q.query<LedgerRow>('SELECT * FROM credit_ledger WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3', [userId, page.pageSize, (page.page - 1) * page.pageSize]),
+    q.query<LedgerRow>('SELECT * FROM credit_ledger WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3', [
+      userId,
+      page.pageSize,
+      (page.page - 1) * page.pageSize,
+    ]),
     q.query<{ n: unknown }>('SELECT COUNT(*) AS n FROM credit_ledger WHERE user_id = $1', [userId]),
   ]);
   return { entries: list.rows.map(toEntry), total: toInt(count.rows[0]!.n) };
@@ -87,8 +98,14 @@ export function addCredits(db: Database, userId: string, amountMicro: number, no
  * one user run one after another, so two of them cannot both spend the same credits.
  * Throws InsufficientCreditsError (402) or JobAlreadyChargedError.
  */
-export async function chargeForJob(tx: Transaction, userId: string, jobId: string, costMicro: number): Promise<LedgerEntry> {
-  if (!Number.isSafeInteger(costMicro) || costMicro <= 0) throw new RangeError(`A charge must be a positive whole number of micro-credits, got ${costMicro}.`);
+export async function chargeForJob(
+  tx: Transaction,
+  userId: string,
+  jobId: string,
+  costMicro: number,
+): Promise<LedgerEntry> {
+  if (!Number.isSafeInteger(costMicro) || costMicro <= 0)
+    throw new RangeError(`A charge must be a positive whole number of micro-credits, got ${costMicro}.`);
   await lockUser(tx, userId);
   // Checked before inserting: a unique violation would abort the caller's whole PostgreSQL transaction.
   const existing = await tx.query("SELECT 1 FROM credit_ledger WHERE job_id = $1 AND kind = 'charge'", [jobId]);

@@ -26,13 +26,26 @@ const toUser = (r: UserRow): User => ({ id: r.id, email: r.email, tier: r.tier, 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
 /** Creates a user, granting `initialMicro` micro-credits in the same transaction when it is above zero. */
-export async function createUser(db: Database, input: { email: string; tier: Tier; initialMicro?: number }): Promise<User> {
+export async function createUser(
+  db: Database,
+  input: { email: string; tier: Tier; initialMicro?: number },
+): Promise<User> {
   const email = normaliseEmail(input.email);
   try {
     return await db.transaction(async (tx) => {
-      const { rows } = await tx.query<UserRow>('INSERT INTO users (id, email, tier) VALUES ($1, $2, $3) RETURNING *', [`usr_${randomUUID()}`, email, input.tier]);
+      const { rows } = await tx.query<UserRow>('INSERT INTO users (id, email, tier) VALUES ($1, $2, $3) RETURNING *', [
+        `usr_${randomUUID()}`,
+        email,
+        input.tier,
+      ]);
       const user = toUser(rows[0]!);
-      if (input.initialMicro) await appendEntry(tx, { userId: user.id, kind: 'grant', amountMicro: input.initialMicro, note: 'initial credits' });
+      if (input.initialMicro)
+        await appendEntry(tx, {
+          userId: user.id,
+          kind: 'grant',
+          amountMicro: input.initialMicro,
+          note: 'initial credits',
+        });
       return user;
     });
   } catch (error) {

@@ -13,7 +13,11 @@ export interface AuthContext {
 }
 
 const invalidKey = (): HttpError =>
-  new HttpError(401, 'invalid_api_key', 'Invalid API key: send a valid, unrevoked key in the X-API-Key header (create one with `npm run admin -- create-key --email …`).');
+  new HttpError(
+    401,
+    'invalid_api_key',
+    'Invalid API key: send a valid, unrevoked key in the X-API-Key header (create one with `npm run admin -- create-key --email …`).',
+  );
 
 /**
  * Checks `X-API-Key` (401 when missing, unknown or revoked), then the key's rate limit (429 with
@@ -27,7 +31,13 @@ export function requireApiKey(db: Database, limiter: RateLimiter = new RateLimit
     const retryAfter = limiter.hit(auth.keyId);
     if (retryAfter > 0) {
       res.setHeader('Retry-After', String(retryAfter));
-      return next(new HttpError(429, 'rate_limited', `Rate limit exceeded: ${limiter.options.limit} requests per ${limiter.options.windowMs / 1000} s per API key; retry in ${retryAfter} s.`));
+      return next(
+        new HttpError(
+          429,
+          'rate_limited',
+          `Rate limit exceeded: ${limiter.options.limit} requests per ${limiter.options.windowMs / 1000} s per API key; retry in ${retryAfter} s.`,
+        ),
+      );
     }
     const context: AuthContext = auth;
     res.locals.auth = context;

@@ -11,6 +11,9 @@ export function redactSecrets(text: string): string {
 /** A copy of `headers` whose credential headers read `[redacted]`, for request logs. */
 export function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : typeof value === 'string' ? redactSecrets(value) : value]),
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : typeof value === 'string' ? redactSecrets(value) : value,
+    ]),
   );
 }

@@ -27,7 +27,10 @@ export class UsageError extends Error {
 }
 
 // Deliberately loose: the address is a login name here, and Phosor's own example is `a@b.c`.
-const email = z.string().trim().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: '--email must be an email address like a@b.c' });
+const email = z
+  .string()
+  .trim()
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, { message: '--email must be an email address like a@b.c' });
 const tier = z.enum(TIERS, { message: `--tier must be one of ${TIERS.join(', ')}` });
 
 /** One parsed, valid command line. */
@@ -58,7 +61,13 @@ export function parseAdminArgs(argv: string[]): AdminCommand {
   const [command, ...rest] = argv;
   let v: Record<string, string | undefined>;
   try {
-    const options = { email: { type: 'string' }, tier: { type: 'string' }, credits: { type: 'string' }, 'key-id': { type: 'string' }, name: { type: 'string' } } as const;
+    const options = {
+      email: { type: 'string' },
+      tier: { type: 'string' },
+      credits: { type: 'string' },
+      'key-id': { type: 'string' },
+      name: { type: 'string' },
+    } as const;
     v = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -97,7 +106,9 @@ export async function runAdmin(cmd: AdminCommand, db: Database, print: (line: st
     case 'add-credits': {
       const user = await userByEmail(db, cmd.email);
       await addCredits(db, user.id, cmd.amountMicro, 'admin');
-      print(`${user.email}: ${cmd.amountMicro > 0 ? '+' : ''}${microToCredits(cmd.amountMicro)} credits, balance ${microToCredits(await balance(db, user.id))}`);
+      print(
+        `${user.email}: ${cmd.amountMicro > 0 ? '+' : ''}${microToCredits(cmd.amountMicro)} credits, balance ${microToCredits(await balance(db, user.id))}`,
+      );
       return;
     }
     case 'create-key': {
@@ -136,4 +147,5 @@ async function main(): Promise<number> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) process.exitCode = await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href)
+  process.exitCode = await main();

@@ -32,7 +32,8 @@ export interface Database extends Queryable {
 /** Reads an integer column that PGlite returns as a number and `pg` as a string; refuses unsafe values. */
 export function toInt(value: unknown): number {
   const n = typeof value === 'bigint' ? Number(value) : typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new TypeError(`Expected a safe integer from the database, got ${String(value)}.`);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n))
+    throw new TypeError(`Expected a safe integer from the database, got ${String(value)}.`);
   return n;
 }
 

@@ -11,7 +11,9 @@ export class DataDirLockedError extends Error {
     readonly dataDir: string,
     readonly pid: number,
   ) {
-    super(`another Phosphene server (pid ${pid}) is using DATA_DIR ${dataDir}; stop it or set DATA_DIR to another folder`);
+    super(
+      `another Phosphene server (pid ${pid}) is using DATA_DIR ${dataDir}; stop it or set DATA_DIR to another folder`,
+    );
     this.name = 'DataDirLockedError';
   }
 }

@@ -40,13 +40,18 @@ export async function migrate(db: Database, dir: string = MIGRATIONS_DIR): Promi
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const { rows } = await tx.query<{ version: string; checksum: string }>('SELECT version, checksum FROM schema_migrations');
+    const { rows } = await tx.query<{ version: string; checksum: string }>(
+      'SELECT version, checksum FROM schema_migrations',
+    );
     const applied = new Map(rows.map((r) => [r.version, r.checksum]));
     const done: string[] = [];
     for (const m of migrations) {
       const checksum = applied.get(m.version);
       if (checksum === m.checksum) continue;
-      if (checksum !== undefined) throw new Error(`Migration ${m.version} was changed after it was applied; restore it and add a new migration instead.`);
+      if (checksum !== undefined)
+        throw new Error(
+          `Migration ${m.version} was changed after it was applied; restore it and add a new migration instead.`,
+        );
       await tx.exec(m.sql);
       await tx.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [m.version, m.checksum]);
       done.push(m.version);

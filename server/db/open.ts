@@ -17,7 +17,9 @@ export function databaseSettings(env: NodeJS.ProcessEnv): DatabaseSettings {
 
 /** Opens PostgreSQL or PGlite and applies pending migrations; closes again if they fail. */
 export async function openDatabase(settings: DatabaseSettings): Promise<Database> {
-  const db = settings.databaseUrl ? await openPostgres(settings.databaseUrl) : await openPglite(settings.dataDir ?? './data');
+  const db = settings.databaseUrl
+    ? await openPostgres(settings.databaseUrl)
+    : await openPglite(settings.dataDir ?? './data');
   try {
     await migrate(db);
     return db;

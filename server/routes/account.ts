@@ -50,7 +50,14 @@ export function accountRouter(db: Database): Router {
   router.get('/account', async (_req, res) => {
     const { user } = authOf(res);
     const micro = await balance(db, user.id);
-    res.json({ user_id: user.id, email: user.email, tier: user.tier, concurrent_jobs: CONCURRENT_JOBS[user.tier], balance: microToCredits(micro), balance_microcredits: micro });
+    res.json({
+      user_id: user.id,
+      email: user.email,
+      tier: user.tier,
+      concurrent_jobs: CONCURRENT_JOBS[user.tier],
+      balance: microToCredits(micro),
+      balance_microcredits: micro,
+    });
   });
 
   router.get('/account/ledger', async (req, res) => {
@@ -66,7 +73,9 @@ export function accountRouter(db: Database): Router {
   router.post('/keys', express.json({ limit: '16kb' }), async (req, res) => {
     const { name } = parse(createKeyBody, req.body ?? {});
     const { key, secret } = await createKey(db, authOf(res).user.id, name);
-    res.status(201).json({ ...keyJson(key), api_key: secret, warning: 'This is the only time the key is shown; store it now.' });
+    res
+      .status(201)
+      .json({ ...keyJson(key), api_key: secret, warning: 'This is the only time the key is shown; store it now.' });
   });
 
   router.delete('/keys/:key_id', async (req, res) => {

@@ -29,7 +29,10 @@ async function sharedServerUrl(): Promise<string> {
   const external = inject('testDatabaseUrl');
   if (external) return external;
   const runDir = inject('postgresRunDir');
-  if (!runDir) throw new Error('No PostgreSQL for tests: run through vitest.config.ts (its globalSetup) or set TEST_DATABASE_URL.');
+  if (!runDir)
+    throw new Error(
+      'No PostgreSQL for tests: run through vitest.config.ts (its globalSetup) or set TEST_DATABASE_URL.',
+    );
   const ready = path.join(runDir, READY_FILE);
   let elected = false;
   try {

@@ -9,7 +9,9 @@ describe('credit amounts', () => {
       ['-0.000001', -1],
       ['0.1', 100_000],
     ])('%s is %i micro-credits exactly', (text, micro) => expect(parseCredits(text)).toBe(micro));
-    it.each(['', 'ten', '1e3', '0.0000001', '1.'])('refuses %j with the rule', (text) => expect(() => parseCredits(text)).toThrow(/at most 6 decimals/));
+    it.each(['', 'ten', '1e3', '0.0000001', '1.'])('refuses %j with the rule', (text) =>
+      expect(() => parseCredits(text)).toThrow(/at most 6 decimals/),
+    );
   });
 
   describe('creditsToMicro', () => {

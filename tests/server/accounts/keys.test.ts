@@ -31,7 +31,9 @@ describe.each(DATABASE_KINDS)('users and API keys on %s', (kind) => {
       const { rows } = await db().query<Record<string, unknown>>('SELECT * FROM api_keys WHERE id = $1', [key.id]);
       expect(rows[0]!.secret_sha256).toBe(hashSecret(secret));
       expect(JSON.stringify(rows[0])).not.toContain(secret);
-      expect(await listKeys(db(), user.id)).toEqual([expect.objectContaining({ id: key.id, name: 'laptop', revokedAt: null })]);
+      expect(await listKeys(db(), user.id)).toEqual([
+        expect.objectContaining({ id: key.id, name: 'laptop', revokedAt: null }),
+      ]);
     });
 
     it('authenticates its user until revoked', async () => {
@@ -44,7 +46,11 @@ describe.each(DATABASE_KINDS)('users and API keys on %s', (kind) => {
   });
 
   describe('unknown secrets', () => {
-    it.each([['empty', ''], ['malformed', 'phk_short'], ['well-formed but unknown', `phk_${'A'.repeat(43)}`]])('%s is refused', async (_name, secret) => {
+    it.each([
+      ['empty', ''],
+      ['malformed', 'phk_short'],
+      ['well-formed but unknown', `phk_${'A'.repeat(43)}`],
+    ])('%s is refused', async (_name, secret) => {
       expect(await authenticate(db(), secret)).toBeUndefined();
     });
   });
@@ -62,9 +68,15 @@ describe.each(DATABASE_KINDS)('users and API keys on %s', (kind) => {
   describe('the key limit', () => {
     it(`allows ${MAX_KEYS_PER_USER} active keys even when created in parallel, and one more after a revoke`, async () => {
       const user = await createUser(db(), { email: email(), tier: 'pro' });
-      const results = await Promise.allSettled(Array.from({ length: MAX_KEYS_PER_USER + 2 }, () => createKey(db(), user.id)));
+      const results = await Promise.allSettled(
+        Array.from({ length: MAX_KEYS_PER_USER + 2 }, () => createKey(db(), user.id)),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(MAX_KEYS_PER_USER);
-      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof KeyLimitError)).toBe(true);
+      expect(
+        results
+          .filter((r) => r.status === 'rejected')
+          .every((r) => (r as PromiseRejectedResult).reason instanceof KeyLimitError),
+      ).toBe(true);
       const [first] = await listKeys(db(), user.id);
       await revokeKey(db(), first!.id, user.id);
       await expect(createKey(db(), user.id)).resolves.toBeDefined();

@@ -57,8 +57,15 @@ async function apply(userId: string, prefix: string, o: Op, model: Model): Promi
         await chargeForJob(tx, userId, jobId, o.cost);
         if (crash) throw new Error('crash mid-transaction');
       })
-      .then(() => true, (error: Error) => (error.message.includes('crash mid-transaction') ? false : error.name));
-    const expected = model.charged.has(jobId) ? 'JobAlreadyChargedError' : model.balance < o.cost ? 'InsufficientCreditsError' : !crash;
+      .then(
+        () => true,
+        (error: Error) => (error.message.includes('crash mid-transaction') ? false : error.name),
+      );
+    const expected = model.charged.has(jobId)
+      ? 'JobAlreadyChargedError'
+      : model.balance < o.cost
+        ? 'InsufficientCreditsError'
+        : !crash;
     expect(ok).toBe(expected);
     if (ok === true) {
       model.charged.set(jobId, o.cost);
@@ -80,7 +87,10 @@ describe('ledger invariants (fast-check, PGlite)', () => {
           await apply(user.id, prefix, o, model);
           expect(model.balance).toBeGreaterThanOrEqual(0);
         }
-        const { rows } = await db.query<{ job_id: string | null; kind: string; amount: number }>('SELECT job_id, kind, amount FROM credit_ledger WHERE user_id = $1', [user.id]);
+        const { rows } = await db.query<{ job_id: string | null; kind: string; amount: number }>(
+          'SELECT job_id, kind, amount FROM credit_ledger WHERE user_id = $1',
+          [user.id],
+        );
         expect(await balance(db, user.id)).toBe(rows.reduce((a, r) => a + Number(r.amount), 0));
         const perJob = new Map<string, { charges: number[]; refunds: number[] }>();
         for (const r of rows.filter((r) => r.job_id)) {

@@ -29,7 +29,9 @@ describe.each(DATABASE_KINDS)('credit ledger on %s', (kind) => {
       const user = await createUser(db(), { email: email(), tier: 'starter', initialMicro: 1_000_000 });
       await db().transaction((tx) => chargeForJob(tx, user.id, `job-${user.id}`, 162_000));
       expect(await balance(db(), user.id)).toBe(838_000);
-      await expect(db().transaction((tx) => chargeForJob(tx, user.id, `job-${user.id}`, 162_000))).rejects.toBeInstanceOf(JobAlreadyChargedError);
+      await expect(
+        db().transaction((tx) => chargeForJob(tx, user.id, `job-${user.id}`, 162_000)),
+      ).rejects.toBeInstanceOf(JobAlreadyChargedError);
       const refund = await db().transaction((tx) => refundJob(tx, `job-${user.id}`));
       expect(refund).toMatchObject({ kind: 'refund', amountMicro: 162_000, jobId: `job-${user.id}` });
       expect(await db().transaction((tx) => refundJob(tx, `job-${user.id}`))).toBeUndefined();
@@ -61,16 +63,24 @@ describe.each(DATABASE_KINDS)('credit ledger on %s', (kind) => {
     it('cannot overdraw: exactly as many succeed as the balance covers', async () => {
       const user = await createUser(db(), { email: email(), tier: 'pro', initialMicro: 55 });
       const results = await Promise.allSettled(
-        Array.from({ length: 12 }, (_, i) => db().transaction((tx) => chargeForJob(tx, user.id, `par-${user.id}-${i}`, 10))),
+        Array.from({ length: 12 }, (_, i) =>
+          db().transaction((tx) => chargeForJob(tx, user.id, `par-${user.id}-${i}`, 10)),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
-      expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof InsufficientCreditsError)).toBe(true);
+      expect(
+        results
+          .filter((r) => r.status === 'rejected')
+          .every((r) => (r as PromiseRejectedResult).reason instanceof InsufficientCreditsError),
+      ).toBe(true);
       expect(await balance(db(), user.id)).toBe(5);
     });
 
     it('charge one job once even when both tries run at once', async () => {
       const user = await createUser(db(), { email: email(), tier: 'pro', initialMicro: 1000 });
-      const tries = await Promise.allSettled([1, 2, 3].map(() => db().transaction((tx) => chargeForJob(tx, user.id, `same-${user.id}`, 10))));
+      const tries = await Promise.allSettled(
+        [1, 2, 3].map(() => db().transaction((tx) => chargeForJob(tx, user.id, `same-${user.id}`, 10))),
+      );
       expect(tries.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(await balance(db(), user.id)).toBe(990);
     });
@@ -96,8 +106,12 @@ describe.each(DATABASE_KINDS)('credit ledger on %s', (kind) => {
   describe('the ledger table', () => {
     it('is append-only: updates and deletes are refused', async () => {
       const user = await createUser(db(), { email: email(), tier: 'starter', initialMicro: 10 });
-      await expect(db().query('UPDATE credit_ledger SET amount = 1000000 WHERE user_id = $1', [user.id])).rejects.toThrow(/append-only/);
-      await expect(db().query('DELETE FROM credit_ledger WHERE user_id = $1', [user.id])).rejects.toThrow(/append-only/);
+      await expect(
+        db().query('UPDATE credit_ledger SET amount = 1000000 WHERE user_id = $1', [user.id]),
+      ).rejects.toThrow(/append-only/);
+      await expect(db().query('DELETE FROM credit_ledger WHERE user_id = $1', [user.id])).rejects.toThrow(
+        /append-only/,
+      );
     });
 
     it('pages newest first', async () => {

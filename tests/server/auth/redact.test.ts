@@ -12,7 +12,11 @@ describe('redaction', () => {
   });
 
   it('blanks credential headers and keys inside other headers', () => {
-    const headers = redactHeaders({ 'X-API-Key': secret, referer: `https://x/?k=${secret}`, accept: 'application/json' });
+    const headers = redactHeaders({
+      'X-API-Key': secret,
+      referer: `https://x/?k=${secret}`,
+      accept: 'application/json',
+    });
     expect(headers['X-API-Key']).toBe('[redacted]');
     expect(JSON.stringify(headers)).not.toContain(secret);
     expect(headers.accept).toBe('application/json');

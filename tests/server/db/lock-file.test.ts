@@ -10,7 +10,8 @@ const dataDir = () => mkdtempSync(path.join(tmpdir(), 'phosphene-data-'));
 
 /** A pid that certainly belongs to no running process: a child that has already exited. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout as unknown as number;
+  return spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+    .stdout as unknown as number;
 }
 
 describe('the DATA_DIR lock file', () => {
@@ -28,7 +29,9 @@ describe('the DATA_DIR lock file', () => {
     it('refuses with the pid and what to do', () => {
       const dir = dataDir();
       writeFileSync(path.join(dir, LOCK_FILE), `${process.ppid}\n`);
-      expect(() => acquireDataDirLock(dir)).toThrow(`another Phosphene server (pid ${process.ppid}) is using DATA_DIR ${dir}; stop it or set DATA_DIR`);
+      expect(() => acquireDataDirLock(dir)).toThrow(
+        `another Phosphene server (pid ${process.ppid}) is using DATA_DIR ${dir}; stop it or set DATA_DIR`,
+      );
     });
   });
 
@@ -48,7 +51,9 @@ describe('the DATA_DIR lock file', () => {
       const first = await openPglite(dir);
       await first.query('CREATE TABLE kept (a int)');
       await expect(openPglite(dir)).rejects.toBeInstanceOf(DataDirLockedError);
-      await expect(openPglite(dir)).rejects.toThrow(/another Phosphene server \(pid \d+\) is using DATA_DIR .*; stop it or set DATA_DIR/);
+      await expect(openPglite(dir)).rejects.toThrow(
+        /another Phosphene server \(pid \d+\) is using DATA_DIR .*; stop it or set DATA_DIR/,
+      );
       await first.close();
       // A third PGlite open would cost seconds; the free lock is what close() owes.
       acquireDataDirLock(dir)();

@@ -25,7 +25,11 @@ describe.each(DATABASE_KINDS)('migrations on %s', (kind) => {
 
   describe('a folder with a new migration', () => {
     it('applies it in name order, once', async () => {
-      const dir = await migrationsDir({ '902_b.sql': 'ALTER TABLE probe ADD COLUMN b int;', '901_a.sql': 'CREATE TABLE probe (a int);', 'notes.txt': 'ignored' });
+      const dir = await migrationsDir({
+        '902_b.sql': 'ALTER TABLE probe ADD COLUMN b int;',
+        '901_a.sql': 'CREATE TABLE probe (a int);',
+        'notes.txt': 'ignored',
+      });
       expect(await migrate(db(), dir)).toEqual(['901_a', '902_b']);
       expect(await migrate(db(), dir)).toEqual([]);
       await db().query('INSERT INTO probe (a, b) VALUES (1, 2)');
@@ -34,7 +38,10 @@ describe.each(DATABASE_KINDS)('migrations on %s', (kind) => {
 
   describe('a migration that fails', () => {
     it('rolls back the whole run', async () => {
-      const dir = await migrationsDir({ '911_ok.sql': 'CREATE TABLE half (a int);', '912_bad.sql': 'CREATE TABLE broken (;' });
+      const dir = await migrationsDir({
+        '911_ok.sql': 'CREATE TABLE half (a int);',
+        '912_bad.sql': 'CREATE TABLE broken (;',
+      });
       await expect(migrate(db(), dir)).rejects.toThrow();
       const { rows } = await db().query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'");
       expect(rows).toHaveLength(0);

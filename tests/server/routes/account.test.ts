@@ -18,7 +18,12 @@ describe.each(DATABASE_KINDS)('account routes on %s', (kind) => {
   let secret: string;
 
   beforeAll(async () => {
-    app = createApp({ registry: await scanModelDirs([]), distDir: '/nonexistent', db: db(), rateLimit: { limit: 40, windowMs: 60_000 } });
+    app = createApp({
+      registry: await scanModelDirs([]),
+      distDir: '/nonexistent',
+      db: db(),
+      rateLimit: { limit: 40, windowMs: 60_000 },
+    });
     user = await createUser(db(), { email: email(), tier: 'standard', initialMicro: 100_000_000 });
     ({ secret } = await createKey(db(), user.id, 'first'));
   });
@@ -33,7 +38,14 @@ describe.each(DATABASE_KINDS)('account routes on %s', (kind) => {
     describe('with a valid key', () => {
       it('answers email, tier and balance', async () => {
         const res = await as(secret).get('/api/v1/account').expect(200);
-        expect(res.body).toEqual({ user_id: user.id, email: user.email, tier: 'standard', concurrent_jobs: 5, balance: 100, balance_microcredits: 100_000_000 });
+        expect(res.body).toEqual({
+          user_id: user.id,
+          email: user.email,
+          tier: 'standard',
+          concurrent_jobs: 5,
+          balance: 100,
+          balance_microcredits: 100_000_000,
+        });
       });
     });
     describe('without a key', () => {
@@ -66,13 +78,24 @@ describe.each(DATABASE_KINDS)('account routes on %s', (kind) => {
         const { secret: key } = await createKey(db(), other.id);
         const res = await as(key).get('/api/v1/account/ledger?page=1&page_size=1').expect(200);
         expect(res.body).toMatchObject({ page: 1, page_size: 1, total: 2 });
-        expect(res.body.entries).toEqual([expect.objectContaining({ kind: 'grant', credits: 2.5, microcredits: 2_500_000, note: 'second', job_id: null })]);
+        expect(res.body.entries).toEqual([
+          expect.objectContaining({
+            kind: 'grant',
+            credits: 2.5,
+            microcredits: 2_500_000,
+            note: 'second',
+            job_id: null,
+          }),
+        ]);
       });
     });
     describe('with a bad page_size', () => {
       it('is 400 naming the field and the rule', async () => {
         const res = await as(secret).get('/api/v1/account/ledger?page_size=1000').expect(400);
-        expect(res.body.error).toMatchObject({ code: 'validation_error', message: expect.stringMatching(/page_size: .*100/) });
+        expect(res.body.error).toMatchObject({
+          code: 'validation_error',
+          message: expect.stringMatching(/page_size: .*100/),
+        });
       });
     });
   });
@@ -81,7 +104,12 @@ describe.each(DATABASE_KINDS)('account routes on %s', (kind) => {
     describe('with a name', () => {
       it('returns the secret once; the list never shows it', async () => {
         const res = await as(secret).post('/api/v1/keys').send({ name: 'ci' }).expect(201);
-        expect(res.body).toMatchObject({ key_id: expect.stringMatching(/^key_/), name: 'ci', api_key: expect.stringMatching(/^phk_/), revoked_at: null });
+        expect(res.body).toMatchObject({
+          key_id: expect.stringMatching(/^key_/),
+          name: 'ci',
+          api_key: expect.stringMatching(/^phk_/),
+          revoked_at: null,
+        });
         await as(res.body.api_key).get('/api/v1/account').expect(200);
         const list = await as(secret).get('/api/v1/keys').expect(200);
         expect(list.body.keys.map((k: { key_id: string }) => k.key_id)).toContain(res.body.key_id);
@@ -90,7 +118,10 @@ describe.each(DATABASE_KINDS)('account routes on %s', (kind) => {
     });
     describe('with a bad body', () => {
       it('is 400 naming the field and the rule', async () => {
-        const res = await as(secret).post('/api/v1/keys').send({ name: 'x'.repeat(101) }).expect(400);
+        const res = await as(secret)
+          .post('/api/v1/keys')
+          .send({ name: 'x'.repeat(101) })
+          .expect(400);
         expect(res.body.error.message).toMatch(/name: .*100/);
         const extra = await as(secret).post('/api/v1/keys').send({ name: 'a', admin: true }).expect(400);
         expect(extra.body.error.message).toMatch(/admin/);
