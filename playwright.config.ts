@@ -4,6 +4,7 @@
  */
 import { defineConfig } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -57,7 +58,8 @@ export default defineConfig({
       ? 'npx tsx server/index.ts'
       : 'npx vite build --logLevel warn && npx tsx server/index.ts',
     url: `http://127.0.0.1:${port}/health`,
-    env: { PORT: String(port), HOST: '127.0.0.1', MODEL_DIRS: modelDirs },
+    // Its own database folder, so a running `npm start` (which locks ./data) cannot block the tests.
+    env: { PORT: String(port), HOST: '127.0.0.1', MODEL_DIRS: modelDirs, DATA_DIR: path.join(tmpdir(), `phosphene-e2e-${port}`) },
     reuseExistingServer: false,
     timeout: 240_000,
     stdout: 'ignore',
