@@ -2,6 +2,7 @@
  * The browser backend: the only module that imports onnxruntime-web, and only its `webgpu` entry (the
  * native WebGPU execution provider; the default entry loads the deprecated JSEP backend).
  */
+// Keep first: the log tap must wrap console.error before onnxruntime-web's wasm module binds it.
 import { captureOrtLog } from './ort-log-tap';
 import * as ort from 'onnxruntime-web/webgpu';
 import { WebGpuUnavailableError } from '../../shared/errors';
