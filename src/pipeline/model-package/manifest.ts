@@ -92,7 +92,7 @@ export const manifestSchema = z
         channels: z.number().int().positive(),
         spatial_compression: z.number().int().positive(),
         temporal_compression: z.number().int().positive(),
-        /** Latents are divided by this after VAE encoding and multiplied before decoding. */
+        /** As in diffusers: VAE latents are multiplied by this after encoding and divided by it before decoding, so the denoiser sees unit-variance latents. */
         scaling_factor: z.number().positive(),
       })
       .strict(),
