@@ -59,7 +59,12 @@ export default defineConfig({
       : 'npx vite build --logLevel warn && npx tsx server/index.ts',
     url: `http://127.0.0.1:${port}/health`,
     // Its own database folder, so a running `npm start` (which locks ./data) cannot block the tests.
-    env: { PORT: String(port), HOST: '127.0.0.1', MODEL_DIRS: modelDirs, DATA_DIR: path.join(tmpdir(), `phosphene-e2e-${port}`) },
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      MODEL_DIRS: modelDirs,
+      DATA_DIR: path.join(tmpdir(), `phosphene-e2e-${port}`),
+    },
     reuseExistingServer: false,
     timeout: 240_000,
     stdout: 'ignore',

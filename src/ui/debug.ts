@@ -6,14 +6,21 @@ import type { FramesResult, GenerateRequest } from '../shared/protocol';
 import type { Playground } from './state/playground.svelte';
 import type { EncoderChoice } from './worker/generate-client';
 
+/** A generated clip as plain data that `page.evaluate` can return; the MP4 is base64-encoded. */
+export interface DebugClip {
+  mp4Base64: string;
+  encoder: string;
+  device: string;
+  elapsedMs: number;
+  /** From the first `encode-video` event to `done`: the encoder's share of the job. */
+  encodeMs: number;
+}
+
 /** What `window.phosphene` offers. */
 export interface DebugHandle {
   app: Playground;
   frames(request: GenerateRequest): Promise<FramesResult>;
-  generate(
-    request: GenerateRequest,
-    encoder?: EncoderChoice,
-  ): Promise<{ mp4: Uint8Array; encoder: string; device: string; elapsedMs: number }>;
+  generate(request: GenerateRequest, encoder?: EncoderChoice): Promise<DebugClip>;
   environment(): ReturnType<Playground['client']['environment']>;
 }
 
@@ -23,18 +30,33 @@ declare global {
   }
 }
 
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 /** Installs `window.phosphene`. */
 export function exposeDebugHandle(app: Playground): void {
   window.phosphene = {
     app,
     frames: (request) => app.client.frames(request),
     generate: async (request, encoder = 'auto') => {
-      const result = await app.client.generate(request, { encoder });
+      let encodeStart = 0;
+      let encodeEnd = 0;
+      const result = await app.client.generate(request, {
+        encoder,
+        onProgress: (event) => {
+          if (event.type === 'encode-video' && encodeStart === 0) encodeStart = performance.now();
+          if (event.type === 'done') encodeEnd = performance.now();
+        },
+      });
       return {
-        mp4: new Uint8Array(result.mp4),
+        mp4Base64: base64(new Uint8Array(result.mp4)),
         encoder: result.encoder,
         device: result.device,
         elapsedMs: result.elapsedMs,
+        encodeMs: encodeEnd - encodeStart,
       };
     },
     environment: () => app.client.environment(),

@@ -1,7 +1,8 @@
 /** Mounts the playground. `?debug` also exposes `window.phosphene` for tests and the console. */
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { Playground, readPageOptions } from './state/playground.svelte';
+import { readPageOptions } from './page-options';
+import { Playground } from './state/playground.svelte';
 import { exposeDebugHandle } from './debug';
 import './app.css';
 

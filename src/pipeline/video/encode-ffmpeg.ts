@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types for Vite `?url` imports; the pipeline tsconfig has no vite/client types
+/// <reference path="./ffmpeg-core.d.ts" />
 /**
  * The fallback path: H.264 MP4 through ffmpeg.wasm (libx264), for browsers whose WebCodecs cannot
  * encode H.264 at this size. Loaded lazily from local files, never from a CDN, so it works offline.

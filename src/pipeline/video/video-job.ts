@@ -12,6 +12,7 @@ import { httpPackageSource } from '../model-package/source';
 import { textToVideo } from '../text-to-video';
 import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
 import { encodeMp4 } from './encode-mp4';
+import { yieldingBackend } from './yielding-backend';
 import type { EncoderChoice } from './encode-options';
 
 /** What a job receives besides its request. */
@@ -30,7 +31,7 @@ let backend: OrtBackend | null = null;
 
 /** The pipeline for a model and device, loaded once and kept until another one is asked for. */
 async function pipelineFor(request: GenerateRequest, context: JobContext): Promise<VideoPipeline> {
-  backend ??= createWebBackend();
+  backend ??= yieldingBackend(createWebBackend());
   const ort = backend;
   const device = await ort.resolveDevice(request.device);
   const key = `${request.modelUrl}|${device}`;

@@ -6,6 +6,12 @@ import { isAlignedFrameCount, nearestAlignedFrameCounts } from '../../shared/vid
 import type { GenerateParams } from '../../shared/protocol';
 import type { ModelChoice } from './catalog';
 
+/**
+ * The API's limits (Phosor's), as `src/pipeline/params.ts` enforces them in the worker; mirrored here
+ * because the UI may not import the pipeline.
+ */
+const LIMITS = { maxSteps: 50, minGuidance: 1, maxGuidance: 3.5, minFps: 4, maxFps: 30 } as const;
+
 /** One problem with one field. */
 export interface FieldError {
   field: keyof GenerateParams | 'device';
@@ -45,15 +51,27 @@ export function validateParams(params: GenerateParams, model: ModelChoice): Fiel
       message: `${resolution.label} allows at most ${resolution.max_frames} frames.`,
     });
   }
-  if (
-    !Number.isInteger(params.num_inference_steps) ||
-    params.num_inference_steps < 1 ||
-    params.num_inference_steps > 200
-  ) {
-    errors.push({ field: 'num_inference_steps', message: 'Steps must be a whole number from 1 to 200.' });
+  const steps = params.num_inference_steps;
+  if (!Number.isInteger(steps) || steps < 1 || steps > LIMITS.maxSteps) {
+    errors.push({
+      field: 'num_inference_steps',
+      message: `Steps must be a whole number from 1 to ${LIMITS.maxSteps}.`,
+    });
   }
-  if (!Number.isFinite(params.guidance_scale) || params.guidance_scale < 0 || params.guidance_scale > 50) {
-    errors.push({ field: 'guidance_scale', message: 'Guidance must be a number from 0 to 50.' });
+  const maxGuidance = Math.max(LIMITS.maxGuidance, model.defaultGuidance);
+  const g = params.guidance_scale;
+  if (!(Number.isFinite(g) && g >= LIMITS.minGuidance && g <= maxGuidance)) {
+    errors.push({
+      field: 'guidance_scale',
+      message: `Guidance must be from ${LIMITS.minGuidance} (off) to ${maxGuidance}.`,
+    });
+  }
+  const fps = params.frames_per_second;
+  if (!Number.isInteger(fps) || fps < LIMITS.minFps || fps > LIMITS.maxFps) {
+    errors.push({
+      field: 'frames_per_second',
+      message: `FPS must be a whole number from ${LIMITS.minFps} to ${LIMITS.maxFps}.`,
+    });
   }
   if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) {
     errors.push({ field: 'seed', message: 'The seed must be a whole number from 0 to 4294967295.' });

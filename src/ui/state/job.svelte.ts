@@ -31,6 +31,8 @@ export class JobState {
   fraction = $state(0);
   error = $state<SerializedError | null>(null);
   result = $state.raw<GenerateResult | null>(null);
+  /** The last denoising step reported, `[step, totalSteps]`. */
+  lastStep = $state.raw<[number, number] | null>(null);
 
   /** The current stage in words, e.g. "Denoising". */
   get stageLabel(): string {
@@ -44,6 +46,7 @@ export class JobState {
     this.fraction = 0;
     this.error = null;
     this.result = null;
+    this.lastStep = null;
   }
 
   /** Applies one progress event from the worker. */
@@ -58,6 +61,7 @@ export class JobState {
         break;
       }
       case 'step':
+        this.lastStep = [event.step, event.totalSteps];
         this.detail = `step ${event.step}/${event.totalSteps}`;
         this.fraction = from + ((to - from) * event.step) / Math.max(1, event.totalSteps);
         break;
@@ -84,6 +88,8 @@ export class JobState {
   fail(error: SerializedError): void {
     this.status = error.name === 'JobAbortedError' ? 'cancelled' : 'failed';
     this.error = error.name === 'JobAbortedError' ? null : error;
-    if (this.status === 'cancelled') this.detail = 'Cancelled.';
+    if (this.status === 'cancelled') {
+      this.detail = this.lastStep ? `Cancelled after step ${this.lastStep[0]}/${this.lastStep[1]}.` : 'Cancelled.';
+    }
   }
 }

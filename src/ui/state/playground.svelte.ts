@@ -6,7 +6,8 @@ import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
 import type { DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
 import type { HistoryRecord } from '../history/record';
 import { validateParams, type FieldError } from '../models/validate-params';
-import { GenerateClient, type EncoderChoice } from '../worker/generate-client';
+import type { PageOptions } from '../page-options';
+import { GenerateClient } from '../worker/generate-client';
 import { CatalogState } from './catalog.svelte';
 import { FormState } from './form.svelte';
 import { HistoryState } from './history.svelte';
@@ -18,25 +19,6 @@ export interface ShownClip {
   url: string;
   fileName: string;
   record: HistoryRecord;
-}
-
-/** Options read from the page's query string (`?device=wasm&encoder=ffmpeg.wasm&model=phosphene-tiny`). */
-export interface PageOptions {
-  device: DeviceRequest | null;
-  encoder: EncoderChoice;
-  model: string | null;
-}
-
-/** Reads the page options from a query string. */
-export function readPageOptions(search: string): PageOptions {
-  const q = new URLSearchParams(search);
-  const device = q.get('device');
-  const encoder = q.get('encoder');
-  return {
-    device: device === 'auto' || device === 'webgpu' || device === 'wasm' ? device : null,
-    encoder: encoder === 'webcodecs' || encoder === 'ffmpeg.wasm' ? encoder : 'auto',
-    model: q.get('model'),
-  };
 }
 
 /** Throws when WebGPU is forced but this browser has none, before a worker is even started. */

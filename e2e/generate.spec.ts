@@ -1,0 +1,95 @@
+/**
+ * The main journey: type a prompt, generate on WASM with the built-in model at its smallest size,
+ * watch progress, play the clip, download it and check the MP4 in Node, reload and find it in the history.
+ */
+import { expect, test } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { inspectMp4 } from './support/mp4';
+import { fillForm, openPlayground } from './support/playground';
+
+const PROMPT = 'a red circle moving right on a black background';
+
+test('a prompt becomes a playable H.264 MP4 that stays in the history', async ({ page }) => {
+  await openPlayground(page, 'model=phosphene-random');
+  await fillForm(page, {
+    prompt: PROMPT,
+    resolution: '256x144',
+    frames: 9,
+    steps: 2,
+    guidance: 1,
+    seed: 1234,
+    device: 'wasm',
+  });
+
+  // Progress: record every stage and step the UI shows, without depending on how fast they pass.
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { seen: string[] }).seen = seen;
+    new MutationObserver(() => {
+      const el = document.querySelector('[data-testid=progress]');
+      const text = `${el?.getAttribute('data-stage')}|${document.querySelector('[data-testid=progress-detail]')?.textContent}`;
+      if (el && seen.at(-1) !== text) seen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Cancel' })).toBeEnabled();
+
+  const video = page.getByTestId('result-video');
+  await expect(video).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('job-error')).toHaveCount(0);
+  const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
+  expect(seen.some((s) => s.startsWith('step|step 2/2'))).toBe(true);
+  expect(seen.some((s) => s.startsWith('encode-video|'))).toBe(true);
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done');
+
+  // The clip plays: data is decoded and the playhead moves.
+  await expect
+    .poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(2);
+  const t0 = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+  await expect
+    .poll(() => video.evaluate((v: HTMLVideoElement, start) => v.currentTime !== start || v.ended, t0), {
+      timeout: 10_000,
+    })
+    .toBe(true);
+  expect(await video.evaluate((v: HTMLVideoElement) => [v.videoWidth, v.videoHeight])).toEqual([256, 144]);
+
+  // The download is an H.264 MP4 with the requested size and frame count.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  expect(download.suggestedFilename()).toMatch(/^phosphene-.*-1234\.mp4$/);
+  const mp4 = await inspectMp4(new Uint8Array(await readFile((await download.path())!)));
+  expect(mp4).toMatchObject({ codec: 'avc', width: 256, height: 144, frameCount: 9 });
+  expect(mp4.codecString).toMatch(/^avc1\./);
+
+  // The history survives a reload and plays again from IndexedDB.
+  await page.reload();
+  const item = page.getByTestId('history-item').filter({ hasText: PROMPT });
+  await expect(item).toHaveCount(1);
+  await item.getByRole('button', { name: new RegExp(PROMPT) }).click();
+  await expect(page.getByTestId('result-video')).toBeVisible();
+  await expect
+    .poll(() => page.getByTestId('result-video').evaluate((v: HTMLVideoElement) => v.readyState))
+    .toBeGreaterThanOrEqual(2);
+});
+
+test('cancel stops a job between denoising steps, and the next job still runs', async ({ page }) => {
+  await openPlayground(page, 'model=phosphene-random');
+  await fillForm(page, { prompt: PROMPT, resolution: '256x144', frames: 9, steps: 50, device: 'wasm' });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const detail = page.getByTestId('progress-detail');
+  await expect(detail).toContainText(/step [2-9]\/50/, { timeout: 60_000 });
+  const stepAtCancel = Number(/step (\d+)/.exec((await detail.textContent()) ?? '')?.[1]);
+  const clicked = Date.now();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  // Soft cancel: the worker stops at its next step check, well before the 5 s hard kill (worker restart).
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'cancelled', { timeout: 4_000 });
+  expect(Date.now() - clicked).toBeLessThan(4_000);
+  const stoppedAfter = Number(/after step (\d+)\/50/.exec((await detail.textContent()) ?? '')?.[1]);
+  expect(stoppedAfter).toBeLessThanOrEqual(stepAtCancel + 3);
+  await expect(page.getByTestId('job-error')).toHaveCount(0);
+
+  await fillForm(page, { steps: 1 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+});

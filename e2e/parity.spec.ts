@@ -1,0 +1,111 @@
+/**
+ * The same request on WebGPU and on WASM in the browser, and on onnxruntime-node: latents and frames
+ * agree within a stated tolerance, and every node ran on the provider that was asked for.
+ * Uses the tiny fixture: WebGPU here is SwiftShader, 50–300× slower than WASM (shared/NOTES.md).
+ */
+import { expect, test } from '@playwright/test';
+import path from 'node:path';
+import { generateFramesNode } from '../server/models/node-generate';
+import { openPlayground, tinyRequest } from './support/playground';
+
+/**
+ * fp32 graphs on different kernels (WGSL vs WASM SIMD vs native CPU) differ in summation order and
+ * transcendental approximations; after 2 Euler steps and a VAE decode, 1e-3 on latents of unit
+ * scale and 2/255 on 8-bit frames leave room for that and catch any real divergence.
+ */
+const LATENT_TOLERANCE = 1e-3;
+const FRAME_TOLERANCE = 2;
+
+const PARAMS = { width: 64, height: 64, num_frames: 5, num_inference_steps: 2, guidance_scale: 2, seed: 20261123 };
+
+interface BrowserRun {
+  latents: number[];
+  latentDims: number[];
+  rgba: number[];
+  device: string;
+  placement: { graph: string; nodesByProvider: Record<string, number> }[];
+  ms: number;
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+test('WebGPU, WASM and Node agree on the tiny fixture', async ({ page }, testInfo) => {
+  test.setTimeout(180_000);
+  await openPlayground(page, 'model=phosphene-tiny&debug');
+  const env = await page.evaluate(() => window.phosphene!.environment());
+  expect(env.webgpu.available, 'Chromium must expose a WebGPU adapter (--enable-unsafe-webgpu)').toBe(true);
+
+  const run = (device: 'webgpu' | 'wasm') =>
+    page.evaluate(
+      async (request): Promise<BrowserRun> => {
+        const t0 = performance.now();
+        const r = await window.phosphene!.frames(request);
+        return {
+          latents: Array.from(r.latents),
+          latentDims: r.latentDims,
+          rgba: Array.from(r.frames.rgba),
+          device: r.device,
+          placement: r.placement,
+          ms: performance.now() - t0,
+        };
+      },
+      tinyRequest(`parity-${device}`, device, PARAMS),
+    );
+
+  const wasm = await run('wasm');
+  const webgpu = await run('webgpu');
+  const node = await generateFramesNode({
+    modelDir: path.resolve('tests/fixtures/models/phosphene-tiny'),
+    params: { ...tinyRequest('n', 'wasm', PARAMS).params },
+    device: 'wasm',
+  });
+
+  // Every graph ran, and every node of it on the provider asked for.
+  for (const [result, provider] of [
+    [wasm, 'wasm'],
+    [webgpu, 'webgpu'],
+  ] as const) {
+    expect(result.device).toBe(provider);
+    expect(result.placement.map((p) => p.graph).sort()).toEqual(['denoiser', 'text_encoder', 'vae_decoder']);
+    for (const p of result.placement) {
+      expect(
+        Object.keys(p.nodesByProvider),
+        `${provider} ${p.graph} placement ${JSON.stringify(p.nodesByProvider)}`,
+      ).toEqual([provider]);
+      expect(p.nodesByProvider[provider]).toBeGreaterThan(0);
+    }
+  }
+
+  expect(webgpu.latentDims).toEqual(wasm.latentDims);
+  expect(node.latentDims).toEqual(wasm.latentDims);
+  const diffs = {
+    latents_webgpu_vs_wasm: maxAbsDiff(webgpu.latents, wasm.latents),
+    latents_wasm_vs_node: maxAbsDiff(wasm.latents, node.latents),
+    latents_webgpu_vs_node: maxAbsDiff(webgpu.latents, node.latents),
+    frames_webgpu_vs_wasm: maxAbsDiff(webgpu.rgba, wasm.rgba),
+    frames_wasm_vs_node: maxAbsDiff(wasm.rgba, node.frames.rgba),
+  };
+  const summary = {
+    ...diffs,
+    wasm_ms: Math.round(wasm.ms),
+    webgpu_ms: Math.round(webgpu.ms),
+    latent_absmax: Math.max(...wasm.latents.map(Math.abs)),
+  };
+  testInfo.annotations.push({ type: 'parity', description: JSON.stringify(summary) });
+  console.log(`parity: ${JSON.stringify(summary)}`);
+
+  // Outputs carry signal (a backend that silently returns zeros would "agree" with itself).
+  expect(summary.latent_absmax).toBeGreaterThan(0.1);
+  expect(new Set(wasm.rgba).size).toBeGreaterThan(16);
+
+  expect(diffs.latents_webgpu_vs_wasm).toBeLessThanOrEqual(LATENT_TOLERANCE);
+  expect(diffs.latents_wasm_vs_node).toBeLessThanOrEqual(LATENT_TOLERANCE);
+  expect(diffs.latents_webgpu_vs_node).toBeLessThanOrEqual(LATENT_TOLERANCE);
+  expect(diffs.frames_webgpu_vs_wasm).toBeLessThanOrEqual(FRAME_TOLERANCE);
+  expect(diffs.frames_wasm_vs_node).toBeLessThanOrEqual(FRAME_TOLERANCE);
+});

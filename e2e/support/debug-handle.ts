@@ -1,0 +1,25 @@
+/**
+ * The type of `window.phosphene`, the playground's `?debug` handle (src/ui/debug.ts), as the specs
+ * see it inside `page.evaluate`. Declared here because src/ui is typechecked with its own tsconfig.
+ */
+import type { EnvironmentReport } from '../../src/pipeline/video/environment';
+import type { FramesResult, GenerateRequest } from '../../src/shared/protocol';
+
+/** A clip from the debug handle; the MP4 is base64-encoded. */
+export interface DebugClip {
+  mp4Base64: string;
+  encoder: string;
+  device: string;
+  elapsedMs: number;
+  encodeMs: number;
+}
+
+declare global {
+  interface Window {
+    phosphene?: {
+      frames(request: GenerateRequest): Promise<FramesResult>;
+      generate(request: GenerateRequest, encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm'): Promise<DebugClip>;
+      environment(): Promise<EnvironmentReport>;
+    };
+  }
+}

@@ -1,0 +1,22 @@
+/** Options the page reads from its query string, e.g. `?device=wasm&encoder=ffmpeg.wasm&model=phosphene-tiny`. */
+import type { DeviceRequest } from '../shared/protocol';
+import type { EncoderChoice } from './worker/generate-client';
+
+/** Page options; `encoder` forces an MP4 encoder (the e2e tests force the ffmpeg.wasm fallback). */
+export interface PageOptions {
+  device: DeviceRequest | null;
+  encoder: EncoderChoice;
+  model: string | null;
+}
+
+/** Reads the page options from a query string. */
+export function readPageOptions(search: string): PageOptions {
+  const q = new URLSearchParams(search);
+  const device = q.get('device');
+  const encoder = q.get('encoder');
+  return {
+    device: device === 'auto' || device === 'webgpu' || device === 'wasm' ? device : null,
+    encoder: encoder === 'webcodecs' || encoder === 'ffmpeg.wasm' ? encoder : 'auto',
+    model: q.get('model'),
+  };
+}

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { readPageOptions } from '../../src/ui/page-options';
+
+describe('readPageOptions', () => {
+  it('defaults to the automatic choices', () => {
+    expect(readPageOptions('')).toEqual({ device: null, encoder: 'auto', model: null });
+  });
+  it('reads a forced device, encoder and model', () => {
+    expect(readPageOptions('?device=wasm&encoder=ffmpeg.wasm&model=phosphene-tiny')).toEqual({
+      device: 'wasm',
+      encoder: 'ffmpeg.wasm',
+      model: 'phosphene-tiny',
+    });
+  });
+  it('ignores values it does not know', () => {
+    expect(readPageOptions('?device=cuda&encoder=hevc')).toEqual({ device: null, encoder: 'auto', model: null });
+  });
+});
