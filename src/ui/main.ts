@@ -4,8 +4,10 @@ import App from './App.svelte';
 import { readPageOptions } from './page-options';
 import { Playground } from './state/playground.svelte';
 import { exposeDebugHandle } from './debug';
+import { warmOfflineCacheOnControl } from './offline-cache';
 import './app.css';
 
 const app = new Playground(readPageOptions(location.search));
 if (new URLSearchParams(location.search).has('debug')) exposeDebugHandle(app);
+warmOfflineCacheOnControl();
 mount(App, { target: document.getElementById('app')!, props: { app } });

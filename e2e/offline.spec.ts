@@ -1,0 +1,37 @@
+/**
+ * The PWA: after one visit (and one clip, which caches the model at run time), the playground loads
+ * and generates with the network gone: app shell and ORT's wasm from the precache, the model list and
+ * package from the runtime cache, the history from IndexedDB.
+ */
+import { expect, test } from '@playwright/test';
+import { fillForm, openPlayground } from './support/playground';
+
+test.use({ serviceWorkers: 'allow' });
+
+test('the installed app works offline after the first visit', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await openPlayground(page, 'model=phosphene-tiny');
+  // clientsClaim: the new service worker takes this page over once it has precached the shell.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+  const manifest = await page.evaluate(async () => (await fetch('/manifest.webmanifest')).json());
+  expect(manifest).toMatchObject({ name: 'Phosphene', display: 'standalone' });
+
+  await fillForm(page, { prompt: 'a green triangle drifting up', device: 'wasm', steps: 1 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+
+  await expect.poll(() => page.evaluate(async () => Boolean(await caches.match('/api/v1/models')))).toBe(true);
+  await context.setOffline(true);
+  // The emulation reaches the service worker's own fetches: an uncached URL now fails.
+  expect(await page.evaluate(() => fetch('/health').then(() => 'online', () => 'offline'))).toBe('offline');
+
+  await page.reload();
+  await openPlayground(page, 'model=phosphene-tiny');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(page.getByTestId('history-item').filter({ hasText: 'a green triangle drifting up' })).toHaveCount(1);
+
+  await fillForm(page, { prompt: 'a pink ring still on a blue background', device: 'wasm', steps: 1 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('result-video')).toBeVisible();
+});
