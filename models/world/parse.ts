@@ -101,7 +101,9 @@ function readObjects(words: string[]): Partial<SceneObject>[] {
   }
   // "a red circle and a blue square moving left": a motion said once applies to the objects without one.
   const shared = [...groups].reverse().find((g) => g.object.motion)?.object.motion;
+  // A lone "a" or "one" names nothing.
   return groups.flatMap((g) => {
+    if (Object.keys(g.object).length === 0) return [];
     const object = { ...g.object };
     if (object.motion === undefined && shared !== undefined) object.motion = shared;
     return Array.from({ length: Math.max(1, g.count) }, () => ({ ...object }));
