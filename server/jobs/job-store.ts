@@ -1,0 +1,96 @@
+/** Submitting, finding and listing jobs; submit charges the job in the transaction that creates it. */
+import { randomUUID } from 'node:crypto';
+import type { GenerateParams } from '../../src/shared/protocol';
+import { chargeForJob } from '../accounts/ledger';
+import { CONCURRENT_JOBS, type Tier } from '../accounts/tiers';
+import { lockUser } from '../accounts/user-lock';
+import { toInt, type Database, type Queryable } from '../db/database';
+import { ConcurrencyLimitError, QueueFullError } from './errors';
+import { toJob, type Job, type JobRow } from './job';
+
+/** A validated, priced job about to be submitted. */
+export interface NewJob {
+  userId: string;
+  tier: Tier;
+  modelId: string;
+  modelSlug: string;
+  params: GenerateParams;
+  imageKey?: string;
+  loraId?: string;
+  loraScale?: number;
+  costMicro: number;
+}
+
+/** Queued jobs the server accepts before answering 503, when not configured. */
+export const DEFAULT_QUEUE_CAPACITY = 100;
+
+async function count(q: Queryable, sql: string, params: unknown[]): Promise<number> {
+  const { rows } = await q.query<{ n: unknown }>(sql, params);
+  return toInt(rows[0]!.n);
+}
+
+/**
+ * Creates a queued job and charges its price, in one transaction: 429 when the user's tier allows no
+ * more active jobs, 503 when `queueCapacity` jobs are queued, 402 (nothing written) when credits are short.
+ * The user lock makes the concurrency check exact; the capacity check is exact on PGlite and may overshoot
+ * by the number of simultaneous submits on PostgreSQL, which is what a soft queue bound needs.
+ */
+export function submitJob(db: Database, job: NewJob, queueCapacity = DEFAULT_QUEUE_CAPACITY): Promise<Job> {
+  return db.transaction(async (tx) => {
+    await lockUser(tx, job.userId);
+    const limit = CONCURRENT_JOBS[job.tier];
+    const active = await count(
+      tx,
+      "SELECT COUNT(*) AS n FROM jobs WHERE user_id = $1 AND status IN ('queued', 'processing')",
+      [job.userId],
+    );
+    if (active >= limit) throw new ConcurrencyLimitError(job.tier, limit);
+    const queued = await count(tx, "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'", []);
+    if (queued >= queueCapacity) throw new QueueFullError(queueCapacity);
+    const id = `job_${randomUUID()}`;
+    await chargeForJob(tx, job.userId, id, job.costMicro);
+    const { rows } = await tx.query<JobRow>(
+      `INSERT INTO jobs (id, user_id, model_id, model_slug, params, image_key, lora_id, lora_scale, cost_micro)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      [
+        id,
+        job.userId,
+        job.modelId,
+        job.modelSlug,
+        JSON.stringify(job.params),
+        job.imageKey ?? null,
+        job.loraId ?? null,
+        job.loraScale ?? null,
+        job.costMicro,
+      ],
+    );
+    return toJob(rows[0]!);
+  });
+}
+
+/** The job if it belongs to the user; another user's job is as absent as a missing one. */
+export async function findUserJob(q: Queryable, userId: string, jobId: string): Promise<Job | undefined> {
+  const { rows } = await q.query<JobRow>('SELECT * FROM jobs WHERE id = $1 AND user_id = $2', [jobId, userId]);
+  return rows[0] && toJob(rows[0]);
+}
+
+/** The job with this id, whoever owns it (workers and signed downloads). */
+export async function findJob(q: Queryable, jobId: string): Promise<Job | undefined> {
+  const { rows } = await q.query<JobRow>('SELECT * FROM jobs WHERE id = $1', [jobId]);
+  return rows[0] && toJob(rows[0]);
+}
+
+/** One page of the user's jobs, newest first, and how many there are. */
+export async function listUserJobs(
+  q: Queryable,
+  userId: string,
+  page: { page: number; pageSize: number },
+): Promise<{ jobs: Job[]; total: number }> {
+  const { rows } = await q.query<JobRow>('SELECT * FROM jobs WHERE user_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3', [
+    userId,
+    page.pageSize,
+    (page.page - 1) * page.pageSize,
+  ]);
+  const total = await count(q, 'SELECT COUNT(*) AS n FROM jobs WHERE user_id = $1', [userId]);
+  return { jobs: rows.map(toJob), total };
+}

@@ -1,0 +1,86 @@
+/**
+ * The job queue's state changes. Each is one conditional UPDATE, so a change applies only from the state
+ * it expects; failing refunds in the same transaction, so a job's money follows its state exactly.
+ */
+import { randomUUID } from 'node:crypto';
+import { refundJob } from '../accounts/ledger';
+import type { Database, Queryable } from '../db/database';
+import { toJob, type Job, type JobRow } from './job';
+
+/** Why a job failed: a machine-readable code and a message for its owner. */
+export interface JobFailure {
+  code: string;
+  message: string;
+}
+
+/**
+ * Claims the oldest queued job for a worker and returns it with a fresh claim token, or undefined when the
+ * queue is empty. SKIP LOCKED lets N workers on one PostgreSQL claim different jobs without waiting.
+ */
+export async function claimNextJob(db: Queryable): Promise<Job | undefined> {
+  const { rows } = await db.query<JobRow>(
+    `UPDATE jobs SET status = 'processing', progress = 0, claim_token = $1, attempts = attempts + 1,
+       started_at = now(), heartbeat_at = now()
+     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
+       AND status = 'queued'
+     RETURNING *`,
+    [randomUUID()],
+  );
+  return rows[0] && toJob(rows[0]);
+}
+
+/**
+ * Records progress (never backwards) and a heartbeat. Returns false when the claim is no longer the
+ * worker's (the job timed out, was cancelled or recovered): the worker should stop.
+ */
+export async function reportProgress(db: Queryable, job: Job, progress: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET progress = GREATEST(progress, $3), heartbeat_at = now()
+     WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
+    [job.id, job.claimToken, Math.max(0, Math.min(99, Math.floor(progress)))],
+  );
+  return rowCount > 0;
+}
+
+/** Marks the claimed job completed with its video; false when the claim was lost meanwhile. */
+export async function completeJob(db: Queryable, job: Job, videoKey: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET status = 'completed', progress = 100, video_key = $3, finished_at = now(), claim_token = NULL
+     WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
+    [job.id, job.claimToken, videoKey],
+  );
+  return rowCount > 0;
+}
+
+/**
+ * Fails an active job and refunds its charge in one transaction. With `claimToken`, only while that claim
+ * holds (a worker failing its own job). Returns false, changing nothing, when the job was not active.
+ */
+export function failJob(db: Database, jobId: string, failure: JobFailure, claimToken?: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `UPDATE jobs SET status = 'failed', error_code = $2, error_message = $3, finished_at = now(), claim_token = NULL
+       WHERE id = $1 AND status IN ('queued', 'processing') AND ($4::text IS NULL OR claim_token = $4)
+       RETURNING id`,
+      [jobId, failure.code, failure.message, claimToken ?? null],
+    );
+    if (rows.length === 0) return false;
+    await refundJob(tx, jobId, `refund: ${failure.code}`);
+    return true;
+  });
+}
+
+/** Cancels the user's queued or running job (a failure with code `cancelled`, refunded); false when not active. */
+export function cancelJob(db: Database, userId: string, jobId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: string }>(
+      `UPDATE jobs SET status = 'failed', error_code = 'cancelled', error_message = 'Cancelled by its owner.',
+         finished_at = now(), claim_token = NULL
+       WHERE id = $1 AND user_id = $2 AND status IN ('queued', 'processing') RETURNING id`,
+      [jobId, userId],
+    );
+    if (rows.length === 0) return false;
+    await refundJob(tx, jobId, 'refund: cancelled');
+    return true;
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * The Phosor inference API's request and response shapes as zod schemas: the server validates bodies
+ * with them and the UI's REST client parses answers with them. Messages name the rule and what was sent,
+ * and the server prefixes them with the field (`num_frames: must be …`).
+ */
+import { z } from 'zod';
+
+/** Fewest frames a job generates: the smallest 1 + 4k with k ≥ 1. */
+export const MIN_FRAMES = 5;
+
+/** The frame-alignment rule as clients read it in docs and 400 messages. */
+export const FRAME_RULE =
+  "auto-aligned to 1 + 4k: rounded to the nearest such count (halfway rounds up), at least 5, at most the resolution's maximum (161; 153 at 1080p)";
+
+/**
+ * Aligns a requested frame count to `1 + tc·k`: nearest, ties up, then clamped to [minFrames, maxFrames]
+ * (both aligned downwards/upwards first, so the result is always a count the VAE can produce).
+ */
+export function alignFrameCount(
+  requested: number,
+  maxFrames: number,
+  temporalCompression = 4,
+  minFrames = MIN_FRAMES,
+): number {
+  const tc = temporalCompression;
+  const k = Math.floor((requested - 1) / tc + 0.5);
+  const lowest = 1 + tc * Math.max(1, Math.ceil((minFrames - 1) / tc));
+  const highest = 1 + tc * Math.floor((maxFrames - 1) / tc);
+  return Math.min(Math.max(1 + tc * k, lowest), highest);
+}
+
+const shown = (input: unknown): string => (input === undefined ? 'nothing' : (JSON.stringify(input) ?? String(input)));
+
+/** A number in [min, max] (an integer when `int`); null counts as absent, as some clients send it. */
+function numberIn(min: number, max: number, rule: string, int = false) {
+  const error = (iss: { input?: unknown }) => `${rule}; got ${shown(iss.input)}`;
+  const base = z.number({ error });
+  return (int ? base.int({ error }) : base).min(min, { error }).max(max, { error }).nullish();
+}
+
+/** A non-blank string of at most `max` characters, trimmed. */
+const text = (max: number, rule: string) =>
+  z
+    .string({ error: (iss) => `${rule}; got ${shown(iss.input)}` })
+    .trim()
+    .min(1, { error: `${rule}; got a blank string` })
+    .max(max, { error: `${rule} of at most ${max} characters` });
+
+/** Body of `POST /api/v1/inference/submit`; absent fields take the model's defaults. Unknown fields are ignored. */
+export const submitRequestSchema = z.object({
+  prompt: text(4000, 'is required: a non-blank string describing the video'),
+  model: text(200, 'must be a model_id from GET /api/v1/models').nullish(),
+  width: numberIn(1, 8192, 'must be an integer width of a supported resolution', true),
+  height: numberIn(1, 8192, 'must be an integer height of a supported resolution', true),
+  num_frames: numberIn(1, 100_000, `must be a whole number of frames, ${FRAME_RULE}`, true),
+  frames_per_second: numberIn(4, 30, 'must be an integer from 4 to 30', true),
+  num_inference_steps: numberIn(1, 50, 'must be an integer from 1 to 50 (Phosor uses 4)', true),
+  guidance_scale: numberIn(1, 3.5, 'must be a number from 1.0 to 3.5', false),
+  seed: numberIn(0, 4_294_967_295, 'must be an integer from 0 to 4294967295 (a uint32)', true),
+  negative_prompt: z
+    .string({ error: (iss) => `must be a string; got ${shown(iss.input)}` })
+    .max(4000, { error: 'must be at most 4000 characters' })
+    .nullish(),
+  image_url: text(1024, 'must be the key of an image you uploaded (POST /api/v1/storage/image/upload)').nullish(),
+  lora_id: text(200, 'must be the id of one of your LoRAs (GET /api/v1/loras)').nullish(),
+  lora_scale: numberIn(0, 2, 'must be a number from 0.0 to 2.0', false),
+});
+
+/** A validated submit body. */
+export type SubmitRequest = z.infer<typeof submitRequestSchema>;
+
+/** Phosor's job states. */
+export const jobStatusSchema = z.enum(['queued', 'processing', 'completed', 'failed']);
+
+/** A job state. */
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+/** Answer of submit: the job's id and `queued`. */
+export const submitResponseSchema = z.object({ request_id: z.string(), status: z.literal('queued') });
+
+/** Answer of status; `error` is ours, present on failed jobs. */
+export const statusResponseSchema = z.object({
+  request_id: z.string(),
+  status: jobStatusSchema,
+  progress: z.number().int().min(0).max(100),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+/** Answer of result: a URL to download without headers (signed, expiring) and the seed used. */
+export const resultResponseSchema = z.object({
+  data: z.object({ video: z.object({ url: z.string() }), seed: z.number().int() }),
+  request_id: z.string(),
+});
+
+/** One entry of the history: the job's state and the parameters it ran with. */
+export const historyEntrySchema = z.object({
+  request_id: z.string(),
+  status: jobStatusSchema,
+  progress: z.number().int().min(0).max(100),
+  model: z.string(),
+  prompt: z.string(),
+  negative_prompt: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  num_frames: z.number().int(),
+  frames_per_second: z.number().int(),
+  num_inference_steps: z.number().int(),
+  guidance_scale: z.number(),
+  seed: z.number().int(),
+  image_url: z.string().nullable(),
+  lora_id: z.string().nullable(),
+  lora_scale: z.number().nullable(),
+  credits: z.number(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  created_at: z.string(),
+  completed_at: z.string().nullable(),
+});
+
+/** Answer of history: one page, newest first. */
+export const historyResponseSchema = z.object({
+  data: z.array(historyEntrySchema),
+  page: z.number().int(),
+  page_size: z.number().int(),
+  total: z.number().int(),
+});
+
+/** Query of history. */
+export const historyQuerySchema = z.object({
+  page: z.coerce
+    .number({ error: 'must be an integer of at least 1' })
+    .int()
+    .min(1, { error: 'must be at least 1' })
+    .default(1),
+  page_size: z.coerce
+    .number({ error: 'must be an integer from 1 to 100' })
+    .int({ error: 'must be an integer from 1 to 100' })
+    .min(1, { error: 'must be an integer from 1 to 100' })
+    .max(100, { error: 'must be an integer from 1 to 100' })
+    .default(20),
+});
+
+/** The one error shape of every non-2xx answer. */
+export const errorResponseSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
