@@ -6,13 +6,14 @@ export interface Component {
   pixels: number[];
 }
 
-/** Labels the pixels where `distance > threshold`; returns blobs of at least `minArea` pixels and the label image. */
+/** Labels the pixels where `distance > threshold`; returns blobs of `minArea` to `maxArea` pixels and the label image. */
 export function components(
   distance: Float32Array,
   width: number,
   height: number,
   threshold: number,
   minArea: number,
+  maxArea = Infinity,
 ): { blobs: Component[]; labels: Int32Array } {
   const labels = new Int32Array(width * height);
   const blobs: Component[] = [];
@@ -37,8 +38,9 @@ export function components(
         stack.push(j);
       }
     }
-    // Small blobs are noise (a model's speckle); their labels stay so they are not mistaken for background.
-    if (pixels.length >= minArea) blobs.push({ label, pixels });
+    // Small blobs are noise (a model's speckle), huge ones a background the model got wrong: neither is an
+    // object. Their labels stay, so they are not mistaken for background either.
+    if (pixels.length >= minArea && pixels.length <= maxArea) blobs.push({ label, pixels });
   }
   return { blobs, labels };
 }

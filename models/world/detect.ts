@@ -96,11 +96,13 @@ function measure(
 /** All objects of every frame. */
 function sightings(clip: Clip, background: string, foreground: Uint8Array): Sighting[][] {
   const { width: w, height: h } = clip;
+  // The world's objects cover 0.006–0.075 m² (m = the short side); the bounds leave a wide margin.
   const minArea = Math.max(4, 0.002 * Math.min(w, h) ** 2);
+  const maxArea = 0.3 * Math.min(w, h) ** 2;
   const frames: Sighting[][] = [];
   for (let f = 0; f < clip.numFrames; f++) {
     const distance = backgroundDistance(clip, f, background);
-    const { blobs, labels } = components(distance, w, h, FOREGROUND_THRESHOLD, minArea);
+    const { blobs, labels } = components(distance, w, h, FOREGROUND_THRESHOLD, minArea, maxArea);
     for (let i = 0; i < distance.length; i++) if (distance[i]! > FOREGROUND_THRESHOLD) foreground[i] = 1;
     frames.push(blobs.map((b) => measure(clip, f, distance, labels, b.label, b.pixels)));
   }

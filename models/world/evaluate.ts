@@ -17,8 +17,13 @@ export type Attribute = (typeof ATTRIBUTES)[number];
 export interface ClipScore {
   correct: Record<Attribute, boolean>;
   detected: Omit<DetectedScene, 'foreground' | 'objects'> & { objects: SceneObject[] };
-  /** Mean absolute change of background pixels between consecutive frames (0–255). */
+  /**
+   * Mean absolute change (0–255) between consecutive frames of the background pixels (those never
+   * near an object), or of the whole frame when under a quarter of it is background.
+   */
   flicker: number;
+  /** Mean absolute change between consecutive frames over the whole frame (0–255). */
+  frameFlicker: number;
 }
 
 /** Accuracies (0–1) per attribute and for all five at once, over `n` clips. */
@@ -26,9 +31,14 @@ export interface Summary {
   n: number;
   accuracy: Record<Attribute | 'all', number>;
   meanFlicker: number;
+  meanFrameFlicker: number;
 }
 
 const OBJECT_ATTRIBUTES = ['color', 'shape', 'motion'] as const;
+
+/** The share of pixels outside a 0/1 foreground mask. */
+const backgroundShare = (foreground: Uint8Array) =>
+  foreground.reduce((n, v) => n + (v === 0 ? 1 : 0), 0) / foreground.length;
 
 /** Every injective pairing of `k` asked objects with `n` seen ones (k, n ≤ 3), as seen indices. */
 function pairings(k: number, n: number): number[][] {
@@ -41,6 +51,7 @@ function pairings(k: number, n: number): number[][] {
 /** Reads the clip and says, attribute by attribute, whether it shows the scene. */
 export function scoreClip(scene: Scene, clip: Clip): ClipScore {
   const seen = detectScene(clip);
+  const frameFlicker = flicker(clip);
   const objects = seen.objects.map(({ color, shape, motion }) => ({ color, shape, motion }));
   const k = Math.min(scene.objects.length, objects.length);
   const matches = (p: number[], a: (typeof OBJECT_ATTRIBUTES)[number]) =>
@@ -63,7 +74,8 @@ export function scoreClip(scene: Scene, clip: Clip): ClipScore {
       motion: all('motion'),
     },
     detected: { background: seen.background, count: seen.count, objects },
-    flicker: flicker(clip, seen.foreground),
+    flicker: backgroundShare(seen.foreground) >= 0.25 ? flicker(clip, seen.foreground) : frameFlicker,
+    frameFlicker,
   };
 }
 
@@ -79,5 +91,6 @@ export function summarise(results: readonly ClipScore[]): Summary {
     n,
     accuracy: { ...accuracy, all: rate((r) => ATTRIBUTES.every((a) => r.correct[a])) },
     meanFlicker: n === 0 ? 0 : results.reduce((s, r) => s + r.flicker, 0) / n,
+    meanFrameFlicker: n === 0 ? 0 : results.reduce((s, r) => s + r.frameFlicker, 0) / n,
   };
 }
