@@ -1,0 +1,58 @@
+/** The evaluation report: what `npm run eval` writes as JSON and prints as a markdown table. */
+import { ATTRIBUTES, type ClipScore, type Summary } from './evaluate';
+import { describeGate, type GateResult } from './gate';
+
+/** One generated clip and its verdict. */
+export interface ClipRecord extends ClipScore {
+  prompt: string;
+  seed: number;
+  generateMs: number;
+  evaluateMs: number;
+}
+
+/** Everything one evaluation run measured, with the settings that reproduce it. */
+export interface EvalReport {
+  model: string;
+  weights: string;
+  settings: {
+    n: number;
+    width: number;
+    height: number;
+    num_frames: number;
+    steps: number;
+    guidance_scale: number;
+    sceneSeed: number;
+    device: string;
+  };
+  summary: Summary;
+  gate: GateResult;
+  timing: { firstClipMs: number; meanGenerateMs: number; meanEvaluateMs: number; totalS: number };
+  clips: ClipRecord[];
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/** A markdown summary: one table of accuracies, flicker and timing, then the gate's verdict. */
+export function markdownReport(r: EvalReport): string {
+  const s = r.settings;
+  const head = ['model', ...ATTRIBUTES, 'all', 'flicker bg / frame', 'gen s/clip', 'eval s/clip'];
+  const row = [
+    `${r.model} (${r.weights})`,
+    ...ATTRIBUTES.map((a) => pct(r.summary.accuracy[a])),
+    pct(r.summary.accuracy.all),
+    `${r.summary.meanFlicker.toFixed(2)} / ${r.summary.meanFrameFlicker.toFixed(2)}`,
+    (r.timing.meanGenerateMs / 1000).toFixed(2),
+    (r.timing.meanEvaluateMs / 1000).toFixed(3),
+  ];
+  return [
+    `${r.summary.n} held-out prompts (scene seed ${s.sceneSeed}, clip seeds 1000…${999 + s.n}), ${s.width}×${s.height}×${s.num_frames}, ${s.steps} steps, guidance ${s.guidance_scale}, ${s.device}:`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    `| ${row.join(' | ')} |`,
+    '',
+    `Flicker: mean absolute change between consecutive frames (0–255) of the background pixels (the whole frame when under a quarter is background) / of the whole frame. First clip (session compile) ${(r.timing.firstClipMs / 1000).toFixed(2)} s; total ${r.timing.totalS.toFixed(1)} s.`,
+    `Gate: ${describeGate(r.gate)}.`,
+    '',
+  ].join('\n');
+}
