@@ -23,7 +23,14 @@ test('the installed app works offline after the first visit', async ({ page, con
   await expect.poll(() => page.evaluate(async () => Boolean(await caches.match('/api/v1/models')))).toBe(true);
   await context.setOffline(true);
   // The emulation reaches the service worker's own fetches: an uncached URL now fails.
-  expect(await page.evaluate(() => fetch('/health').then(() => 'online', () => 'offline'))).toBe('offline');
+  expect(
+    await page.evaluate(() =>
+      fetch('/health').then(
+        () => 'online',
+        () => 'offline',
+      ),
+    ),
+  ).toBe('offline');
 
   await page.reload();
   await openPlayground(page, 'model=phosphene-tiny');
