@@ -103,7 +103,9 @@ test('cancel stops a job between denoising steps, and the next job still runs', 
     const step = Number(
       /step (\d+)/.exec(document.querySelector('[data-testid=progress-detail]')?.textContent ?? '')?.[1],
     );
-    [...document.querySelectorAll('button')].find((b) => b.textContent === 'Cancel')!.click();
+    Array.from(document.querySelectorAll('button'))
+      .find((b) => b.textContent === 'Cancel')!
+      .click();
     return step;
   });
   const clicked = Date.now();
