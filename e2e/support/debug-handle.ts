@@ -3,7 +3,7 @@
  * see it inside `page.evaluate`. Declared here because src/ui is typechecked with its own tsconfig.
  */
 import type { EnvironmentReport } from '../../src/pipeline/video/environment';
-import type { FramesResult, GenerateRequest } from '../../src/shared/protocol';
+import type { FramesResult, GenerateRequest, ProgressEvent } from '../../src/shared/protocol';
 
 /** A clip from the debug handle; the MP4 is base64-encoded. */
 export interface DebugClip {
@@ -17,7 +17,7 @@ export interface DebugClip {
 declare global {
   interface Window {
     phosphene?: {
-      frames(request: GenerateRequest): Promise<FramesResult>;
+      frames(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<FramesResult>;
       generate(request: GenerateRequest, encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm'): Promise<DebugClip>;
       environment(): Promise<EnvironmentReport>;
     };

@@ -2,7 +2,7 @@
  * A small handle for tests and the console (`?debug`): runs the worker's frames-only and generate
  * methods directly, so Playwright can compare providers and parse MP4s without going through the form.
  */
-import type { FramesResult, GenerateRequest } from '../shared/protocol';
+import type { FramesResult, GenerateRequest, ProgressEvent } from '../shared/protocol';
 import type { Playground } from './state/playground.svelte';
 import type { EncoderChoice } from './worker/generate-client';
 
@@ -19,7 +19,7 @@ export interface DebugClip {
 /** What `window.phosphene` offers. */
 export interface DebugHandle {
   app: Playground;
-  frames(request: GenerateRequest): Promise<FramesResult>;
+  frames(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<FramesResult>;
   generate(request: GenerateRequest, encoder?: EncoderChoice): Promise<DebugClip>;
   environment(): ReturnType<Playground['client']['environment']>;
 }
@@ -40,7 +40,7 @@ function base64(bytes: Uint8Array): string {
 export function exposeDebugHandle(app: Playground): void {
   window.phosphene = {
     app,
-    frames: (request) => app.client.frames(request),
+    frames: (request, onProgress) => app.client.frames(request, onProgress ? { onProgress } : {}),
     generate: async (request, encoder = 'auto') => {
       let encodeStart = 0;
       let encodeEnd = 0;
