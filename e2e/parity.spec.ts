@@ -11,8 +11,8 @@ import { openPlayground, tinyRequest } from './support/playground';
 /**
  * fp32 graphs on different kernels (WGSL vs WASM SIMD vs native CPU) differ in summation order and
  * transcendental approximations. Measured here: 1.0e-4 WebGPU vs WASM and 1.7e-6 WASM vs Node on latents
- * of magnitude up to ~5, 1/255 on frames. 1e-3 and 2/255 leave room for other GPUs and still catch a
- * real divergence (a wrong kernel moves latents by 1e-1 or more).
+ * of magnitude up to ~5, 1/255 on frames. 1e-3 and 2/255 leave room for other GPUs and
+ * drivers while still failing on a real divergence.
  */
 const LATENT_TOLERANCE = 1e-3;
 const FRAME_TOLERANCE = 2;
