@@ -36,7 +36,10 @@ export class JobState {
 
   /** The current stage in words, e.g. "Denoising". */
   get stageLabel(): string {
-    return this.stage ? STAGE_LABELS[this.stage] : '';
+    const stage = this.stage ? STAGE_LABELS[this.stage] : 'Starting';
+    if (this.status === 'failed') return `Failed (${stage.toLowerCase()})`;
+    if (this.status === 'cancelled') return 'Cancelled';
+    return stage;
   }
 
   start(): void {
