@@ -59,9 +59,7 @@ export default defineConfig({
       },
     }),
   ],
-  // Errors cross the worker boundary as `{ name, message }` and their names come from `new.target.name`
-  // (src/shared/errors.ts): keep class names through minification or `DigestMismatchError` becomes `Li`.
-  worker: { format: 'es', rolldownOptions: { output: { keepNames: true } } },
+  worker: { format: 'es' },
   // ORT and ffmpeg.wasm locate their wasm and worker files relative to their own modules.
   optimizeDeps: { exclude: ['onnxruntime-web', '@ffmpeg/ffmpeg', '@ffmpeg/util'] },
   server: {
@@ -69,5 +67,5 @@ export default defineConfig({
     proxy: { '/api': api, '/models': api, '/health': api },
   },
   preview: { headers: isolation },
-  build: { target: 'es2022', sourcemap: true, rolldownOptions: { output: { keepNames: true } } },
+  build: { target: 'es2022', sourcemap: true },
 });

@@ -1,18 +1,10 @@
 /** Generation parameters: defaults from a model's manifest, and checks that say what to use instead. */
 import { InvalidParamsError } from '../shared/errors';
 import type { GenerateParams } from '../shared/protocol';
-import { isAlignedFrameCount, nearestAlignedFrameCounts } from '../shared/video-rules';
-import type { ModelManifest } from './model-package/manifest';
+import { PARAM_LIMITS, isAlignedFrameCount, nearestAlignedFrameCounts } from '../shared/video-rules';
 
-/** Step and frame-rate limits of the API (Phosor's). */
-export const PARAM_LIMITS = {
-  minSteps: 1,
-  maxSteps: 50,
-  minGuidance: 1,
-  maxGuidance: 3.5,
-  minFps: 4,
-  maxFps: 30,
-} as const;
+export { PARAM_LIMITS };
+import type { ModelManifest } from './model-package/manifest';
 
 /** Fills absent parameters from the manifest; a missing seed becomes a fresh random uint32. */
 export function resolveParams(manifest: ModelManifest, partial: Partial<GenerateParams>): GenerateParams {

@@ -1,15 +1,16 @@
 /** Named errors that say how to fix the problem. Each crosses boundaries as `{ name, message }`. */
 
-/** Base class: sets `name` from the subclass so it survives serialisation. */
+/**
+ * Base class. Each class spells its `name` out rather than reading the constructor's name, which a
+ * minifier renames (a `DigestMismatchError` once reached the UI as "Li").
+ */
 export class PhospheneError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
+  override name = 'PhospheneError';
 }
 
 /** Parameters that the model or the API does not accept. */
 export class InvalidParamsError extends PhospheneError {
+  override name = 'InvalidParamsError';
   constructor(
     message: string,
     readonly field?: string,
@@ -19,16 +20,23 @@ export class InvalidParamsError extends PhospheneError {
 }
 
 /** A model package whose manifest is malformed or whose files do not match it. */
-export class ModelPackageError extends PhospheneError {}
+export class ModelPackageError extends PhospheneError {
+  override name = 'ModelPackageError';
+}
 
 /** A file whose sha256 differs from the one its manifest declares. */
-export class DigestMismatchError extends ModelPackageError {}
+export class DigestMismatchError extends ModelPackageError {
+  override name = 'DigestMismatchError';
+}
 
 /** The requested device cannot run here. */
-export class WebGpuUnavailableError extends PhospheneError {}
+export class WebGpuUnavailableError extends PhospheneError {
+  override name = 'WebGpuUnavailableError';
+}
 
 /** A job cancelled by its caller. */
 export class JobAbortedError extends PhospheneError {
+  override name = 'JobAbortedError';
   constructor(message = 'The job was cancelled.') {
     super(message);
   }

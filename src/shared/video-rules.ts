@@ -20,3 +20,13 @@ export function nearestAlignedFrameCounts(n: number, temporalCompression = 4): [
   const k = Math.max(1, Math.floor((n - 1) / temporalCompression));
   return [1 + k * temporalCompression, 1 + (k + 1) * temporalCompression];
 }
+
+/** Step, guidance and frame-rate limits of the API (Phosor's), shared by the UI's form, the worker and the server. */
+export const PARAM_LIMITS = {
+  minSteps: 1,
+  maxSteps: 50,
+  minGuidance: 1,
+  maxGuidance: 3.5,
+  minFps: 4,
+  maxFps: 30,
+} as const;

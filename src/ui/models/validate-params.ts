@@ -2,15 +2,10 @@
  * Checks a form's parameters against the chosen model before a job starts, with messages that say
  * what to use instead. The worker checks again (it must not trust the page); this is for fast feedback.
  */
-import { isAlignedFrameCount, nearestAlignedFrameCounts } from '../../shared/video-rules';
+import { PARAM_LIMITS as LIMITS, isAlignedFrameCount, nearestAlignedFrameCounts } from '../../shared/video-rules';
 import type { GenerateParams } from '../../shared/protocol';
 import type { ModelChoice } from './catalog';
 
-/**
- * The API's limits (Phosor's), as `src/pipeline/params.ts` enforces them in the worker; mirrored here
- * because the UI may not import the pipeline.
- */
-const LIMITS = { maxSteps: 50, minGuidance: 1, maxGuidance: 3.5, minFps: 4, maxFps: 30 } as const;
 
 /** One problem with one field. */
 export interface FieldError {
