@@ -8,6 +8,7 @@ import type { Database } from './db/database';
 import { HttpError } from './http-error';
 import type { ModelRegistry } from './models/registry';
 import { accountRouter } from './routes/account';
+import { inferenceRouter, videoDownloadRouter, type InferenceOptions } from './routes/inference';
 import { modelFilesRouter } from './routes/model-files';
 import { modelsRouter } from './routes/models';
 
@@ -21,6 +22,8 @@ export interface AppConfig {
   db?: Database;
   /** Per-key request limit; Phosor's 1000 / 60 s when absent. */
   rateLimit?: RateLimitOptions;
+  /** The inference API's video storage, queue capacity and hooks; with `db`, mounts `/api/v1/inference/…`. */
+  jobs?: InferenceOptions;
 }
 
 /**
@@ -57,9 +60,12 @@ export function createApp(config: AppConfig): express.Express {
   });
   app.use('/api/v1', modelsRouter(config.registry));
   if (config.db) {
+    // Result URLs are signed: Phosor clients download them without an X-API-Key.
+    if (config.jobs) app.use('/api/v1', videoDownloadRouter(config.db, config.jobs));
     // Every API route below this line needs an X-API-Key (Phosor: all but /models).
     app.use('/api/v1', requireApiKey(config.db, new RateLimiter(config.rateLimit)));
     app.use('/api/v1', accountRouter(config.db));
+    if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
   }
   app.use('/api', (req, _res, next) => {
     next(new HttpError(404, 'not_found', `No API route ${req.method} ${req.originalUrl}.`));

@@ -3,15 +3,25 @@ import { readFile } from 'node:fs/promises';
 import { createApp } from './app';
 import { readConfig } from './config';
 import { databaseSettings, openDatabase } from './db/open';
+import { readJobsConfig } from './jobs/config';
+import { fsVideoStorage } from './jobs/video-storage';
 import { scanModelDirs } from './models/registry';
+import { startWorker } from './worker/worker';
 
 const config = readConfig(process.env);
 const registry = await scanModelDirs(config.modelDirs);
 for (const problem of registry.problems) console.warn(`model package skipped: ${problem.dir}: ${problem.message}`);
-const db = await openDatabase(databaseSettings(process.env));
+const dbSettings = databaseSettings(process.env);
+const db = await openDatabase(dbSettings);
 const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const server = createApp({ registry, distDir: config.distDir, version, db }).listen(config.port, config.host, () => {
+// Jobs: the in-process worker (WORKER=0 turns it off on API-only nodes) and the video store.
+const jobsConfig = readJobsConfig(process.env, dbSettings.dataDir ?? './data');
+const storage = fsVideoStorage(jobsConfig.videoDir);
+const worker = jobsConfig.worker ? startWorker({ db, registry, storage, ...jobsConfig }) : undefined;
+const jobs = { storage, ...jobsConfig, onSubmitted: () => worker?.wake() };
+
+const server = createApp({ registry, distDir: config.distDir, version, db, jobs }).listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(`Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages)`);
@@ -20,7 +30,9 @@ const server = createApp({ registry, distDir: config.distDir, version, db }).lis
 function shutdown(signal: string): void {
   console.log(`${signal}: closing`);
   // Close the database before exiting so PGlite flushes and the DATA_DIR lock file is released.
-  server.close(() => void db.close().finally(() => process.exit(0)));
+  // The worker puts a running job back in the queue before the database closes.
+  const stopWorker = worker?.stop() ?? Promise.resolve();
+  server.close(() => void stopWorker.then(() => db.close()).finally(() => process.exit(0)));
   setTimeout(() => void db.close().finally(() => process.exit(0)), 5000).unref();
 }
 process.on('SIGINT', () => shutdown('SIGINT'));

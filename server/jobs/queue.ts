@@ -84,3 +84,17 @@ export function cancelJob(db: Database, userId: string, jobId: string): Promise<
     return true;
   });
 }
+
+/**
+ * Puts a claimed job back in the queue without counting the claim (a worker shutting down mid-job), so the
+ * next worker starts it afresh; false when the claim was lost meanwhile.
+ */
+export async function releaseJob(db: Queryable, job: Job): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET status = 'queued', progress = 0, claim_token = NULL, attempts = GREATEST(attempts - 1, 0),
+       queued_at = now(), started_at = NULL, heartbeat_at = NULL
+     WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
+    [job.id, job.claimToken],
+  );
+  return rowCount > 0;
+}

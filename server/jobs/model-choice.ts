@@ -1,0 +1,48 @@
+/** Which model package and mode a submit's `model` names: our ids, and Phosor's as aliases of the default. */
+import { HttpError } from '../http-error';
+import type { ModelRegistry, RegisteredModel } from '../models/registry';
+import { modelIdFor } from '../routes/models';
+
+/**
+ * Phosor's model family. Clients written for Phosor send its ids (the default is
+ * `wan/2.2-14b/text-to-video`); they run on our default package in the same mode, so they work unchanged.
+ */
+export const PHOSOR_MODEL_FAMILY = 'wan/2.2-14b';
+
+/** The modes the server's Node pipeline can run; image-conditioned ones wait for their pipeline. */
+export const RUNNABLE_MODES: readonly string[] = ['text-to-video'];
+
+/** A resolved model: the package, the mode, and the id the job is recorded under. */
+export interface ModelChoice {
+  model: RegisteredModel;
+  mode: string;
+  modelId: string;
+}
+
+const badModel = (message: string) => new HttpError(400, 'validation_error', `Invalid request: model: ${message}.`);
+
+/** The default package: the first registered one with a text-to-video mode. */
+export function defaultModel(registry: ModelRegistry): RegisteredModel {
+  const model = registry.models.find((m) => m.manifest.modes.includes('text-to-video'));
+  if (!model) throw new HttpError(503, 'no_models', 'This server has no text-to-video model package; set MODEL_DIRS.');
+  return model;
+}
+
+/** Resolves `model` (absent: the default package's text-to-video); 400 naming the accepted ids otherwise. */
+export function chooseModel(registry: ModelRegistry, requested: string | null | undefined): ModelChoice {
+  const fallback = defaultModel(registry);
+  if (!requested) return { model: fallback, mode: 'text-to-video', modelId: modelIdFor(fallback, 'text-to-video') };
+  const known = registry.models.flatMap((model) => model.manifest.modes.map((mode) => ({ model, mode })));
+  let choice = known.find((k) => modelIdFor(k.model, k.mode) === requested);
+  if (!choice && requested.startsWith(`${PHOSOR_MODEL_FAMILY}/`)) {
+    const mode = requested.slice(PHOSOR_MODEL_FAMILY.length + 1);
+    choice = known.find((k) => k.model === fallback && k.mode === mode);
+  }
+  const runnable = known.filter((k) => RUNNABLE_MODES.includes(k.mode)).map((k) => modelIdFor(k.model, k.mode));
+  if (!choice) throw badModel(`unknown model "${requested}"; use one of ${runnable.join(', ')} (GET /api/v1/models)`);
+  if (!RUNNABLE_MODES.includes(choice.mode))
+    throw badModel(
+      `"${requested}" is ${choice.mode}, which this server cannot run yet; use one of ${runnable.join(', ')}`,
+    );
+  return { ...choice, modelId: modelIdFor(choice.model, choice.mode) };
+}

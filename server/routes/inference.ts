@@ -1,0 +1,166 @@
+/**
+ * Phosor's inference API: submit, status, result, history (behind `requireApiKey`), our cancel extension,
+ * and the signed video download that result URLs point at (mounted before `requireApiKey`: Phosor clients
+ * fetch the URL without headers).
+ */
+import express, { Router, type Request } from 'express';
+import type { z } from 'zod';
+import { historyQuerySchema, submitRequestSchema } from '../../src/shared/phosor-schemas';
+import { microToCredits } from '../../src/shared/pricing';
+import { authOf } from '../auth/api-key';
+import type { Database } from '../db/database';
+import { HttpError } from '../http-error';
+import { checkAssets, noStoredAssets, type AssetLookups } from '../jobs/asset-lookups';
+import { JobNotCompletedError, JobNotFoundError } from '../jobs/errors';
+import type { Job } from '../jobs/job';
+import { resolveJobRequest } from '../jobs/job-request';
+import { findJob, findUserJob, listUserJobs, submitJob } from '../jobs/job-store';
+import { cancelJob } from '../jobs/queue';
+import type { VideoStorage } from '../jobs/video-storage';
+import { databaseUrlSigner, DEFAULT_URL_TTL_S, type VideoUrlSigner } from '../jobs/video-url';
+import type { ModelRegistry } from '../models/registry';
+
+/** What the inference routes need besides the database and the models. */
+export interface InferenceOptions {
+  storage: VideoStorage;
+  /** Queued jobs accepted before submit answers 503 (default 100). */
+  queueCapacity?: number;
+  /** Image and LoRA lookups of the storage routes; without them no image_url or lora_id is found. */
+  lookups?: AssetLookups;
+  /** Lifetime of a result URL in seconds (default 3600). */
+  urlTtlSeconds?: number;
+  /** Origin of result URLs (`https://api.example.com`) behind a proxy; default: the request's own. */
+  publicUrl?: string;
+  /** Called once a job is queued, e.g. to wake the in-process worker. */
+  onSubmitted?(job: Job): void;
+  /** Signs result URLs; by default with a key kept in the database. */
+  signer?: VideoUrlSigner;
+}
+
+/** Parses with `schema` or throws a 400 naming each bad field and the rule it broke. */
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  throw new HttpError(400, 'validation_error', `Invalid request: ${problems}.`);
+}
+
+const errorOf = (job: Job) =>
+  job.status === 'failed' ? { code: job.errorCode ?? 'failed', message: job.errorMessage ?? '' } : undefined;
+
+const statusJson = (job: Job) => ({
+  request_id: job.id,
+  status: job.status,
+  progress: job.progress,
+  error: errorOf(job),
+});
+
+const historyJson = (job: Job) => ({
+  request_id: job.id,
+  status: job.status,
+  progress: job.progress,
+  model: job.modelId,
+  ...job.params,
+  image_url: job.imageKey,
+  lora_id: job.loraId,
+  lora_scale: job.loraScale,
+  credits: microToCredits(job.costMicro),
+  error: errorOf(job) ?? null,
+  created_at: job.createdAt.toISOString(),
+  completed_at: job.finishedAt?.toISOString() ?? null,
+});
+
+const signerFor = (db: Database, options: InferenceOptions) => options.signer ?? databaseUrlSigner(db);
+
+/** The authenticated inference routes; mount behind `requireApiKey`. */
+export function inferenceRouter(db: Database, registry: ModelRegistry, options: InferenceOptions): Router {
+  const router = Router();
+  const signer = signerFor(db, options);
+  const ownJob = async (res: express.Response, id: string): Promise<Job> => {
+    const job = await findUserJob(db, authOf(res).user.id, id);
+    if (!job) throw new JobNotFoundError(id);
+    return job;
+  };
+  const origin = (req: Request) => options.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;
+
+  router.post('/inference/submit', express.json({ limit: '64kb' }), async (req, res) => {
+    const body = parse(submitRequestSchema, req.body ?? {});
+    const { user } = authOf(res);
+    // Assets first: an unknown image or LoRA is 404 whatever else the body says.
+    await checkAssets(db, options.lookups ?? noStoredAssets, user.id, {
+      imageKey: body.image_url ?? undefined,
+      loraId: body.lora_id ?? undefined,
+    });
+    const request = resolveJobRequest(registry, body);
+    const job = await submitJob(
+      db,
+      { ...request, userId: user.id, tier: user.tier, modelSlug: request.model.slug },
+      options.queueCapacity,
+    );
+    options.onSubmitted?.(job);
+    res.json({ request_id: job.id, status: 'queued' });
+  });
+
+  router.get('/inference/status/:request_id', async (req, res) => {
+    res.json(statusJson(await ownJob(res, req.params.request_id)));
+  });
+
+  router.get('/inference/result/:request_id', async (req, res) => {
+    const job = await ownJob(res, req.params.request_id);
+    if (job.status !== 'completed') throw new JobNotCompletedError(job.id, job.status, job.errorMessage ?? undefined);
+    const expires = Math.floor(Date.now() / 1000) + (options.urlTtlSeconds ?? DEFAULT_URL_TTL_S);
+    const url = `${origin(req)}/api/v1/inference/video/${encodeURIComponent(job.id)}?${await signer.sign(job.id, expires)}`;
+    res.json({ data: { video: { url }, seed: job.params.seed }, request_id: job.id });
+  });
+
+  router.get('/inference/history', async (req, res) => {
+    const { page, page_size } = parse(historyQuerySchema, req.query);
+    const { jobs, total } = await listUserJobs(db, authOf(res).user.id, { page, pageSize: page_size });
+    res.json({ data: jobs.map(historyJson), page, page_size, total });
+  });
+
+  // Not in Phosor: lets the playground stop a server job; it fails with code `cancelled` and is refunded.
+  router.post('/inference/cancel/:request_id', async (req, res) => {
+    const job = await ownJob(res, req.params.request_id);
+    if (!(await cancelJob(db, job.userId, job.id)))
+      throw new HttpError(
+        400,
+        'job_not_active',
+        `Job ${job.id} is already ${job.status}; only queued or processing jobs can be cancelled.`,
+      );
+    res.json(statusJson((await findJob(db, job.id))!));
+  });
+
+  return router;
+}
+
+/** `GET /inference/video/{request_id}?expires&signature`: the completed video, for whoever holds a valid URL. */
+export function videoDownloadRouter(db: Database, options: InferenceOptions): Router {
+  const router = Router();
+  const signer = signerFor(db, options);
+  router.get('/inference/video/:request_id', async (req, res) => {
+    const id = req.params.request_id;
+    const expires = Number(req.query.expires);
+    const signature = typeof req.query.signature === 'string' ? req.query.signature : '';
+    if (!Number.isSafeInteger(expires) || !(await signer.verify(id, expires, signature)))
+      throw new HttpError(
+        403,
+        'invalid_signature',
+        'This video URL is not valid; get one from GET /api/v1/inference/result/{request_id}.',
+      );
+    if (expires * 1000 < Date.now())
+      throw new HttpError(
+        403,
+        'url_expired',
+        `This video URL has expired; get a fresh one from GET /api/v1/inference/result/${id}.`,
+      );
+    const job = await findJob(db, id);
+    if (!job || job.status !== 'completed' || !job.videoKey) throw new JobNotFoundError(id);
+    // The URL is the capability, so any origin may embed the video (the app's default CORP is same-origin).
+    res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+    res.sendFile(options.storage.localPath(job.videoKey), {
+      headers: { 'Content-Type': 'video/mp4', 'Cache-Control': 'private, max-age=3600' },
+    });
+  });
+  return router;
+}
