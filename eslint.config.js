@@ -23,7 +23,18 @@ export default ts.config(
     files: ['src/pipeline/**/*.ts'],
     rules: {
       'no-restricted-globals': ['error', 'document', 'window', 'localStorage'],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'path'], message: 'src/pipeline must run in browsers too; Node-only code belongs in the backend module or server/.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path'],
+              message:
+                'src/pipeline must run in browsers too; Node-only code belongs in the backend module or server/.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

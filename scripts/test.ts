@@ -45,7 +45,12 @@ async function vitestStage(): Promise<StageResult> {
   const started = Date.now();
   const out = path.join(REPORTS, 'vitest.json');
   const code = await run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
-  const report = await readJson<{ numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }>(out);
+  const report = await readJson<{
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  }>(out);
   const failed = report ? report.numFailedTests : 1;
   return {
     name: 'unit + server (vitest)',
@@ -61,9 +66,19 @@ async function e2eStage(): Promise<StageResult> {
   const started = Date.now();
   const out = path.join(REPORTS, 'playwright.json');
   const ready = await run('npx', ['tsx', 'scripts/ensure-chromium.ts']);
-  if (ready !== 0) return { name: 'e2e (Playwright)', passed: 0, failed: 1, skipped: 0, seconds: (Date.now() - started) / 1000, ok: false };
+  if (ready !== 0)
+    return {
+      name: 'e2e (Playwright)',
+      passed: 0,
+      failed: 1,
+      skipped: 0,
+      seconds: (Date.now() - started) / 1000,
+      ok: false,
+    };
   const code = await run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
-  const report = await readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(out);
+  const report = await readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(
+    out,
+  );
   const failed = report ? report.stats.unexpected : 1;
   return {
     name: 'e2e (Playwright)',
@@ -85,9 +100,14 @@ results.push(await e2eStage());
 
 console.log('\n── Phosphene test summary ──');
 for (const r of results) {
-  console.log(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.seconds.toFixed(1)} s)`);
+  console.log(
+    `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.seconds.toFixed(1)} s)`,
+  );
 }
-const total = results.reduce((a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const total = results.reduce(
+  (a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }),
+  { passed: 0, failed: 0, skipped: 0 },
+);
 const seconds = results.reduce((a, r) => a + r.seconds, 0);
 console.log(`total time ${(seconds / 60).toFixed(1)} min`);
 console.log(`${total.passed} passed, ${total.failed} failed${total.skipped ? `, ${total.skipped} skipped` : ''}`);

@@ -28,7 +28,9 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
   return {
     port: e.PORT,
     host: e.HOST,
-    modelDirs: e.MODEL_DIRS.split(path.delimiter).filter(Boolean).map((d) => path.resolve(d)),
+    modelDirs: e.MODEL_DIRS.split(path.delimiter)
+      .filter(Boolean)
+      .map((d) => path.resolve(d)),
     distDir: path.resolve(e.DIST_DIR),
   };
 }

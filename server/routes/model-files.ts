@@ -12,7 +12,13 @@ export function modelFilesRouter(registry: ModelRegistry): Router {
     const file = ([] as string[]).concat(req.params.file).join('/');
     const listed = file === 'model.json' || model?.manifest.files.some((f) => f.path === file);
     if (!model || !listed) {
-      next(new HttpError(404, 'not_found', `No model file ${req.params.slug}/${file}. GET /api/v1/models lists the packages.`));
+      next(
+        new HttpError(
+          404,
+          'not_found',
+          `No model file ${req.params.slug}/${file}. GET /api/v1/models lists the packages.`,
+        ),
+      );
       return;
     }
     // model.json changes when a package is rebuilt; the listed files are checked against its digests.

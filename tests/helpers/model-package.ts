@@ -18,7 +18,11 @@ export function manifestFor(id: string, files: Record<string, Uint8Array>): Reco
     modes: ['text-to-video'],
     tokenizer: { file: 'tokenizer.json', type: 'word-level', max_length: 8 },
     graphs: {
-      text_encoder: { inputs: { input_ids: { name: 'input_ids', dtype: 'int64' } }, outputs: { hidden_states: { name: 'hidden_states', dtype: 'float32' } }, hidden_size: 8 },
+      text_encoder: {
+        inputs: { input_ids: { name: 'input_ids', dtype: 'int64' } },
+        outputs: { hidden_states: { name: 'hidden_states', dtype: 'float32' } },
+        hidden_size: 8,
+      },
       denoiser: {
         inputs: {
           latents: { name: 'latents', dtype: 'float32' },
@@ -28,12 +32,23 @@ export function manifestFor(id: string, files: Record<string, Uint8Array>): Reco
         outputs: { velocity: { name: 'velocity', dtype: 'float32' } },
         patch_size: [1, 2, 2],
       },
-      vae_decoder: { inputs: { latents: { name: 'latents', dtype: 'float32' } }, outputs: { frames: { name: 'frames', dtype: 'float32' } } },
+      vae_decoder: {
+        inputs: { latents: { name: 'latents', dtype: 'float32' } },
+        outputs: { frames: { name: 'frames', dtype: 'float32' } },
+      },
     },
-    variants: { fp32: { files: { text_encoder: 'te.onnx', denoiser: 'dn.onnx', vae_decoder: 'vd.onnx' }, requires: [] } },
+    variants: {
+      fp32: { files: { text_encoder: 'te.onnx', denoiser: 'dn.onnx', vae_decoder: 'vd.onnx' }, requires: [] },
+    },
     default_variant: 'fp32',
     latent: { channels: 4, spatial_compression: 8, temporal_compression: 4, scaling_factor: 1 },
-    scheduler: { type: 'flow-match-euler', shift: 3, num_train_timesteps: 1000, default_steps: 4, default_guidance_scale: 1 },
+    scheduler: {
+      type: 'flow-match-euler',
+      shift: 3,
+      num_train_timesteps: 1000,
+      default_steps: 4,
+      default_guidance_scale: 1,
+    },
     resolutions: [{ width: 64, height: 64, max_frames: 17, label: 'test' }],
     frames: { min: 5, default: 5 },
     default_fps: 16,

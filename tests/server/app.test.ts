@@ -45,7 +45,9 @@ describe('GET /api/v1/models', () => {
     });
     it('reports the broken one with the failing field', () => {
       expect(problems).toHaveLength(1);
-      expect(problems[0]!.message).toMatch(/not a valid Phosphene model manifest: .*id must look like owner\/name\/mode/);
+      expect(problems[0]!.message).toMatch(
+        /not a valid Phosphene model manifest: .*id must look like owner\/name\/mode/,
+      );
     });
   });
   it('needs no API key', async () => {
@@ -60,13 +62,15 @@ describe('GET /models/:slug/*', () => {
     await request(app).get('/models/good/te.onnx').expect(200);
   });
   describe('when the file is not listed or escapes the package', () => {
-    it.each(['/models/good/secret.txt', '/models/good/..%2F..%2Fetc%2Fpasswd', '/models/nope/model.json', '/models/broken/model.json'])(
-      '%s is a JSON 404',
-      async (url) => {
-        const res = await request(app).get(url).expect(404);
-        expect(res.body.error.code).toBe('not_found');
-      },
-    );
+    it.each([
+      '/models/good/secret.txt',
+      '/models/good/..%2F..%2Fetc%2Fpasswd',
+      '/models/nope/model.json',
+      '/models/broken/model.json',
+    ])('%s is a JSON 404', async (url) => {
+      const res = await request(app).get(url).expect(404);
+      expect(res.body.error.code).toBe('not_found');
+    });
   });
 });
 

@@ -20,7 +20,9 @@ const graphSpec = <I extends string, O extends string>(inputs: readonly I[], out
   z
     .object({
       inputs: z.object(Object.fromEntries(inputs.map((k) => [k, tensorSpec])) as Record<I, typeof tensorSpec>).strict(),
-      outputs: z.object(Object.fromEntries(outputs.map((k) => [k, tensorSpec])) as Record<O, typeof tensorSpec>).strict(),
+      outputs: z
+        .object(Object.fromEntries(outputs.map((k) => [k, tensorSpec])) as Record<O, typeof tensorSpec>)
+        .strict(),
     })
     .strict();
 
@@ -124,15 +126,24 @@ export const manifestSchema = z
   .strict()
   .superRefine((m, ctx) => {
     if (!(m.default_variant in m.variants)) {
-      ctx.addIssue({ code: 'custom', path: ['default_variant'], message: `names no variant (have ${Object.keys(m.variants).join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['default_variant'],
+        message: `names no variant (have ${Object.keys(m.variants).join(', ')})`,
+      });
     }
     const listed = new Set(m.files.map((f) => f.path));
     const needed = [m.tokenizer.file, ...Object.values(m.variants).flatMap((v) => Object.values(v.files))];
     for (const path of needed) {
-      if (path && !listed.has(path)) ctx.addIssue({ code: 'custom', path: ['files'], message: `must list ${path} with its size and sha256` });
+      if (path && !listed.has(path))
+        ctx.addIssue({ code: 'custom', path: ['files'], message: `must list ${path} with its size and sha256` });
     }
     if (m.graphs.vae_encoder === undefined && m.modes.some((mode) => mode !== 'text-to-video')) {
-      ctx.addIssue({ code: 'custom', path: ['graphs', 'vae_encoder'], message: 'is required for image-conditioned modes' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['graphs', 'vae_encoder'],
+        message: 'is required for image-conditioned modes',
+      });
     }
   });
 

@@ -6,7 +6,6 @@ import { PARAM_LIMITS as LIMITS, isAlignedFrameCount, nearestAlignedFrameCounts 
 import type { GenerateParams } from '../../shared/protocol';
 import type { ModelChoice } from './catalog';
 
-
 /** One problem with one field. */
 export interface FieldError {
   field: keyof GenerateParams | 'device';

@@ -27,7 +27,9 @@ describe('admin CLI', () => {
   describe('add-credits, create-key, revoke-key', () => {
     it('change the balance and the keys', async () => {
       await admin('create-user', '--email', 'k@b.c', '--tier', 'starter');
-      expect((await admin('add-credits', '--email', 'k@b.c', '--credits', '2.5'))[0]).toBe('k@b.c: +2.5 credits, balance 2.5');
+      expect((await admin('add-credits', '--email', 'k@b.c', '--credits', '2.5'))[0]).toBe(
+        'k@b.c: +2.5 credits, balance 2.5',
+      );
       const [heading, secret] = await admin('create-key', '--email', 'k@b.c', '--name', 'ci');
       const keyId = /API key (key_\S+)/.exec(heading!)![1]!;
       expect((await admin('revoke-key', '--key-id', keyId))[0]).toMatch(`revoked ${keyId}`);
@@ -50,7 +52,11 @@ describe('admin CLI', () => {
     });
 
     it('exit 1 with the message and the usage', () => {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'server/cli/admin.ts', 'create-user', '--tier', 'pro'], { encoding: 'utf8' });
+      const result = spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'server/cli/admin.ts', 'create-user', '--tier', 'pro'],
+        { encoding: 'utf8' },
+      );
       expect(result.status).toBe(1);
       expect(result.stderr).toMatch(/admin: --email is required\nusage: npm run admin/);
     });
@@ -58,7 +64,9 @@ describe('admin CLI', () => {
 
   describe('an unknown email', () => {
     it('says how to create the user', async () => {
-      await expect(admin('add-credits', '--email', 'ghost@b.c', '--credits', '1')).rejects.toThrow(/No user with email ghost@b\.c; create one with/);
+      await expect(admin('add-credits', '--email', 'ghost@b.c', '--credits', '1')).rejects.toThrow(
+        /No user with email ghost@b\.c; create one with/,
+      );
     });
   });
 });
