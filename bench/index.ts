@@ -1,7 +1,7 @@
 /** `npm run bench`: runs each benchmark in its own process, one after another, so their memory and threads don't mix. */
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['bench/pipeline.ts'];
+const BENCHES = ['bench/pipeline.ts', 'bench/browser.ts'];
 let failed = 0;
 for (const file of BENCHES) {
   console.log(`\n▶ ${file}`);

@@ -1,0 +1,122 @@
+/**
+ * Browser side by side, in one headless Chromium and one run: MP4 encoding with WebCodecs vs
+ * ffmpeg.wasm on the same request, and the tiny model on WASM vs WebGPU. Here WebGPU runs on
+ * SwiftShader (a software adapter), which is why `auto` routes such devices to WASM; on a real GPU the
+ * second ratio turns around. Uses the production build (`npm run build` first if `dist/` is missing).
+ */
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { createApp } from '../server/app';
+import { scanModelDirs } from '../server/models/registry';
+import type { GenerateRequest } from '../src/shared/protocol';
+import '../e2e/support/debug-handle';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+if (!existsSync('dist/index.html')) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+const registry = await scanModelDirs([path.resolve('models'), path.resolve('tests/fixtures/models')]);
+const server = createApp({ registry, distDir: path.resolve('dist') }).listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--enable-unsafe-webgpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+});
+const page = await browser.newPage();
+await page.goto(`${base}/?debug`);
+await page.waitForFunction(() => window.phosphene !== undefined);
+
+let n = 0;
+function request(
+  model: string,
+  device: 'wasm' | 'webgpu',
+  params: Partial<GenerateRequest['params']>,
+): GenerateRequest {
+  return {
+    jobId: `bench-${n++}`,
+    modelUrl: `/models/${model}/model.json`,
+    device,
+    params: {
+      prompt: 'a red circle moving left on a navy background',
+      negative_prompt: '',
+      width: 256,
+      height: 144,
+      num_frames: 17,
+      num_inference_steps: 1,
+      guidance_scale: 1,
+      seed: 1,
+      frames_per_second: 16,
+      ...params,
+    },
+  };
+}
+
+async function encodeMs(encoder: 'webcodecs' | 'ffmpeg.wasm', width: number, height: number): Promise<number> {
+  const r = request('phosphene-random', 'wasm', { width, height });
+  const clip = await page.evaluate(([req, enc]) => window.phosphene!.generate(req, enc), [r, encoder] as const);
+  return clip.encodeMs;
+}
+
+async function framesMs(device: 'wasm' | 'webgpu'): Promise<number> {
+  const r = request('phosphene-tiny', device, { width: 64, height: 64, num_frames: 5, num_inference_steps: 2 });
+  return page.evaluate(async (req) => {
+    const started = performance.now();
+    await window.phosphene!.frames(req);
+    return performance.now() - started;
+  }, r);
+}
+
+const rows: [string, string, string, number[], number[]][] = [];
+async function compare(label: string, a: [string, () => Promise<number>], b: [string, () => Promise<number>]) {
+  // Warm both (loads ffmpeg.wasm, compiles sessions), then alternate so load from elsewhere hits both alike.
+  await a[1]();
+  await b[1]();
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    xs.push(await a[1]());
+    ys.push(await b[1]());
+  }
+  rows.push([label, a[0], b[0], xs, ys]);
+}
+
+try {
+  await compare(
+    'MP4 encode 256×144×17',
+    ['webcodecs', () => encodeMs('webcodecs', 256, 144)],
+    ['ffmpeg.wasm', () => encodeMs('ffmpeg.wasm', 256, 144)],
+  );
+  await compare(
+    'MP4 encode 854×480×17',
+    ['webcodecs', () => encodeMs('webcodecs', 854, 480)],
+    ['ffmpeg.wasm', () => encodeMs('ffmpeg.wasm', 854, 480)],
+  );
+  await compare(
+    'tiny model 64×64×5, 2 steps',
+    ['wasm', () => framesMs('wasm')],
+    ['webgpu (SwiftShader)', () => framesMs('webgpu')],
+  );
+} finally {
+  await browser.close();
+  server.close();
+}
+
+console.log(`\nBrowser, headless Chromium, warm, median of ${ROUNDS} alternating rounds`);
+for (const [label, a, b, xs, ys] of rows) {
+  const x = median(xs);
+  const y = median(ys);
+  console.log(`${label.padEnd(30)} ${a} ${x.toFixed(0)} ms  vs  ${b} ${y.toFixed(0)} ms  → ${(y / x).toFixed(1)}×`);
+}
