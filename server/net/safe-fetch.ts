@@ -22,6 +22,8 @@ export interface SafeFetchOptions {
   /** Which addresses may be connected to; public unicast only unless a test says otherwise. */
   policy?: AddressPolicy;
   resolve?: Resolver;
+  /** Extra trusted CA certificates (tests with a self-signed server); the system store otherwise. */
+  ca?: string;
 }
 
 /** A response whose body is still streaming; read `body` to the end or destroy it. */
@@ -43,13 +45,14 @@ function pinnedLookup(vetted: ResolvedAddress): LookupFunction {
   }) as LookupFunction;
 }
 
-function requestOnce(url: URL, vetted: ResolvedAddress, signal: AbortSignal): Promise<IncomingMessage> {
+function requestOnce(url: URL, vetted: ResolvedAddress, signal: AbortSignal, ca?: string): Promise<IncomingMessage> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = client.get(url, {
       lookup: pinnedLookup(vetted),
       agent: false,
       signal,
+      ...(ca ? { ca } : {}),
       headers: { 'user-agent': 'Phosphene-import/1', accept: '*/*' },
     });
     req.on('response', resolve);
@@ -83,7 +86,7 @@ export async function safeFetch(raw: string, options: SafeFetchOptions): Promise
   try {
     let url = parseUrl(raw, options.protocols);
     for (let hop = 0; ; hop++) {
-      const res = await requestOnce(url, await vetAddress(url, policy, resolve), controller.signal);
+      const res = await requestOnce(url, await vetAddress(url, policy, resolve), controller.signal, options.ca);
       const status = res.statusCode ?? 0;
       if (status >= 300 && status < 400 && res.headers.location) {
         res.resume();

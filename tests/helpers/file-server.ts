@@ -4,7 +4,9 @@
  * keeps a test process alive.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { TEST_CERT, TEST_KEY } from './tls-fixture';
 
 /** A running test server. */
 export interface FileServer {
@@ -17,11 +19,14 @@ export interface FileServer {
   close(): Promise<void>;
 }
 
-/** Starts a server; `/redirect?to=URL` redirects, `/stall` never answers, `/status/N` answers N. */
-export async function startFileServer(): Promise<FileServer> {
+/**
+ * Starts a server; `/redirect?to=URL` redirects, `/stall` never finishes, `/status/N` answers N. With
+ * `tls`, it speaks HTTPS with the certificate of tls-fixture.ts.
+ */
+export async function startFileServer(options: { tls?: boolean } = {}): Promise<FileServer> {
   const files = new Map<string, { body: Buffer; chunked?: boolean; type?: string }>();
   const requests: string[] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     requests.push(url.pathname);
     const file = files.get(url.pathname);
@@ -39,12 +44,15 @@ export async function startFileServer(): Promise<FileServer> {
       if (file.chunked) for (let i = 0; i < file.body.length; i += 1024) res.write(file.body.subarray(i, i + 1024));
       res.end(file.chunked ? undefined : file.body);
     } else res.writeHead(404).end();
-  });
+  };
+  const server = options.tls
+    ? https.createServer({ cert: TEST_CERT, key: TEST_KEY }, handler)
+    : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.unref();
   const { port } = server.address() as AddressInfo;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     requests,
     serve: (path, body, options) => void files.set(path, { body, ...options }),

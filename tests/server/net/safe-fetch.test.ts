@@ -4,6 +4,7 @@ import { FetchFailedError, UrlRefusedError } from '../../../server/net/errors';
 import { fetchBuffer, type SafeFetchOptions } from '../../../server/net/safe-fetch';
 import type { Resolver } from '../../../server/net/vet-url';
 import { startFileServer, type FileServer } from '../../helpers/file-server';
+import { TEST_CERT } from '../../helpers/tls-fixture';
 
 let server: FileServer;
 beforeAll(async () => {
@@ -129,5 +130,37 @@ describe('fetchBuffer', () => {
       );
       expect(Date.now() - started).toBeLessThan(2000);
     });
+  });
+});
+
+describe('fetchBuffer over HTTPS', () => {
+  let tls: FileServer;
+  beforeAll(async () => {
+    tls = await startFileServer({ tls: true });
+    tls.serve('/lora.safetensors', Buffer.from('weights'));
+  });
+  afterAll(() => tls.close());
+  const resolve: Resolver = async () => [{ address: '127.0.0.1', family: 4 }];
+  const httpsOnly: SafeFetchOptions = { ...local, protocols: ['https:'], resolve, ca: TEST_CERT };
+
+  it('checks the certificate against the host name while connecting to the pinned address', async () => {
+    const res = await fetchBuffer(`https://files.example.test:${tls.port}/lora.safetensors`, httpsOnly);
+    expect(res.bytes.toString()).toBe('weights');
+  });
+  it('fails when the certificate is not for that name', async () => {
+    await expect(fetchBuffer(`https://other.example.test:${tls.port}/lora.safetensors`, httpsOnly)).rejects.toThrow(
+      /altnames|certificate/i,
+    );
+  });
+  it('fails without the test CA (self-signed)', async () => {
+    await expect(
+      fetchBuffer(`https://files.example.test:${tls.port}/lora.safetensors`, { ...httpsOnly, ca: undefined }),
+    ).rejects.toBeInstanceOf(FetchFailedError);
+  });
+  it('refuses an https → http downgrade redirect when only https is allowed', async () => {
+    const to = `${server.origin}/cat.png`;
+    await expect(
+      fetchBuffer(`https://files.example.test:${tls.port}/redirect?to=${encodeURIComponent(to)}`, httpsOnly),
+    ).rejects.toThrow(/redirects to a refused URL: Only https/);
   });
 });
