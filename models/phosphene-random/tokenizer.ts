@@ -1,5 +1,7 @@
 /** The word-level tokenizer of the built-in models, derived from the vocabulary of `models/world/world.json`. */
 
+import { pluralOf } from '../world/world';
+
 /** The parts of `world.json` that carry words. */
 export interface World {
   colors: Record<string, [number, number, number]>;
@@ -32,7 +34,7 @@ export const splitWords = (text: string): string[] => text.toLowerCase().match(/
 export function buildTokenizer(world: World, maxLength: number): TokenizerJson {
   const words = [
     ...Object.keys(world.colors),
-    ...world.shapes.flatMap((s) => [s, `${s}s`]),
+    ...world.shapes.flatMap((s) => [s, pluralOf(s)]),
     ...Object.keys(world.motions),
     ...Object.keys(world.backgrounds),
     ...Object.keys(world.counts),

@@ -1,5 +1,5 @@
 /** What a clip of the toy world shows, and the canonical English that describes it. */
-import { WORLD } from './world';
+import { WORLD, pluralOf } from './world';
 
 /** One object: a world colour, shape and motion (names from `world.json`). */
 export interface SceneObject {
@@ -35,7 +35,6 @@ export function isCompleteScene(scene: PartialScene): scene is Scene {
 
 const NUMBER_WORDS = ['zero', 'one', 'two', 'three'];
 const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
-const plural = (shape: string) => (/(s|x|ch|sh)$/.test(shape) ? `${shape}es` : `${shape}s`);
 
 /** How a motion is said: "moving left", "growing", "still". */
 function motionPhrase(motion: string): string {
@@ -47,7 +46,7 @@ function motionPhrase(motion: string): string {
 function objectPhrase(o: SceneObject, count: number): string {
   return count === 1
     ? `${article(o.color)} ${o.color} ${o.shape}`
-    : `${NUMBER_WORDS[count]} ${o.color} ${plural(o.shape)}`;
+    : `${NUMBER_WORDS[count]} ${o.color} ${pluralOf(o.shape)}`;
 }
 
 /** "on a black background", "over a sunset gradient". */

@@ -109,3 +109,6 @@ export function contrast(color: string, background: string): number {
   const b = rgbOf(bg.colors[bg.colors.length - 1]!);
   return segmentDistance(rgbOf(color), a, b);
 }
+
+/** English plural of a shape name ("star" → "stars", "cross" → "crosses"), for prompts and the tokenizer. */
+export const pluralOf = (shape: string): string => (/(s|x|ch|sh)$/.test(shape) ? `${shape}es` : `${shape}s`);

@@ -7,6 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RANDOM_PACKAGE, TINY_PACKAGE } from '../../models/phosphene-random/build';
 import { writePackage } from '../../models/phosphene-random/package';
 import { splitWords, type TokenizerJson, type World } from '../../models/phosphene-random/tokenizer';
+import { describeScene } from '../../models/world/scene';
+import { sampleScenes } from '../../models/world/split';
 import { parseManifest } from '../../src/pipeline/model-package/manifest';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -89,6 +91,13 @@ describe('tokenizer.json', () => {
     ]) {
       expect(vocab.has(word), word).toBe(true);
     }
+  });
+
+  it('knows every word of the canonical prompts of sampled scenes, plurals included ("crosses")', async () => {
+    const vocab = new Set(((await readJson('models/phosphene-random/tokenizer.json')) as TokenizerJson).vocab);
+    const scenes = [...sampleScenes(1, 300, 'train'), ...sampleScenes(2, 100, 'heldout')];
+    const unknown = new Set(scenes.flatMap((scene) => splitWords(describeScene(scene))).filter((w) => !vocab.has(w)));
+    expect([...unknown]).toEqual([]);
   });
 
   it('comes from a world with enough colours, shapes, motions and backgrounds', async () => {
