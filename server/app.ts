@@ -11,6 +11,8 @@ import { accountRouter } from './routes/account';
 import { inferenceRouter, videoDownloadRouter, type InferenceOptions } from './routes/inference';
 import { modelFilesRouter } from './routes/model-files';
 import { modelsRouter } from './routes/models';
+import { storageApi } from './routes/storage';
+import type { StorageOptions } from './storage/options';
 
 /** What `createApp` needs; nothing here listens or reads the environment. */
 export interface AppConfig {
@@ -22,6 +24,8 @@ export interface AppConfig {
   db?: Database;
   /** Per-key request limit; Phosor's 1000 / 60 s when absent. */
   rateLimit?: RateLimitOptions;
+  /** Where uploads, imports and LoRAs are stored; with `db`, mounts `/api/v1/storage/…` and `/api/v1/loras…`. */
+  storage?: StorageOptions;
   /** The inference API's video storage, queue capacity and hooks; with `db`, mounts `/api/v1/inference/…`. */
   jobs?: InferenceOptions;
 }
@@ -65,6 +69,7 @@ export function createApp(config: AppConfig): express.Express {
     // Every API route below this line needs an X-API-Key (Phosor: all but /models).
     app.use('/api/v1', requireApiKey(config.db, new RateLimiter(config.rateLimit)));
     app.use('/api/v1', accountRouter(config.db));
+    if (config.storage) app.use('/api/v1', storageApi(config.db, config.storage));
     if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
   }
   app.use('/api', (req, _res, next) => {

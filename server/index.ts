@@ -1,11 +1,16 @@
 /** The server process: the only place that listens. */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createApp } from './app';
 import { readConfig } from './config';
 import { databaseSettings, openDatabase } from './db/open';
 import { readJobsConfig } from './jobs/config';
 import { fsVideoStorage } from './jobs/video-storage';
+import { findUserLora } from './loras/loras';
+import { startLoraSweeper } from './loras/sweeper';
 import { scanModelDirs } from './models/registry';
+import { DiskFileStore } from './storage/file-store';
+import { findUserImage } from './storage/images';
 import { startWorker } from './worker/worker';
 
 const config = readConfig(process.env);
@@ -19,9 +24,14 @@ const { version } = JSON.parse(await readFile(new URL('../package.json', import.
 const jobsConfig = readJobsConfig(process.env, dbSettings.dataDir ?? './data');
 const storage = fsVideoStorage(jobsConfig.videoDir);
 const worker = jobsConfig.worker ? startWorker({ db, registry, storage, ...jobsConfig }) : undefined;
-const jobs = { storage, ...jobsConfig, onSubmitted: () => worker?.wake() };
 
-const server = createApp({ registry, distDir: config.distDir, version, db, jobs }).listen(config.port, config.host, () => {
+// Uploads, imports and LoRAs live under DATA_DIR/files; the sweeper expires LoRAs after a day.
+const files = await DiskFileStore.open(path.join(dbSettings.dataDir ?? './data', 'files'));
+const loraSweeper = startLoraSweeper(db, files);
+const lookups = { findImage: findUserImage, findLora: findUserLora };
+const jobs = { storage, ...jobsConfig, lookups, onSubmitted: () => worker?.wake() };
+
+const server = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs }).listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(`Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages)`);
@@ -29,6 +39,7 @@ const server = createApp({ registry, distDir: config.distDir, version, db, jobs 
 
 function shutdown(signal: string): void {
   console.log(`${signal}: closing`);
+  void loraSweeper.stop();
   // Close the database before exiting so PGlite flushes and the DATA_DIR lock file is released.
   // The worker puts a running job back in the queue before the database closes.
   const stopWorker = worker?.stop() ?? Promise.resolve();

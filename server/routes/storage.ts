@@ -1,0 +1,87 @@
+/** Image uploads and imports, LoRA uploads and imports (`/api/v1/storage/…`). */
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { authOf } from '../auth/api-key';
+import type { Database } from '../db/database';
+import { HttpError } from '../http-error';
+import { LoraImports } from '../loras/import';
+import { uploadLora } from '../loras/upload';
+import { FetchFailedError, UrlRefusedError } from '../net/errors';
+import { fetchBuffer } from '../net/safe-fetch';
+import { collectBytes, storeImage } from '../storage/image-intake';
+import { readMultipart } from '../storage/multipart';
+import { importFetchOptions, storageSettings, type StorageOptions, type StorageSettings } from '../storage/options';
+import { lorasRouter } from './loras';
+import { imageJson, loraJson, parseBody } from './storage-json';
+
+const url = z.string().trim().min(1).max(2048);
+const imageImportBody = z.strictObject({ url });
+const loraImportBody = z.strictObject({
+  high_noise_url: url,
+  low_noise_url: url,
+  name: z.string().trim().max(100).optional(),
+});
+
+/** Maps a refused or failed fetch to a 400 naming the field. */
+function importError(field: string, error: unknown): unknown {
+  if (error instanceof UrlRefusedError) return new HttpError(400, 'url_refused', `${field}: ${error.message}`);
+  if (error instanceof FetchFailedError) return new HttpError(400, 'import_failed', `${field}: ${error.message}`);
+  return error;
+}
+
+/** The storage routes; mount behind `requireApiKey`. */
+export function storageRouter(db: Database, settings: StorageSettings, imports: LoraImports): Router {
+  const router = Router();
+
+  router.post('/storage/image/upload', async (req, res) => {
+    const rule = { maxBytes: settings.maxImageBytes };
+    let upload: { part: string; bytes: Buffer } | undefined;
+    // One image, as `file` (the usual form name) or `image`.
+    await readMultipart(req, { files: { file: rule, image: rule }, required: [] }, async (part, stream) => {
+      if (upload) throw new HttpError(400, 'validation_error', `Invalid upload: send one image, as "file" or "image".`);
+      upload = { part, bytes: Buffer.alloc(0) };
+      upload.bytes = await collectBytes(stream, settings.maxImageBytes);
+    });
+    if (!upload) throw new HttpError(400, 'validation_error', 'Invalid upload: missing part file (the image).');
+    const image = await storeImage(db, settings, {
+      userId: authOf(res).user.id,
+      ...upload,
+      field: upload.part,
+      source: 'upload',
+    });
+    res.json(imageJson(image));
+  });
+
+  router.post('/storage/image/import', express.json({ limit: '16kb' }), async (req, res) => {
+    const body = parseBody(imageImportBody, req.body ?? {});
+    const fetched = await fetchBuffer(body.url, importFetchOptions(settings, 'image')).catch((error: unknown) => {
+      throw importError('url', error);
+    });
+    const image = await storeImage(db, settings, {
+      userId: authOf(res).user.id,
+      bytes: fetched.bytes,
+      field: 'url',
+      source: 'import',
+      sourceUrl: body.url,
+    });
+    res.json(imageJson(image));
+  });
+
+  router.post('/storage/lora/upload', async (req, res) => {
+    res.json(loraJson(await uploadLora(db, settings, authOf(res).user.id, req)));
+  });
+
+  router.post('/storage/lora/import', express.json({ limit: '16kb' }), async (req, res) => {
+    const body = parseBody(loraImportBody, req.body ?? {});
+    const urls = { high_noise: body.high_noise_url, low_noise: body.low_noise_url };
+    res.json(loraJson(await imports.start(authOf(res).user.id, urls, body.name)));
+  });
+
+  return router;
+}
+
+/** Everything storage adds to `/api/v1`: uploads, imports and LoRA management; mount behind `requireApiKey`. */
+export function storageApi(db: Database, options: StorageOptions): Router {
+  const settings = storageSettings(options);
+  return Router().use(storageRouter(db, settings, new LoraImports(db, settings)), lorasRouter(db, settings.files));
+}
