@@ -36,6 +36,8 @@ const server = createApp({ registry, distDir: config.distDir, version, db, stora
   const port = typeof address === 'object' && address ? address.port : config.port;
   console.log(`Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages)`);
 });
+// LoRA uploads carry up to 2 × 2048 MB: Node's default 5-minute request timeout would cut slow ones off.
+server.requestTimeout = 2 * 3600_000;
 
 function shutdown(signal: string): void {
   console.log(`${signal}: closing`);

@@ -1,3 +1,7 @@
+import { readdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +135,43 @@ describe.each(DATABASE_KINDS)('LoRA routes on %s', (kind) => {
         const big = fileFromObject(headerFor([{ name: 'w', dtype: 'U8', shape: [TEST_LIMITS.maxLoraBytes] }]));
         const res = await upload(api, big).expect(400);
         expect(res.body.error).toMatchObject({ code: 'file_too_large', message: expect.stringMatching(/high_noise/) });
+      });
+    });
+
+    describe('a client that disconnects mid-upload', () => {
+      it('leaves no LoRA, no file and no temp file', async () => {
+        const quitter = await createUser(db(), { email: email(), tier: 'pro' });
+        const key = (await createKey(db(), quitter.id)).secret;
+        const server = apps.app.listen(0, '127.0.0.1');
+        await new Promise((r) => server.once('listening', r));
+        const boundary = 'xyz';
+        const req = http.request({
+          port: (server.address() as AddressInfo).port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/api/v1/storage/lora/upload',
+          headers: { 'x-api-key': key, 'content-type': `multipart/form-data; boundary=${boundary}` },
+        });
+        req.on('error', () => undefined);
+        req.write(
+          `--${boundary}\r\nContent-Disposition: form-data; name="high_noise"; filename="h.safetensors"\r\n\r\n`,
+        );
+        req.write(tinyLora().subarray(0, 40));
+        await sleep(100);
+        req.destroy();
+        const rows = async () =>
+          (
+            await db().query<{ status: string; deleted: boolean }>(
+              'SELECT status, deleted_at IS NOT NULL AS deleted FROM loras WHERE user_id = $1',
+              [quitter.id],
+            )
+          ).rows;
+        for (let i = 0; i < 100 && (await rows())[0]?.status !== 'failed'; i++) await sleep(20);
+        expect(await rows()).toEqual([{ status: 'failed', deleted: true }]);
+        server.close();
+        const { rows: ids } = await db().query<{ id: string }>('SELECT id FROM loras WHERE user_id = $1', [quitter.id]);
+        await noFilesOf(ids[0]!.id);
+        expect(await readdir(path.join(apps.files.localPath('x'), '..', '.tmp'))).toEqual([]);
       });
     });
 
