@@ -93,6 +93,18 @@ describe.each(DATABASE_KINDS)('job queue on %s', (kind) => {
     });
   });
 
+  describe('concurrent claims', () => {
+    it('never hand one job to two workers (SKIP LOCKED)', async () => {
+      const user = await userWith(db(), 1_000_000);
+      const ids = [];
+      for (let i = 0; i < 12; i++) ids.push((await submitJob(db(), newJob(user))).id);
+      // Six "workers" claim at once, twice over; on PostgreSQL each uses its own pooled connection.
+      const claims = (await Promise.all(Array.from({ length: 12 }, () => claimNextJob(db())))).map((j) => j?.id);
+      expect(claims.filter(Boolean).sort()).toEqual([...ids].sort());
+      expect(await claimNextJob(db())).toBeUndefined();
+    });
+  });
+
   describe('failure', () => {
     it('refunds once, in the same transaction; a second failure changes nothing', async () => {
       const user = await userWith(db(), 100_000);
