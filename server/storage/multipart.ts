@@ -101,6 +101,7 @@ export function readMultipart<F extends string>(
       );
     });
     parser.on('field', (name, value, info) => {
+      if (name in fileRules) return fail(invalid(`${name}: send it as a file part, with a file name.`));
       if (!(name in fieldRules)) return fail(invalid(`unknown field "${name}"; expected ${names}.`));
       if (info.valueTruncated) return fail(invalid(`${name}: at most ${fieldRules[name]} characters.`));
       fields[name] = value;

@@ -121,6 +121,14 @@ describe.each(DATABASE_KINDS)('LoRA routes on %s', (kind) => {
           .expect(400);
         expect(res.body.error.message).toMatch(/missing part low_noise/);
       });
+      it('is 400 for a part sent as a text field', async () => {
+        const res = await api
+          .post('/api/v1/storage/lora/upload')
+          .attach('high_noise', tinyLora(), 'h.safetensors')
+          .field('low_noise', 'https://example.test/l.safetensors')
+          .expect(400);
+        expect(res.body.error.message).toMatch(/low_noise: send it as a file part/);
+      });
       it('is 400 for an unknown part or a repeated one', async () => {
         const unknown = await upload().attach('mid_noise', tinyLora(), 'm.safetensors').expect(400);
         expect(unknown.body.error.message).toMatch(/unknown part "mid_noise"/);
