@@ -35,3 +35,32 @@ export function frameRgbaFromVideo(
   }
   return { rgba, width, height, numFrames };
 }
+
+/**
+ * The inverse direction, for the VAE encoder: one RGBA image of `width×height` as a one-frame video
+ * `[1, 3, 1, paddedHeight, paddedWidth]` in [-1, 1]. The padding (right and bottom, which the decoder's
+ * top-left crop drops again) repeats the edge pixels, so the encoder sees no hard border. Alpha is
+ * ignored.
+ */
+export function videoFromImage(
+  image: { rgba: Uint8Array; width: number; height: number },
+  paddedWidth: number,
+  paddedHeight: number,
+): { video: Float32Array; dims: [number, number, number, number, number] } {
+  const { rgba, width, height } = image;
+  if (paddedWidth < width || paddedHeight < height)
+    throw new Error(`cannot pad a ${width}×${height} image to ${paddedWidth}×${paddedHeight}`);
+  const plane = paddedWidth * paddedHeight;
+  const video = new Float32Array(3 * plane);
+  for (let y = 0; y < paddedHeight; y++) {
+    const sy = Math.min(y, height - 1);
+    for (let x = 0; x < paddedWidth; x++) {
+      const i = (sy * width + Math.min(x, width - 1)) * 4;
+      const o = y * paddedWidth + x;
+      video[o] = rgba[i]! / 127.5 - 1;
+      video[o + plane] = rgba[i + 1]! / 127.5 - 1;
+      video[o + 2 * plane] = rgba[i + 2]! / 127.5 - 1;
+    }
+  }
+  return { video, dims: [1, 3, 1, paddedHeight, paddedWidth] };
+}

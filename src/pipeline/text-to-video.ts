@@ -3,16 +3,15 @@
  * 3 set timesteps, 4 prepare latents, 5 denoise, 6 decode, 7 return frames. The caller encodes video.
  */
 import { JobAbortedError } from '../shared/errors';
-import type { FramesResult, GenerateParams, GraphPlacement, ProgressEvent } from '../shared/protocol';
+import type { FramesResult, GenerateParams, ProgressEvent } from '../shared/protocol';
 import type { GraphSession } from './backend/types';
 import { frameRgbaFromVideo } from './frames';
-import { bindDenoiser } from './graphs/denoiser';
+import { denoise } from './denoise';
 import { encodePrompts } from './graphs/text-encoder';
 import { decodeLatents } from './graphs/vae-decoder';
-import { applyGuidance, duplicateBatch } from './guidance';
 import { initialNoise, latentGrid } from './latents';
 import { checkParams } from './params';
-import type { VideoPipeline } from './video-pipeline';
+import { placementOf, type VideoPipeline } from './video-pipeline';
 
 /** Options of one generation. */
 export interface TextToVideoOptions {
@@ -53,18 +52,23 @@ export async function textToVideo(
   // 4. Prepare latents: seeded noise over the padded latent grid.
   const grid = latentGrid(pipe.manifest, params.width, params.height, params.num_frames);
   const latents = initialNoise(grid, params.seed);
-  const batchDims = [guided ? 2 : 1, ...grid.dims.slice(1)];
-  const denoiser = await bindDenoiser(pipe, batchDims, text.hiddenStates, text.dims);
-  used.push(denoiser.session);
 
   // 5. Denoise: one velocity prediction and one Euler step per timestep, abortable between steps.
-  for (const [i, timestep] of scheduler.timesteps.entries()) {
-    throwIfAborted();
-    const batched = await denoiser.predict(guided ? duplicateBatch(latents) : latents, timestep);
-    const velocity = guided ? applyGuidance(batched, params.guidance_scale) : batched;
-    scheduler.step(velocity, i, latents);
-    onProgress?.({ type: 'step', step: i + 1, totalSteps: scheduler.timesteps.length, timestep });
-  }
+  const { hiddenStates, dims: hiddenDims } = text;
+  const guidanceScale = params.guidance_scale;
+  const latentDims = grid.dims;
+  used.push(
+    await denoise(pipe, {
+      latents,
+      latentDims,
+      hiddenStates,
+      hiddenDims,
+      guidanceScale,
+      scheduler,
+      onProgress,
+      signal,
+    }),
+  );
   throwIfAborted();
 
   // 6. Decode, crop the padding away, convert to RGBA.
@@ -74,6 +78,5 @@ export async function textToVideo(
   const frames = frameRgbaFromVideo(decoded.video, decoded.dims, params.width, params.height);
 
   // 7. Return frames, final latents and where each graph ran.
-  const placement = used.map((s): GraphPlacement => s.placement() ?? { graph: s.graphName, nodesByProvider: {} });
-  return { frames, latents, latentDims: [...grid.dims], device: pipe.device, placement };
+  return { frames, latents, latentDims: [...grid.dims], device: pipe.device, placement: placementOf(used) };
 }

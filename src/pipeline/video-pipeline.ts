@@ -3,7 +3,7 @@
  * cache of ONNX sessions. Sessions are compiled per graph and per set of static shapes (the first
  * job of a shape pays for compilation; later jobs of that shape reuse it).
  */
-import type { ResolvedDevice } from '../shared/protocol';
+import type { GraphPlacement, ResolvedDevice } from '../shared/protocol';
 import { freeDimensionOverridesFor, readOnnxInputShapes, type OnnxInputShapes } from './backend/onnx-inputs';
 import type { GraphSession, OrtBackend } from './backend/types';
 import type { ModelManifest } from './model-package/manifest';
@@ -68,4 +68,9 @@ export function createVideoPipeline(pkg: ModelPackage, backend: OrtBackend, devi
       await Promise.all(all.map((s) => (s.status === 'fulfilled' ? s.value.release() : undefined)));
     },
   };
+}
+
+/** Where each session's nodes ran, for a job's result (an empty count where the backend cannot tell). */
+export function placementOf(sessions: readonly GraphSession[]): GraphPlacement[] {
+  return sessions.map((s) => s.placement() ?? { graph: s.graphName, nodesByProvider: {} });
 }

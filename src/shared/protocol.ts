@@ -22,13 +22,38 @@ export interface GenerateParams {
   frames_per_second: number;
 }
 
-/** One generation job as the UI hands it to the worker. */
+/** What a job generates from: text alone, a first frame, or a first and a last frame. */
+export type GenerateMode = 'text-to-video' | 'image-to-video' | 'first-last-frame';
+
+/** A decoded picture to condition on: straight (not premultiplied) RGBA bytes, row-major, any size. */
+export interface ConditioningImage {
+  /** `width * height * 4` bytes; alpha is ignored (the pipeline reads RGB). */
+  rgba: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * One generation job as the UI hands it to the worker. The images sit beside `params`, not inside:
+ * `params` stays the small, Phosor-named JSON that history records keep and forms restore, while the
+ * images are large buffers that cross the boundary with `Comlink.transfer`.
+ */
 export interface GenerateRequest {
   jobId: string;
   /** URL of the model package's `model.json`, resolved against the page. */
   modelUrl: string;
   device: DeviceRequest;
   params: GenerateParams;
+  /** The first frame (image-to-video); with `last_image`, the first of two (first-last-frame). */
+  image?: ConditioningImage;
+  /** The last frame (first-last-frame); needs `image` too. */
+  last_image?: ConditioningImage;
+}
+
+/** The mode a request's images ask for: none → text, `image` → first frame, both → first and last. */
+export function modeForImages(images: { image?: unknown; last_image?: unknown }): GenerateMode {
+  if (images.last_image !== undefined) return 'first-last-frame';
+  return images.image !== undefined ? 'image-to-video' : 'text-to-video';
 }
 
 /** Progress of a job, in the order the stages happen. */

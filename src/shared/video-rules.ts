@@ -30,3 +30,6 @@ export const PARAM_LIMITS = {
   minFps: 4,
   maxFps: 30,
 } as const;
+
+/** The largest width or height of a conditioning image (a 4096² RGBA image is 64 MiB). */
+export const MAX_IMAGE_SIDE = 4096;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameRgbaFromVideo } from '../../src/pipeline/frames';
+import { frameRgbaFromVideo, videoFromImage } from '../../src/pipeline/frames';
 
 describe('frameRgbaFromVideo', () => {
   it('maps [-1, 1] to bytes, crops the padding and interleaves RGBA frame after frame', () => {
@@ -20,5 +20,25 @@ describe('frameRgbaFromVideo', () => {
 
   it('refuses a decoder output that is not [1, 3, F, H, W]', () => {
     expect(() => frameRgbaFromVideo(new Float32Array(4), [1, 4, 1, 1, 1], 1, 1)).toThrow(/expected \[1, 3, F, H, W\]/);
+  });
+});
+
+describe('videoFromImage', () => {
+  it('maps bytes to [-1, 1] planes and pads right and bottom with the edge pixels', () => {
+    // 2×1 RGBA: (0, 255, 51) and (255, 0, 102), padded to 3×2.
+    const image = { rgba: Uint8Array.from([0, 255, 51, 9, 255, 0, 102, 9]), width: 2, height: 1 };
+    const { video, dims } = videoFromImage(image, 3, 2);
+    expect(dims).toEqual([1, 3, 1, 2, 3]);
+    const r = Array.from(video.subarray(0, 6));
+    expect(r).toEqual([-1, 1, 1, -1, 1, 1]);
+    expect(video[6]).toBe(1);
+    expect(video[12]).toBeCloseTo(51 / 127.5 - 1, 6);
+    expect(video[17]).toBeCloseTo(102 / 127.5 - 1, 6);
+  });
+
+  it('round-trips through frameRgbaFromVideo', () => {
+    const rgba = Uint8Array.from({ length: 4 * 3 * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 37) & 255));
+    const { video, dims } = videoFromImage({ rgba, width: 4, height: 3 }, 8, 8);
+    expect(frameRgbaFromVideo(video, dims, 4, 3).rgba).toEqual(rgba);
   });
 });
