@@ -1,12 +1,13 @@
 /**
  * The generate worker: the pipeline runs here, off the main thread. Requests are validated at this
- * boundary; progress goes back through a `Comlink.proxy` callback; MP4 and frame buffers are
- * transferred, not copied; `cancel(jobId)` aborts a job between denoising steps.
+ * boundary; progress goes back through a `Comlink.proxy` callback; images, MP4 and frame buffers
+ * are transferred, not copied; `cancel(jobId)` aborts a job between denoising steps.
  */
 import { expose, transfer } from 'comlink';
-import type { FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
+import type { ConditioningImage, FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
+import { decodeImageFile } from '../pipeline/video/decode-image';
 import { describeEnvironment } from '../pipeline/video/environment';
-import { parseEncodeChoice, parseGenerateRequest } from '../pipeline/video/request-schema';
+import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from '../pipeline/video/request-schema';
 import { runFramesJob, runVideoJob } from '../pipeline/video/video-job';
 
 const jobs = new Map<string, AbortController>();
@@ -39,6 +40,12 @@ const api = {
     const valid = parseGenerateRequest(request);
     const result = await withJob(valid.jobId, (signal) => runFramesJob(valid, { signal, onProgress }));
     return transfer(result, [result.frames.rgba.buffer, result.latents.buffer]);
+  },
+  /** Decodes an image file's bytes (transferred in) to RGBA, transferred back; a non-image is an `InvalidParamsError`. */
+  async decodeImage(file: unknown): Promise<ConditioningImage> {
+    const { bytes, type } = parseImageFile(file);
+    const image = await decodeImageFile(bytes, type);
+    return transfer(image, [image.rgba.buffer]);
   },
   /** Aborts a running job; it stops before its next denoising step. */
   cancel(jobId: string): void {

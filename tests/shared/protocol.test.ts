@@ -1,5 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  modeForImages,
   PROGRESS_STAGES,
   type FramesResult,
   type GraphPlacement,
@@ -37,5 +38,14 @@ describe('protocol types', () => {
     expectTypeOf<FramesResult['device']>().toEqualTypeOf<ResolvedDevice>();
     expectTypeOf<FramesResult['placement']>().toEqualTypeOf<GraphPlacement[]>();
     expectTypeOf<ResolvedDevice>().toEqualTypeOf<'webgpu' | 'wasm' | 'cpu'>();
+  });
+
+  it('modeForImages: no image is text, a first frame is image-to-video, a last frame is first-last-frame', () => {
+    const image = { rgba: new Uint8Array(4), width: 1, height: 1 };
+    expect(modeForImages({})).toBe('text-to-video');
+    expect(modeForImages({ image })).toBe('image-to-video');
+    expect(modeForImages({ image, last_image: image })).toBe('first-last-frame');
+    // A last frame alone still asks for first-last-frame, whose check then says the first is missing.
+    expect(modeForImages({ last_image: image })).toBe('first-last-frame');
   });
 });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { InvalidParamsError } from '../../shared/errors';
 import type { GenerateRequest } from '../../shared/protocol';
+import { MAX_IMAGE_SIDE } from '../../shared/video-rules';
 import type { EncoderChoice } from './encode-options';
 
 const paramsSchema = z
@@ -21,6 +22,17 @@ const paramsSchema = z
   })
   .strict();
 
+const side = z.number().int().min(1).max(MAX_IMAGE_SIDE);
+
+/** A decoded conditioning image: at most 4096² and exactly width × height × 4 bytes. */
+const imageSchema = z
+  .object({ rgba: z.instanceof(Uint8Array), width: side, height: side })
+  .strict()
+  .refine((i) => i.rgba.byteLength === i.width * i.height * 4, {
+    message: 'must hold width × height × 4 RGBA bytes',
+    path: ['rgba'],
+  });
+
 /** A generation request as the worker accepts it. */
 export const generateRequestSchema = z
   .object({
@@ -28,6 +40,8 @@ export const generateRequestSchema = z
     modelUrl: z.string().min(1).max(2000),
     device: z.enum(['auto', 'webgpu', 'wasm']),
     params: paramsSchema,
+    image: imageSchema.optional(),
+    last_image: imageSchema.optional(),
   })
   .strict() satisfies z.ZodType<GenerateRequest>;
 
@@ -57,4 +71,27 @@ export function parseEncodeChoice(value: unknown): { encoder: EncoderChoice } {
     `The job options are malformed: ${parsed.error.issues.map((i) => i.message).join('; ')}.`,
     'encoder',
   );
+}
+
+/** The largest image file the worker decodes (a 4096² PNG of noise is about 50 MB). */
+export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
+
+/** An image file's bytes and declared type, as the UI sends them to be decoded. */
+export const imageFileSchema = z
+  .object({
+    bytes: z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0, 'is empty: choose a PNG, JPEG or WebP file'),
+    type: z.string().max(200),
+  })
+  .strict()
+  .refine((f) => f.bytes.byteLength <= MAX_IMAGE_FILE_BYTES, {
+    message: `is over ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB: choose a smaller image`,
+    path: ['bytes'],
+  });
+
+/** Parses an untrusted image file, or throws an `InvalidParamsError` for the `image` field. */
+export function parseImageFile(value: unknown): z.infer<typeof imageFileSchema> {
+  const parsed = imageFileSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'} ${i.message}`);
+  throw new InvalidParamsError(`The image file is not usable: ${problems.join('; ')}.`, 'image');
 }

@@ -1,14 +1,21 @@
 /**
- * A browser video job from request to MP4: load (or reuse) the pipeline, run text-to-video, encode.
+ * A browser video job from request to MP4: load (or reuse) the pipeline, run text- or image-to-video, encode.
  * The generate worker delegates here; it keeps one loaded pipeline between jobs, because loading
  * and compiling the graphs costs more than a short job.
  */
 import { JobAbortedError } from '../../shared/errors';
-import type { FramesResult, GenerateRequest, GenerateResult, ProgressEvent } from '../../shared/protocol';
+import {
+  modeForImages,
+  type FramesResult,
+  type GenerateRequest,
+  type GenerateResult,
+  type ProgressEvent,
+} from '../../shared/protocol';
 import { createWebBackend } from '../backend/ort-web';
 import type { OrtBackend } from '../backend/types';
 import { loadModelPackage } from '../model-package/load';
 import { httpPackageSource } from '../model-package/source';
+import { imageToVideo } from '../image-to-video';
 import { textToVideo } from '../text-to-video';
 import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
 import { encodeMp4 } from './encode-mp4';
@@ -56,10 +63,14 @@ async function pipelineFor(request: GenerateRequest, context: JobContext): Promi
   return pipeline;
 }
 
-/** Runs the pipeline to frames and latents, without encoding (used by parity tests). */
+/** Runs the pipeline to frames and latents, without encoding; the request's images pick the mode. */
 export async function runFramesJob(request: GenerateRequest, context: JobContext): Promise<FramesResult> {
   const pipeline = await pipelineFor(request, context);
-  return textToVideo(pipeline, request.params, { signal: context.signal, onProgress: context.onProgress });
+  const options = { signal: context.signal, onProgress: context.onProgress };
+  const mode = modeForImages(request);
+  if (mode === 'text-to-video') return textToVideo(pipeline, request.params, options);
+  const { image, last_image } = request;
+  return imageToVideo(pipeline, request.params, { mode, image, last_image }, options);
 }
 
 /** Runs the pipeline and encodes an H.264 MP4. */

@@ -6,7 +6,13 @@
  */
 import * as Comlink from 'comlink';
 import { JobAbortedError } from '../../shared/errors';
-import type { FramesResult, GenerateRequest, GenerateResult, ProgressEvent } from '../../shared/protocol';
+import type {
+  ConditioningImage,
+  FramesResult,
+  GenerateRequest,
+  GenerateResult,
+  ProgressEvent,
+} from '../../shared/protocol';
 import type { GenerateWorkerApi } from '../../workers/generate.worker';
 
 /** Which MP4 encoder a job asks for. */
@@ -19,6 +25,22 @@ export interface JobOptions {
 }
 
 const HARD_KILL_AFTER_MS = 5000;
+
+/**
+ * The request with copies of its image buffers marked for transfer: the copies move to the worker
+ * without a second structured-clone copy, and the form keeps its own images for the next job.
+ */
+function withTransferredImages(request: GenerateRequest): GenerateRequest {
+  const copy = (image: ConditioningImage | undefined) => image && { ...image, rgba: image.rgba.slice() };
+  const image = copy(request.image);
+  const last_image = copy(request.last_image);
+  if (!image && !last_image) return request;
+  const sent: GenerateRequest = { ...request, ...(image && { image }), ...(last_image && { last_image }) };
+  return Comlink.transfer(
+    sent,
+    [image?.rgba.buffer, last_image?.rgba.buffer].filter((b) => b !== undefined),
+  );
+}
 
 /** A lazily started generate worker with cancellable jobs. */
 export class GenerateClient {
@@ -47,12 +69,22 @@ export class GenerateClient {
   /** Generates an MP4. */
   generate(request: GenerateRequest, options: JobOptions & { encoder?: EncoderChoice } = {}): Promise<GenerateResult> {
     const encoder = options.encoder ?? 'auto';
-    return this.#run(request.jobId, options, (api, progress) => api.generate(request, progress, { encoder }));
+    const sent = withTransferredImages(request);
+    return this.#run(request.jobId, options, (api, progress) => api.generate(sent, progress, { encoder }));
   }
 
   /** Runs the pipeline without encoding, returning frames, latents and node placement. */
   frames(request: GenerateRequest, options: JobOptions = {}): Promise<FramesResult> {
-    return this.#run(request.jobId, options, (api, progress) => api.frames(request, progress));
+    const sent = withTransferredImages(request);
+    return this.#run(request.jobId, options, (api, progress) => api.frames(sent, progress));
+  }
+
+  /** Decodes an image file in the worker (off the main thread); its bytes are transferred, not copied. */
+  decodeImage(file: Blob): Promise<ConditioningImage> {
+    return file.arrayBuffer().then((bytes) => {
+      const payload = { bytes, type: file.type };
+      return this.#remote().decodeImage(Comlink.transfer(payload, [bytes]));
+    });
   }
 
   /** What the worker's environment offers (WebGPU adapter, WebCodecs H.264). */

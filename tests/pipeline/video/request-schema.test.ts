@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidParamsError } from '../../../src/shared/errors';
-import { parseEncodeChoice, parseGenerateRequest } from '../../../src/pipeline/video/request-schema';
+import {
+  MAX_IMAGE_FILE_BYTES,
+  parseEncodeChoice,
+  parseGenerateRequest,
+  parseImageFile,
+} from '../../../src/pipeline/video/request-schema';
 
 const request = {
   jobId: 'job-1',
@@ -39,6 +44,50 @@ describe('parseGenerateRequest', () => {
     it('for something that is not a request at all', () => {
       expect(() => parseGenerateRequest(null)).toThrow(InvalidParamsError);
     });
+  });
+});
+
+describe('parseGenerateRequest with images', () => {
+  const image = (width: number, height: number, bytes = width * height * 4) => ({
+    rgba: new Uint8Array(bytes),
+    width,
+    height,
+  });
+  it('passes a first and a last image through, buffers intact', () => {
+    const withImages = { ...request, image: image(3, 2), last_image: image(1, 1) };
+    const parsed = parseGenerateRequest(withImages);
+    expect(parsed.image?.rgba).toBeInstanceOf(Uint8Array);
+    expect(parsed.image?.rgba.byteLength).toBe(24);
+    expect(parsed.last_image).toMatchObject({ width: 1, height: 1 });
+  });
+  it('refuses a buffer whose length is not width × height × 4', () => {
+    expect(() => parseGenerateRequest({ ...request, image: image(3, 2, 23) })).toThrow(
+      /image\.rgba must hold width × height × 4 RGBA bytes/,
+    );
+  });
+  it('refuses images over 4096 on a side, or of zero size', () => {
+    expect(() => parseGenerateRequest({ ...request, image: image(4097, 1) })).toThrow(/image\.width/);
+    expect(() => parseGenerateRequest({ ...request, last_image: image(1, 0) })).toThrow(/last_image\.height/);
+  });
+  it('refuses pixels that are not a Uint8Array, and unknown image fields', () => {
+    const plain = { rgba: [0, 0, 0, 255], width: 1, height: 1 };
+    expect(() => parseGenerateRequest({ ...request, image: plain })).toThrow(/image\.rgba/);
+    expect(() => parseGenerateRequest({ ...request, image: { ...image(1, 1), alpha: true } })).toThrow(
+      InvalidParamsError,
+    );
+  });
+});
+
+describe('parseImageFile', () => {
+  it('accepts bytes and a type', () => {
+    const bytes = new ArrayBuffer(8);
+    expect(parseImageFile({ bytes, type: 'image/png' })).toEqual({ bytes, type: 'image/png' });
+  });
+  it('refuses an empty or oversized file, and a view instead of a buffer', () => {
+    expect(() => parseImageFile({ bytes: new ArrayBuffer(0), type: '' })).toThrow(/is empty/);
+    const big = { bytes: new ArrayBuffer(MAX_IMAGE_FILE_BYTES + 1), type: 'image/png' };
+    expect(() => parseImageFile(big)).toThrow(/choose a smaller image/);
+    expect(() => parseImageFile({ bytes: new Uint8Array(8), type: 'image/png' })).toThrow(InvalidParamsError);
   });
 });
 
