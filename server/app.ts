@@ -84,13 +84,17 @@ export function createApp(config: AppConfig): express.Express {
       setHeaders: (res, file) => {
         // The service worker and the page must be revalidated so an update reaches users; hashed assets are immutable.
         if (/(sw\.js|index\.html|manifest\.webmanifest)$/.test(file)) res.setHeader('Cache-Control', 'no-cache');
-        else if (file.includes(`${path.sep}assets${path.sep}`)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+        else if (file.includes(`${path.sep}assets${path.sep}`))
+          res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
       },
     }),
   );
   app.get('/', (_req, res, next) => {
     if (existsSync(indexHtml)) return next();
-    res.status(503).type('text/plain').send('The playground is not built yet: run `npm run build` (or `npm start`, which builds first).');
+    res
+      .status(503)
+      .type('text/plain')
+      .send('The playground is not built yet: run `npm run build` (or `npm start`, which builds first).');
   });
 
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `Nothing at ${req.method} ${req.path}.`)));

@@ -18,7 +18,9 @@ const registry = await scanModelDirs(config.modelDirs);
 for (const problem of registry.problems) console.warn(`model package skipped: ${problem.dir}: ${problem.message}`);
 const dbSettings = databaseSettings(process.env);
 const db = await openDatabase(dbSettings);
-const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 // Jobs: the in-process worker (WORKER=0 turns it off on API-only nodes) and the video store.
 const jobsConfig = readJobsConfig(process.env, dbSettings.dataDir ?? './data');
@@ -31,11 +33,17 @@ const loraSweeper = startLoraSweeper(db, files);
 const lookups = { findImage: findUserImage, findLora: findUserLora };
 const jobs = { storage, ...jobsConfig, lookups, onSubmitted: () => worker?.wake() };
 
-const server = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs }).listen(config.port, config.host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  console.log(`Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages)`);
-});
+const server = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs }).listen(
+  config.port,
+  config.host,
+  () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    console.log(
+      `Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages)`,
+    );
+  },
+);
 // LoRA uploads carry up to 2 × 2048 MB: Node's default 5-minute request timeout would cut slow ones off.
 server.requestTimeout = 2 * 3600_000;
 
