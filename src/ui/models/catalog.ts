@@ -33,6 +33,7 @@ const manifestSubsetSchema = z.looseObject({
   name: z.string(),
   description: z.string(),
   weights: z.enum(['trained', 'random']),
+  modes: z.array(z.string()).default(['text-to-video']),
   latent: z.looseObject({ temporal_compression: z.number().int().positive() }),
   scheduler: z.looseObject({ default_steps: z.number().int().positive(), default_guidance_scale: z.number() }),
   resolutions: z.array(resolutionSchema).min(1),
@@ -51,6 +52,8 @@ export interface ModelChoice {
   weights: 'trained' | 'random';
   /** Absolute URL of the package's `model.json`. */
   manifestUrl: string;
+  /** The manifest's modes, e.g. `text-to-video`, `image-to-video`, `first-last-frame`. */
+  modes: string[];
   resolutions: ModelResolution[];
   temporalCompression: number;
   minFrames: number;
@@ -82,6 +85,7 @@ export async function readModelChoice(
     description: m.description,
     weights: m.weights,
     manifestUrl,
+    modes: m.modes,
     resolutions: m.resolutions,
     temporalCompression: m.latent.temporal_compression,
     minFrames: m.frames.min,

@@ -1,6 +1,7 @@
 /** The generate form: every control's value, defaults from the chosen model, and the request it makes. */
 import type { DeviceRequest, GenerateParams } from '../../shared/protocol';
 import type { ModelChoice } from '../models/catalog';
+import { ImageSlot } from './image-slot.svelte';
 
 /** The value of the resolution control for a custom size. */
 export const CUSTOM_RESOLUTION = 'custom';
@@ -20,6 +21,10 @@ export class FormState {
   seed = $state(42);
   fps = $state(16);
   device = $state<DeviceRequest>('auto');
+  /** The first frame (image-to-video), shown when the model lists an image mode. */
+  readonly startImage = new ImageSlot();
+  /** The last frame (first-last-frame), shown when the model lists that mode. */
+  readonly endImage = new ImageSlot();
 
   /** Resets the model-dependent controls to the model's defaults; the smallest resolution gives a quick first clip. */
   applyModel(model: ModelChoice): void {

@@ -3,14 +3,16 @@
  * and the history. Components read its state and call its methods; nothing heavy runs here.
  */
 import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
-import type { DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
+import type { ConditioningImage, DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
 import type { HistoryRecord } from '../history/record';
+import type { ModelChoice } from '../models/catalog';
 import { validateParams, type FieldError } from '../models/validate-params';
 import type { PageOptions } from '../page-options';
 import { GenerateClient } from '../worker/generate-client';
 import { CatalogState } from './catalog.svelte';
 import { FormState } from './form.svelte';
 import { HistoryState } from './history.svelte';
+import type { ImageSlot } from './image-slot.svelte';
 import { JobState } from './job.svelte';
 
 /** The clip on screen: a blob URL for `<video>` and the download link. */
@@ -66,7 +68,8 @@ export class Playground {
     const model = this.catalog.selected;
     if (!model || this.job.status === 'running') return;
     const params = this.form.params(model);
-    this.fieldErrors = validateParams(params, model);
+    const images = this.#images(model);
+    this.fieldErrors = [...validateParams(params, model), ...images.errors];
     if (this.fieldErrors.length > 0) return;
 
     const request: GenerateRequest = {
@@ -74,6 +77,8 @@ export class Playground {
       modelUrl: model.manifestUrl,
       device: this.form.device,
       params,
+      ...(images.image && { image: images.image }),
+      ...(images.last_image && { last_image: images.last_image }),
     };
     const controller = new AbortController();
     this.#controller = controller;
@@ -92,6 +97,26 @@ export class Playground {
     } finally {
       this.#controller = null;
     }
+  }
+
+  /** Decodes a picked file (in the worker) into the start or end image slot. */
+  pickImage(slot: ImageSlot, file: File): Promise<void> {
+    return slot.pick(file, (blob) => this.client.decodeImage(blob));
+  }
+
+  /** The images to send: only for modes the model lists, and a last frame only with a first. */
+  #images(model: ModelChoice): { image?: ConditioningImage; last_image?: ConditioningImage; errors: FieldError[] } {
+    const { startImage, endImage } = this.form;
+    const start = supportsImageStart(model) ? startImage : null;
+    const end = model.modes.includes('first-last-frame') ? endImage : null;
+    const errors: FieldError[] = [];
+    if (start?.busy || end?.busy)
+      errors.push({ field: 'image', message: 'The image is still being read; try again in a moment.' });
+    else if (end?.picked && !start?.picked)
+      errors.push({ field: 'image', message: 'Add a start image too: ending on an image needs a first frame.' });
+    const image = start?.picked?.image;
+    const last_image = end?.picked?.image;
+    return { ...(image && { image }), ...(last_image && { last_image }), errors };
   }
 
   /** Cancels the running job between denoising steps. */
@@ -159,4 +184,9 @@ export class Playground {
       record,
     };
   }
+}
+
+/** True when the model can start a video from an image (image-to-video or first-last-frame). */
+export function supportsImageStart(model: ModelChoice): boolean {
+  return model.modes.includes('image-to-video') || model.modes.includes('first-last-frame');
 }

@@ -9,6 +9,7 @@ const tiny: ModelChoice = {
   description: 'fixture',
   weights: 'random',
   manifestUrl: 'http://127.0.0.1/models/phosphene-tiny/model.json',
+  modes: ['text-to-video', 'image-to-video'],
   resolutions: [
     { width: 64, height: 64, max_frames: 17, label: '64² test' },
     { width: 128, height: 72, max_frames: 17, label: '128×72 test' },
