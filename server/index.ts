@@ -25,10 +25,10 @@ const { version } = JSON.parse(await readFile(new URL('../package.json', import.
 // Jobs: the in-process worker (WORKER=0 turns it off on API-only nodes) and the video store.
 const jobsConfig = readJobsConfig(process.env, dbSettings.dataDir ?? './data');
 const storage = fsVideoStorage(jobsConfig.videoDir);
-const worker = jobsConfig.worker ? startWorker({ db, registry, storage, ...jobsConfig }) : undefined;
-
 // Uploads, imports and LoRAs live under DATA_DIR/files; the sweeper expires LoRAs after a day.
 const files = await DiskFileStore.open(path.join(dbSettings.dataDir ?? './data', 'files'));
+// The worker reads image-to-video jobs' images from the same store.
+const worker = jobsConfig.worker ? startWorker({ db, registry, storage, files, ...jobsConfig }) : undefined;
 const loraSweeper = startLoraSweeper(db, files);
 const lookups = { findImage: findUserImage, findLora: findUserLora };
 const jobs = { storage, ...jobsConfig, lookups, onSubmitted: () => worker?.wake() };

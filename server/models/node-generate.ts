@@ -1,9 +1,10 @@
 /**
- * Text to video in Node, from a package folder to frames and latents: what the CLI, the server's
+ * Text or image to video in Node, from a package folder to frames and latents: what the CLI, the server's
  * worker and browser-vs-Node parity tests call. Uses the same `src/pipeline` code as the browser.
  */
 import type { DeviceRequest, FramesResult, GenerateParams, ProgressEvent } from '../../src/shared/protocol';
 import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
+import { imageToVideo, type ImageConditioning } from '../../src/pipeline/image-to-video';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { resolveParams } from '../../src/pipeline/params';
 import { textToVideo } from '../../src/pipeline/text-to-video';
@@ -19,11 +20,13 @@ export interface NodeGenerateRequest {
   /** `auto`/`wasm` run on the CPU provider, `webgpu` on onnxruntime-node's WebGPU provider. */
   device?: DeviceRequest;
   variant?: string;
+  /** The decoded image(s) and their mode; absent, the job is text-to-video. */
+  conditioning?: ImageConditioning;
   onProgress?(event: ProgressEvent): void;
   signal?: AbortSignal;
 }
 
-/** Loads the package, generates, releases the sessions; returns frames, latents and the parameters used. */
+/** Loads the package, generates (from the conditioning images when given), releases the sessions; returns frames, latents and the parameters used. */
 export async function generateFramesNode(
   request: NodeGenerateRequest,
 ): Promise<FramesResult & { params: GenerateParams }> {
@@ -40,7 +43,12 @@ export async function generateFramesNode(
   const pipe = createVideoPipeline(pkg, ortNodeBackend, device);
   try {
     const params = resolveParams(pkg.manifest, request.params);
-    return { ...(await textToVideo(pipe, params, { onProgress, signal })), params };
+    const options = { onProgress, signal };
+    const { conditioning } = request;
+    const result = conditioning
+      ? await imageToVideo(pipe, params, conditioning, options)
+      : await textToVideo(pipe, params, options);
+    return { ...result, params };
   } finally {
     await pipe.release();
   }

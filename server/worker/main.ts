@@ -1,13 +1,16 @@
 /**
  * A worker-only process for deployments on PostgreSQL: API nodes run with `WORKER=0` and any number of
  * these claim jobs from the shared queue (`DATABASE_URL` and `MODEL_DIRS` as for the server; videos go to
- * `VIDEO_DIR`, a folder the API nodes share). Run with `tsx server/worker/main.ts`.
+ * `VIDEO_DIR`, a folder the API nodes share; images are read from `<DATA_DIR>/files`, which they must share
+ * too). Run with `tsx server/worker/main.ts`.
  */
+import path from 'node:path';
 import { readConfig } from '../config';
 import { databaseSettings, openDatabase } from '../db/open';
 import { readJobsConfig } from '../jobs/config';
 import { fsVideoStorage } from '../jobs/video-storage';
 import { scanModelDirs } from '../models/registry';
+import { DiskFileStore } from '../storage/file-store';
 import { startWorker } from './worker';
 
 const settings = databaseSettings(process.env);
@@ -19,10 +22,12 @@ const jobsConfig = readJobsConfig(process.env, settings.dataDir ?? './data');
 const registry = await scanModelDirs(config.modelDirs);
 for (const problem of registry.problems) console.warn(`model package skipped: ${problem.dir}: ${problem.message}`);
 const db = await openDatabase(settings);
+const files = await DiskFileStore.open(path.join(settings.dataDir ?? './data', 'files'));
 const worker = startWorker({
   db,
   registry,
   storage: fsVideoStorage(jobsConfig.videoDir),
+  files,
   ...jobsConfig,
   onOutcome: (id, outcome) => console.log(`job ${id}: ${outcome}`),
 });

@@ -1,5 +1,5 @@
 /**
- * Runs one claimed job: generate frames with the Node pipeline, encode the MP4, store it, mark the job
+ * Runs one claimed job: decode its image (image-to-video), generate frames with the Node pipeline, encode the MP4, store it, mark the job
  * completed. A failure or the execution timeout fails the job and refunds it in one transaction; a job
  * whose claim was lost (swept, cancelled, recovered) is left to whoever took it over.
  */
@@ -11,6 +11,7 @@ import { generateFramesNode } from '../models/node-generate';
 import type { ModelRegistry } from '../models/registry';
 import { encodeMp4Node } from '../video/encode-mp4-node';
 import { progressOf } from './progress';
+import { loadJobImage, JobImageError, type ImageFiles } from './job-image';
 import { progressWriter } from './progress-writer';
 
 /** What running a job needs; `generate` and `encode` are replaceable so tests can make them fail or hang. */
@@ -21,6 +22,8 @@ export interface RunJobDeps {
   executionTimeoutMs: number;
   /** How often a running job refreshes its heartbeat. */
   heartbeatMs: number;
+  /** Uploaded images, for jobs with an `image_url`; without it such jobs fail (refunded). */
+  files?: ImageFiles;
   generate?: typeof generateFramesNode;
   encode?: typeof encodeMp4Node;
 }
@@ -58,9 +61,13 @@ export async function runJob(deps: RunJobDeps, job: Job, shutdown?: AbortSignal)
       const value = progressOf(event);
       if (value !== undefined) progress.set(value);
     };
+    // Before loading the model: a bad image fails the job in milliseconds, not after the load.
+    const conditioning = job.imageKey === null ? undefined : await loadJobImage(deps.files, job.imageKey);
+    signal.throwIfAborted();
     const generated = await (deps.generate ?? generateFramesNode)({
       modelDir: model.dir,
       params: job.params,
+      conditioning,
       onProgress,
       signal,
     });
@@ -79,20 +86,24 @@ export async function runJob(deps: RunJobDeps, job: Job, shutdown?: AbortSignal)
   } catch (error) {
     if (stopped === 'lost') return 'lost';
     if (stopped === 'shutdown') return (await releaseJob(db, job)) ? 'released' : 'lost';
-    const failure: JobFailure =
-      stopped === 'timeout'
-        ? {
-            code: 'execution_timeout',
-            message: `The job ran longer than the execution timeout (${deps.executionTimeoutMs / 1000} s); its credits were refunded.`,
-          }
-        : { code: 'generation_failed', message: `Generation failed (${describe(error)}); its credits were refunded.` };
-    return (await fail(failure)) ? 'failed' : 'lost';
+    return (await fail(failureOf(error, stopped, deps.executionTimeoutMs))) ? 'failed' : 'lost';
   } finally {
     clearTimeout(timer);
     clearInterval(beat);
     shutdown?.removeEventListener('abort', onShutdown);
     await progress.flush();
   }
+}
+
+function failureOf(error: unknown, stopped: StopReason | undefined, timeoutMs: number): JobFailure {
+  if (stopped === 'timeout')
+    return {
+      code: 'execution_timeout',
+      message: `The job ran longer than the execution timeout (${timeoutMs / 1000} s); its credits were refunded.`,
+    };
+  if (error instanceof JobImageError)
+    return { code: 'invalid_image', message: `${error.message} Its credits were refunded.` };
+  return { code: 'generation_failed', message: `Generation failed (${describe(error)}); its credits were refunded.` };
 }
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

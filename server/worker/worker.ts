@@ -9,7 +9,7 @@ import { runJob, type RunJobDeps, type RunOutcome } from './run-job';
 
 /** Worker settings; the defaults are Phosor's limits and production intervals. */
 export interface WorkerOptions extends Partial<
-  Pick<RunJobDeps, 'executionTimeoutMs' | 'heartbeatMs' | 'generate' | 'encode'>
+  Pick<RunJobDeps, 'executionTimeoutMs' | 'heartbeatMs' | 'files' | 'generate' | 'encode'>
 > {
   db: Database;
   registry: RunJobDeps['registry'];
