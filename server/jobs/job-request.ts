@@ -10,6 +10,7 @@ import { jobCostMicro } from '../../src/shared/pricing';
 import type { GenerateParams } from '../../src/shared/protocol';
 import { HttpError } from '../http-error';
 import type { ModelRegistry } from '../models/registry';
+import { modelIdFor } from '../routes/models';
 import { chooseModel, type ModelChoice } from './model-choice';
 
 /** Phosor's defaults for what the model does not decide. */
@@ -27,12 +28,28 @@ export interface JobRequest extends ModelChoice {
 const invalid = (field: string, message: string) =>
   new HttpError(400, 'validation_error', `Invalid request: ${field}: ${message}.`);
 
+/**
+ * An image-to-video job needs `image_url`; a text-to-video id with one is refused rather than run
+ * without the image or silently switched: like Phosor's Wan, image-to-video is its own model id.
+ */
+function checkImageForMode(choice: ModelChoice, imageKey: string | undefined): void {
+  if (choice.mode === 'image-to-video' && !imageKey)
+    throw invalid(
+      'image_url',
+      `is required by ${choice.modelId}; upload the first frame with POST /api/v1/storage/image/upload and send its key`,
+    );
+  if (choice.mode !== 'text-to-video' || !imageKey) return;
+  const i2v = choice.model.manifest.modes.includes('image-to-video')
+    ? `use model ${modelIdFor(choice.model, 'image-to-video')} to animate the image, or remove image_url`
+    : 'remove image_url, or choose an image-to-video model (GET /api/v1/models)';
+  throw invalid('image_url', `${choice.modelId} is text-to-video and takes no image; ${i2v}`);
+}
+
 /** Resolves defaults, checks the resolution pair and the model's limits, aligns frames, draws a seed, prices. */
 export function resolveJobRequest(registry: ModelRegistry, body: SubmitRequest): JobRequest {
-  const choice = chooseModel(registry, body.model);
+  const choice = chooseModel(registry, body.model, Boolean(body.image_url));
   const m = choice.model.manifest;
-  if (body.image_url && choice.mode === 'text-to-video')
-    throw invalid('image_url', `needs an image-to-video model; ${choice.modelId} is text-to-video`);
+  checkImageForMode(choice, body.image_url ?? undefined);
   // Phosor's 854×480 when the model has it; a model without it (a test fixture) defaults to its first size.
   const phosorDefault = m.resolutions.find(
     (r) => r.width === PHOSOR_DEFAULTS.width && r.height === PHOSOR_DEFAULTS.height,

@@ -9,8 +9,11 @@ import { modelIdFor } from '../routes/models';
  */
 export const PHOSOR_MODEL_FAMILY = 'wan/2.2-14b';
 
-/** The modes the server's Node pipeline can run; image-conditioned ones wait for their pipeline. */
-export const RUNNABLE_MODES: readonly string[] = ['text-to-video'];
+/**
+ * The modes the server's Node pipeline can run. First-last-frame needs a second image, which Phosor's
+ * submit has no field for.
+ */
+export const RUNNABLE_MODES: readonly string[] = ['text-to-video', 'image-to-video'];
 
 /** A resolved model: the package, the mode, and the id the job is recorded under. */
 export interface ModelChoice {
@@ -28,10 +31,21 @@ export function defaultModel(registry: ModelRegistry): RegisteredModel {
   return model;
 }
 
-/** Resolves `model` (absent: the default package's text-to-video); 400 naming the accepted ids otherwise. */
-export function chooseModel(registry: ModelRegistry, requested: string | null | undefined): ModelChoice {
+/**
+ * Resolves `model`; 400 naming the accepted ids otherwise. Absent, it is the default package's
+ * text-to-video, or its image-to-video when the submit has an `image_url` (Phosor documents no
+ * default for image jobs, and a client that sends an image wants it animated).
+ */
+export function chooseModel(
+  registry: ModelRegistry,
+  requested: string | null | undefined,
+  withImage = false,
+): ModelChoice {
   const fallback = defaultModel(registry);
-  if (!requested) return { model: fallback, mode: 'text-to-video', modelId: modelIdFor(fallback, 'text-to-video') };
+  if (!requested) {
+    const mode = withImage && fallback.manifest.modes.includes('image-to-video') ? 'image-to-video' : 'text-to-video';
+    return { model: fallback, mode, modelId: modelIdFor(fallback, mode) };
+  }
   const known = registry.models.flatMap((model) => model.manifest.modes.map((mode) => ({ model, mode })));
   let choice = known.find((k) => modelIdFor(k.model, k.mode) === requested);
   if (!choice && requested.startsWith(`${PHOSOR_MODEL_FAMILY}/`)) {

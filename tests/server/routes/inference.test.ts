@@ -143,7 +143,7 @@ describe.each(DATABASE_KINDS)('inference routes on %s', (kind) => {
         [{ ...SMALL, lora_scale: 2.5 }, /lora_scale: must be a number from 0.0 to 2.0/],
         [{ ...SMALL, negative_prompt: 5 }, /negative_prompt: must be a string/],
         [{ ...SMALL, model: 'nope/model' }, /model: unknown model "nope\/model".*phosphene\/tiny-test\/text-to-video/],
-        [{ ...SMALL, model: 'phosphene/tiny-test/image-to-video' }, /model: .*image-to-video.*cannot run yet/],
+        [{ ...SMALL, model: 'phosphene/tiny-test/image-to-video' }, /image_url: is required by .*image-to-video/],
       ])('%j is 400 naming the field and the rule', async (body, message) => {
         const { user, key } = await h.user(1_000_000);
         const res = await as(key).submit(body).expect(400);
@@ -191,9 +191,11 @@ describe.each(DATABASE_KINDS)('inference routes on %s', (kind) => {
           message: expect.stringMatching(/image_url/),
         });
         const t2v = await as(key)
-          .submit({ ...SMALL, image_url: 'images/mine.png' })
+          .submit({ ...SMALL, model: TINY_T2V, image_url: 'images/mine.png' })
           .expect(400);
-        expect(t2v.body.error.message).toMatch(/image_url: needs an image-to-video model/);
+        expect(t2v.body.error.message).toMatch(
+          /image_url: phosphene\/tiny-test\/text-to-video is text-to-video .*use model phosphene\/tiny-test\/image-to-video/,
+        );
       });
     });
 
