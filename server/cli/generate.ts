@@ -1,12 +1,15 @@
 /**
- * `npm run generate -- --prompt "a red circle moving left" --out clip.mp4 [options]`: text to an H.264
- * MP4 on this machine's CPU, with the same pipeline the browser runs.
+ * `npm run generate -- --prompt "a red circle moving left" --out clip.mp4 [options]`: text (and
+ * optionally a first / last image) to an H.264 MP4 on this machine's CPU, with the same pipeline the
+ * browser runs.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest } from '../../src/pipeline/model-package/manifest';
 import type { GenerateParams, ProgressEvent } from '../../src/shared/protocol';
+import type { ImageConditioning } from '../../src/pipeline/image-to-video';
+import { decodeImage } from '../images/decode';
 import { fsPackageSource } from '../models/fs-package-source';
 import { generateFramesNode } from '../models/node-generate';
 import { encodeMp4Node } from '../video/encode-mp4-node';
@@ -24,6 +27,8 @@ const USAGE = `Usage: npm run generate -- --prompt "..." [--out clip.mp4] [optio
   --guidance_scale X       1–3.5; 1 turns classifier-free guidance off
   --seed N                 uint32; random when absent (printed, to reproduce the clip)
   --fps N                  4–30 (alias --frames_per_second)
+  --image FILE             first frame (PNG, JPEG or WebP): image-to-video
+  --last_image FILE        last frame too: first-last-frame (the model must list that mode)
   --model DIR              model package folder (default: models/phosphene-random)
   --device cpu|webgpu      ONNX Runtime provider (default: cpu)
 `;
@@ -42,6 +47,8 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     fps: { type: 'string' },
     frames_per_second: { type: 'string' },
+    image: { type: 'string' },
+    last_image: { type: 'string' },
     model: { type: 'string', default: DEFAULT_MODEL },
     device: { type: 'string', default: 'cpu' },
     help: { type: 'boolean', short: 'h' },
@@ -75,10 +82,12 @@ async function main(): Promise<void> {
     Object.assign(params, await smallestResolution(values.model));
 
   const started = performance.now();
+  const conditioning = await readConditioning(values.image, values.last_image);
   const result = await generateFramesNode({
     modelDir: values.model,
     params,
     device: values.device === 'webgpu' ? 'webgpu' : 'auto',
+    conditioning,
     onProgress: report,
   });
   const p = result.params;
@@ -87,9 +96,24 @@ async function main(): Promise<void> {
   await writeFile(values.out, mp4);
   report({ type: 'done', elapsedMs: performance.now() - started });
   process.stderr.write(
-    `${p.width}×${p.height}, ${p.num_frames} frames at ${p.frames_per_second} fps, ${p.num_inference_steps} steps, guidance ${p.guidance_scale}, seed ${p.seed}, on ${result.device}\n`,
+    `${p.width}×${p.height}, ${p.num_frames} frames at ${p.frames_per_second} fps, ${p.num_inference_steps} steps, guidance ${p.guidance_scale}, seed ${p.seed}, on ${result.device}${conditioning ? `, ${conditioning.mode}` : ''}\n`,
   );
   process.stdout.write(`${path.resolve(values.out)}\n`);
+}
+
+/** Decodes the image options into the conditioning of an image mode; none means text-to-video. */
+async function readConditioning(image?: string, lastImage?: string): Promise<ImageConditioning | undefined> {
+  if (lastImage !== undefined && image === undefined) throw new UsageError('--last_image needs --image as well.');
+  if (image === undefined) return undefined;
+  const decode = async (file: string) => {
+    const bytes = await readFile(file).catch(() => {
+      throw new UsageError(`cannot read ${file}: give the path of a PNG, JPEG or WebP file.`);
+    });
+    return decodeImage(bytes);
+  };
+  return lastImage === undefined
+    ? { mode: 'image-to-video', image: await decode(image) }
+    : { mode: 'first-last-frame', image: await decode(image), last_image: await decode(lastImage) };
 }
 
 /** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */

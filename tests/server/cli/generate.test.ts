@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Input, BufferSource, ALL_FORMATS } from 'mediabunny';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { describeVideoTrack } from '../../helpers/mp4-boxes';
 
@@ -61,6 +62,58 @@ describe('npm run generate', () => {
         height: 64,
         samples: 5,
       });
+    });
+  });
+
+  describe('with --image', () => {
+    it('animates the image: an image-to-video MP4 that differs from the text-only clip of the same seed', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'phosphene-cli-'));
+      const png = path.join(dir, 'first.png');
+      await writeFile(
+        png,
+        await sharp({ create: { width: 80, height: 48, channels: 3, background: '#e02020' } })
+          .png()
+          .toBuffer(),
+      );
+      const args = [
+        '--model',
+        TINY,
+        '--prompt',
+        'a red circle',
+        '--width',
+        '64',
+        '--height',
+        '64',
+        '--num_frames',
+        '5',
+        '--steps',
+        '2',
+        '--seed',
+        '3',
+      ];
+      const fromImage = await cli([...args, '--image', png, '--out', path.join(dir, 'i2v.mp4')]);
+      await cli([...args, '--out', path.join(dir, 't2v.mp4')]);
+      expect(fromImage.stderr).toMatch(/64×64, 5 frames .* seed 3, on cpu, image-to-video/);
+      const i2v = new Uint8Array(await readFile(path.join(dir, 'i2v.mp4')));
+      expect(describeVideoTrack(i2v)).toMatchObject({ codec: 'avc1', width: 64, height: 64, samples: 5 });
+      expect(Buffer.compare(i2v, await readFile(path.join(dir, 't2v.mp4')))).not.toBe(0);
+    });
+
+    it('refuses a file that is not an image, and a last image without a first', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'phosphene-cli-'));
+      const text = path.join(dir, 'notes.png');
+      await writeFile(text, 'not an image');
+      const bad = (await cli(['--model', TINY, '--prompt', 'x', '--image', text]).catch((e: unknown) => e)) as {
+        code: number;
+        stderr: string;
+      };
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/ImageDecodeError/);
+      const lonely = (await cli(['--model', TINY, '--prompt', 'x', '--last_image', text]).catch((e: unknown) => e)) as {
+        code: number;
+        stderr: string;
+      };
+      expect(lonely.stderr).toMatch(/--last_image needs --image as well/);
     });
   });
 
