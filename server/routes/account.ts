@@ -1,6 +1,13 @@
 /** The caller's account: balance, ledger and API keys (`/api/v1/account`, `/api/v1/keys`). */
 import express, { Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
+import {
+  createKeyBodySchema,
+  ledgerQuerySchema,
+  type accountResponseSchema,
+  type apiKeySchema,
+  type ledgerEntrySchema,
+} from '../../src/shared/account-schemas';
 import { microToCredits } from '../accounts/credits';
 import { createKey, listKeys, revokeKey, type ApiKeyInfo } from '../accounts/keys';
 import { balance, ledger, type LedgerEntry } from '../accounts/ledger';
@@ -8,13 +15,6 @@ import { CONCURRENT_JOBS } from '../accounts/tiers';
 import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
-
-const ledgerQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  page_size: z.coerce.number().int().min(1).max(100).default(20),
-});
-
-const createKeyBody = z.strictObject({ name: z.string().trim().max(100).default('') });
 
 /** Parses with `schema` or throws a 400 naming each bad field and the rule it broke. */
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -24,7 +24,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   throw new HttpError(400, 'validation_error', `Invalid request: ${problems}.`);
 }
 
-const keyJson = (k: ApiKeyInfo) => ({
+const keyJson = (k: ApiKeyInfo): z.infer<typeof apiKeySchema> => ({
   key_id: k.id,
   name: k.name,
   prefix: k.prefix,
@@ -33,7 +33,7 @@ const keyJson = (k: ApiKeyInfo) => ({
 });
 
 // Credits for people, micro-credits for exact arithmetic: the stored integer is the truth.
-const entryJson = (e: LedgerEntry) => ({
+const entryJson = (e: LedgerEntry): z.infer<typeof ledgerEntrySchema> => ({
   id: e.id,
   kind: e.kind,
   job_id: e.jobId,
@@ -50,18 +50,19 @@ export function accountRouter(db: Database): Router {
   router.get('/account', async (_req, res) => {
     const { user } = authOf(res);
     const micro = await balance(db, user.id);
-    res.json({
+    const account: z.infer<typeof accountResponseSchema> = {
       user_id: user.id,
       email: user.email,
       tier: user.tier,
       concurrent_jobs: CONCURRENT_JOBS[user.tier],
       balance: microToCredits(micro),
       balance_microcredits: micro,
-    });
+    };
+    res.json(account);
   });
 
   router.get('/account/ledger', async (req, res) => {
-    const { page, page_size } = parse(ledgerQuery, req.query);
+    const { page, page_size } = parse(ledgerQuerySchema, req.query);
     const { entries, total } = await ledger(db, authOf(res).user.id, { page, pageSize: page_size });
     res.json({ entries: entries.map(entryJson), page, page_size, total });
   });
@@ -71,7 +72,7 @@ export function accountRouter(db: Database): Router {
   });
 
   router.post('/keys', express.json({ limit: '16kb' }), async (req, res) => {
-    const { name } = parse(createKeyBody, req.body ?? {});
+    const { name } = parse(createKeyBodySchema, req.body ?? {});
     const { key, secret } = await createKey(db, authOf(res).user.id, name);
     res
       .status(201)

@@ -1,15 +1,11 @@
 /** `GET /api/v1/models` in Phosor's response shape, one entry per model and mode. */
 import { Router } from 'express';
+import type { z } from 'zod';
+import type { phosorModelSchema } from '../../src/shared/models-schemas';
 import type { ModelRegistry, RegisteredModel } from '../models/registry';
 
 /** Phosor's model entry. */
-export interface PhosorModel {
-  model_id: string;
-  description: string;
-  model_type: 'video';
-  model_mode: string;
-  metadata: Record<string, unknown>;
-}
+export type PhosorModel = z.infer<typeof phosorModelSchema>;
 
 /** The Phosor model id of one mode of a package: the manifest id with its last segment set to the mode. */
 export function modelIdFor(model: RegisteredModel, mode: string): string {

@@ -1,5 +1,6 @@
 /** The JSON shapes of the storage and LoRA routes (Phosor's doc shows none; see server/routes/README.md). */
-import { z } from 'zod';
+import type { z } from 'zod';
+import type { imageResponseSchema, loraSchema, loraStatusResponseSchema } from '../../src/shared/storage-schemas';
 import { HttpError } from '../http-error';
 import type { Lora } from '../loras/loras';
 import type { StoredImage } from '../storage/images';
@@ -13,7 +14,7 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 /** An image upload or import: `key` is what a submit's `image_url` takes. */
-export const imageJson = (image: StoredImage) => ({
+export const imageJson = (image: StoredImage): z.infer<typeof imageResponseSchema> => ({
   key: image.key,
   image_url: image.key,
   content_type: image.contentType,
@@ -24,7 +25,7 @@ export const imageJson = (image: StoredImage) => ({
 });
 
 /** A LoRA as listed and as uploads and imports answer. */
-export const loraJson = (lora: Lora) => ({
+export const loraJson = (lora: Lora): z.infer<typeof loraSchema> => ({
   lora_id: lora.id,
   name: lora.name,
   status: lora.status,
@@ -37,7 +38,7 @@ export const loraJson = (lora: Lora) => ({
 });
 
 /** `GET /loras/{id}/status`, shaped like the inference status. */
-export const loraStatusJson = (lora: Lora) => ({
+export const loraStatusJson = (lora: Lora): z.infer<typeof loraStatusResponseSchema> => ({
   lora_id: lora.id,
   status: lora.status,
   error: lora.error,

@@ -1,6 +1,6 @@
 /** Image uploads and imports, LoRA uploads and imports (`/api/v1/storage/…`). */
 import express, { Router } from 'express';
-import { z } from 'zod';
+import { imageImportBodySchema, loraImportBodySchema } from '../../src/shared/storage-schemas';
 import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
@@ -13,14 +13,6 @@ import { readMultipart } from '../storage/multipart';
 import { importFetchOptions, storageSettings, type StorageOptions, type StorageSettings } from '../storage/options';
 import { lorasRouter } from './loras';
 import { imageJson, loraJson, parseBody } from './storage-json';
-
-const url = z.string().trim().min(1).max(2048);
-const imageImportBody = z.strictObject({ url });
-const loraImportBody = z.strictObject({
-  high_noise_url: url,
-  low_noise_url: url,
-  name: z.string().trim().max(100).optional(),
-});
 
 /** Maps a refused or failed fetch to a 400 naming the field. */
 function importError(field: string, error: unknown): unknown {
@@ -53,7 +45,7 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
   });
 
   router.post('/storage/image/import', express.json({ limit: '16kb' }), async (req, res) => {
-    const body = parseBody(imageImportBody, req.body ?? {});
+    const body = parseBody(imageImportBodySchema, req.body ?? {});
     const fetched = await fetchBuffer(body.url, importFetchOptions(settings, 'image')).catch((error: unknown) => {
       throw importError('url', error);
     });
@@ -72,7 +64,7 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
   });
 
   router.post('/storage/lora/import', express.json({ limit: '16kb' }), async (req, res) => {
-    const body = parseBody(loraImportBody, req.body ?? {});
+    const body = parseBody(loraImportBodySchema, req.body ?? {});
     const urls = { high_noise: body.high_noise_url, low_noise: body.low_noise_url };
     res.json(loraJson(await imports.start(authOf(res).user.id, urls, body.name)));
   });

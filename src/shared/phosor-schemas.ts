@@ -48,22 +48,30 @@ const text = (max: number, rule: string) =>
 
 /** Body of `POST /api/v1/inference/submit`; absent fields take the model's defaults. Unknown fields are ignored. */
 export const submitRequestSchema = z.object({
-  prompt: text(4000, 'is required: a non-blank string describing the video'),
-  model: text(200, 'must be a model_id from GET /api/v1/models').nullish(),
-  width: numberIn(1, 8192, 'must be an integer width of a supported resolution', true),
-  height: numberIn(1, 8192, 'must be an integer height of a supported resolution', true),
-  num_frames: numberIn(1, 100_000, `must be a whole number of frames, ${FRAME_RULE}`, true),
-  frames_per_second: numberIn(4, 30, 'must be an integer from 4 to 30', true),
-  num_inference_steps: numberIn(1, 50, 'must be an integer from 1 to 50 (Phosor uses 4)', true),
-  guidance_scale: numberIn(1, 3.5, 'must be a number from 1.0 to 3.5', false),
-  seed: numberIn(0, 4_294_967_295, 'must be an integer from 0 to 4294967295 (a uint32)', true),
+  prompt: text(4000, 'is required: a non-blank string describing the video').meta({ example: 'a red ball rolling' }),
+  model: text(200, 'must be a model_id from GET /api/v1/models')
+    .nullish()
+    .meta({ description: "Default: the server's text-to-video model; Phosor's ids are aliases of it" }),
+  width: numberIn(1, 8192, 'must be an integer width of a supported resolution', true).meta({ default: 854 }),
+  height: numberIn(1, 8192, 'must be an integer height of a supported resolution', true).meta({ default: 480 }),
+  num_frames: numberIn(1, 100_000, `must be a whole number of frames, ${FRAME_RULE}`, true).meta({
+    default: 81,
+    description: FRAME_RULE,
+  }),
+  frames_per_second: numberIn(4, 30, 'must be an integer from 4 to 30', true).meta({ default: 16 }),
+  num_inference_steps: numberIn(1, 50, 'must be an integer from 1 to 50 (Phosor uses 4)', true).meta({ default: 4 }),
+  guidance_scale: numberIn(1, 3.5, 'must be a number from 1.0 to 3.5', false).meta({ default: 1 }),
+  seed: numberIn(0, 4_294_967_295, 'must be an integer from 0 to 4294967295 (a uint32)', true).meta({
+    description: 'Default: drawn at random',
+  }),
   negative_prompt: z
     .string({ error: (iss) => `must be a string; got ${shown(iss.input)}` })
     .max(4000, { error: 'must be at most 4000 characters' })
-    .nullish(),
+    .nullish()
+    .meta({ default: '' }),
   image_url: text(1024, 'must be the key of an image you uploaded (POST /api/v1/storage/image/upload)').nullish(),
   lora_id: text(200, 'must be the id of one of your LoRAs (GET /api/v1/loras)').nullish(),
-  lora_scale: numberIn(0, 2, 'must be a number from 0.0 to 2.0', false),
+  lora_scale: numberIn(0, 2, 'must be a number from 0.0 to 2.0', false).meta({ default: 1 }),
 });
 
 /** A validated submit body. */

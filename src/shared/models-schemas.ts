@@ -1,0 +1,14 @@
+/** The answer of Phosor's `GET /api/v1/models`. */
+import { z } from 'zod';
+
+/** Phosor's model entry: one per package and mode; `metadata` is ours (resolutions, frames, defaults). */
+export const phosorModelSchema = z.object({
+  model_id: z.string(),
+  description: z.string(),
+  model_type: z.literal('video'),
+  model_mode: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+});
+
+/** Answer of `GET /api/v1/models`. */
+export const modelsResponseSchema = z.object({ models: z.array(phosorModelSchema) });
