@@ -7,6 +7,7 @@ import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
 import type { Database } from './db/database';
 import { HttpError } from './http-error';
 import type { ModelRegistry } from './models/registry';
+import { docsRouter } from './openapi/docs';
 import { accountRouter } from './routes/account';
 import { inferenceRouter, videoDownloadRouter, type InferenceOptions } from './routes/inference';
 import { modelFilesRouter } from './routes/model-files';
@@ -62,6 +63,8 @@ export function createApp(config: AppConfig): express.Express {
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', version: config.version ?? '0.0.0', models: config.registry.models.length });
   });
+  // The OpenAPI document of /api/v1 and Swagger UI, both from the zod schemas the routes validate with.
+  app.use(docsRouter(config.version));
   app.use('/api/v1', modelsRouter(config.registry));
   if (config.db) {
     // Result URLs are signed: Phosor clients download them without an X-API-Key.

@@ -1,0 +1,74 @@
+/** The models list and our account and API-key endpoints in the OpenAPI registry. */
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  accountResponseSchema,
+  apiKeySchema,
+  createdKeySchema,
+  createKeyBodySchema,
+  keysResponseSchema,
+  ledgerQuerySchema,
+  ledgerResponseSchema,
+} from '../../src/shared/account-schemas';
+import { modelsResponseSchema } from '../../src/shared/models-schemas';
+import { authErrors, idParam, json, withApiKey } from './common';
+
+/** Registers `GET /models` and the account and key routes. */
+export function registerAccountPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/models',
+    summary: 'List the models, one entry per package and mode (no API key)',
+    tags: ['Models'],
+    responses: { 200: json(modelsResponseSchema, 'The models.') },
+  });
+  const tags = ['Account'];
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/account',
+    summary: 'Your account: tier and balance',
+    tags,
+    security: withApiKey,
+    responses: { 200: json(accountResponseSchema, 'The account.'), ...authErrors() },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/account/ledger',
+    summary: 'Your credit ledger, newest first',
+    tags,
+    security: withApiKey,
+    request: { query: ledgerQuerySchema },
+    responses: { 200: json(ledgerResponseSchema, 'One page of entries.'), ...authErrors({ 400: true }) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/keys',
+    summary: 'List your API keys',
+    tags,
+    security: withApiKey,
+    responses: { 200: json(keysResponseSchema, 'Your keys, without secrets.'), ...authErrors() },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/keys',
+    summary: 'Create an API key',
+    tags,
+    security: withApiKey,
+    request: { body: json(createKeyBodySchema, 'An optional name.') },
+    responses: {
+      201: json(createdKeySchema, 'The key and its secret, shown this once.'),
+      ...authErrors({ 400: 'Invalid body (`validation_error`) or 10 keys already (`key_limit_reached`).' }),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/keys/{key_id}',
+    summary: 'Revoke an API key',
+    tags,
+    security: withApiKey,
+    request: { params: idParam('key_id', 'The key’s id.') },
+    responses: {
+      200: json(apiKeySchema, 'The key, now revoked.'),
+      ...authErrors({ 404: 'No such key among yours (`not_found`).' }),
+    },
+  });
+}

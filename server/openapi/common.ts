@@ -1,0 +1,67 @@
+/** Helpers the OpenAPI path modules share: JSON bodies, the error responses, the API key scheme. */
+import { extendZodWithOpenApi, type OpenAPIRegistry, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { errorResponseSchema } from '../../src/shared/phosor-schemas';
+
+// `registry.register` names a schema with `.openapi()`, which zod installs only on schemas built after this
+// call (`named` clones for that reason). Idempotent; validation is unchanged.
+extendZodWithOpenApi(z);
+
+/** Registers `schema` as `components.schemas[id]` (with `extra` metadata); use the returned schema to get `$ref`s. */
+export const named = <T extends z.ZodType>(registry: OpenAPIRegistry, id: string, schema: T, extra = {}): T =>
+  registry.register(id, schema.clone().openapi(extra));
+
+/** An example object: each field's `example`, else its `default`, from the fields' `.meta()`. */
+export function exampleOf(schema: z.ZodObject): Record<string, unknown> {
+  const fields = Object.entries(schema.shape).map(([name, field]) => {
+    const meta = (field as z.ZodType).meta() ?? {};
+    return [name, meta.example ?? meta.default] as const;
+  });
+  return Object.fromEntries(fields.filter(([, value]) => value !== undefined));
+}
+
+/** The one error shape, as `components.schemas.Error`. */
+const errorSchema = errorResponseSchema.clone().openapi('Error');
+
+/** Name of the `X-API-Key` security scheme in `components.securitySchemes`. */
+export const API_KEY = 'ApiKey';
+
+/** The `security` of an operation that needs `X-API-Key`. */
+export const withApiKey = [{ [API_KEY]: [] }];
+
+/** A JSON body or answer with that schema. */
+export const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** The HTTP statuses an error answer may have, each with what it means by default. */
+const MEANINGS = {
+  400: 'Validation error (`validation_error`): the message names the field and the rule.',
+  401: 'Missing, unknown or revoked `X-API-Key` (`invalid_api_key`).',
+  402: 'Insufficient credits (`insufficient_credits`); nothing was charged.',
+  403: 'Forbidden.',
+  404: 'Not found (`not_found`); another user’s resource is also 404.',
+  429: 'Rate limit (`rate_limited`, with `Retry-After`) or concurrency limit (`concurrency_limit`) exceeded.',
+  503: 'Service unavailable.',
+} as const;
+
+/** An error status. */
+export type ErrorStatus = keyof typeof MEANINGS;
+
+/** Error answers `{ error: { code, message } }` for these statuses; a string overrides the default meaning. */
+export function errors(statuses: Partial<Record<ErrorStatus, string | true>>): Record<string, ResponseConfig> {
+  return Object.fromEntries(
+    Object.entries(statuses).map(([status, meaning]) => [
+      status,
+      json(errorSchema, meaning === true ? MEANINGS[Number(status) as ErrorStatus] : meaning),
+    ]),
+  );
+}
+
+/** The errors every `X-API-Key` route can answer (401 and the rate limit's 429) plus `more`. */
+export const authErrors = (more: Partial<Record<ErrorStatus, string | true>> = {}) =>
+  errors({ 401: true, 429: true, ...more });
+
+/** A path parameter object with one string id. */
+export const idParam = (name: string, description: string) => z.object({ [name]: z.string().meta({ description }) });

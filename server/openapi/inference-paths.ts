@@ -1,0 +1,119 @@
+/** Phosor's inference endpoints, our cancel extension and the signed video download, in the OpenAPI registry. */
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  historyQuerySchema,
+  historyResponseSchema,
+  resultResponseSchema,
+  statusResponseSchema,
+  submitRequestSchema,
+  submitResponseSchema,
+} from '../../src/shared/phosor-schemas';
+import { authErrors, errors, exampleOf, named, idParam, json, withApiKey } from './common';
+
+const requestId = idParam('request_id', 'The job id submit answered (`job_…`).');
+
+/** Registers the inference routes. */
+export function registerInferencePaths(registry: OpenAPIRegistry): void {
+  const tags = ['Inference'];
+  const submit = named(registry, 'SubmitRequest', submitRequestSchema, {
+    example: exampleOf(submitRequestSchema),
+  });
+  const status = named(registry, 'StatusResponse', statusResponseSchema);
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/inference/submit',
+    summary: 'Submit a video generation job',
+    description:
+      'Absent or null fields take the model’s defaults; unknown fields are ignored. The price is charged now.',
+    tags,
+    security: withApiKey,
+    request: { body: { required: true, ...json(submit, 'The job’s parameters (Phosor’s names).') } },
+    responses: {
+      200: json(named(registry, 'SubmitResponse', submitResponseSchema), 'The job is queued.'),
+      ...authErrors({
+        400: true,
+        402: true,
+        404: 'The `image_url` or `lora_id` is not one of yours (`image_not_found`, `lora_not_found`).',
+        503: 'The queue is at capacity (`queue_full`) or the server has no model (`no_models`).',
+      }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/status/{request_id}',
+    summary: 'Get a job’s status and progress',
+    tags,
+    security: withApiKey,
+    request: { params: requestId },
+    responses: {
+      200: json(status, 'The job’s state; `error` when it failed.'),
+      ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/result/{request_id}',
+    summary: 'Get a completed job’s video URL and seed',
+    tags,
+    security: withApiKey,
+    request: { params: requestId },
+    responses: {
+      200: json(named(registry, 'ResultResponse', resultResponseSchema), 'A signed URL (1 h) and the seed used.'),
+      ...authErrors({
+        400: 'The job is not completed (`job_not_completed`) or failed (`job_failed`).',
+        404: 'No such job among yours (`job_not_found`).',
+      }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/history',
+    summary: 'List your jobs, newest first',
+    tags,
+    security: withApiKey,
+    request: { query: historyQuerySchema },
+    responses: {
+      200: json(named(registry, 'HistoryResponse', historyResponseSchema), 'One page of jobs.'),
+      ...authErrors({ 400: true }),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/inference/cancel/{request_id}',
+    summary: 'Cancel a queued or processing job (ours, not Phosor’s)',
+    description: 'The job fails with `error.code` `cancelled` and its price is refunded.',
+    tags,
+    security: withApiKey,
+    request: { params: requestId },
+    responses: {
+      200: json(status, 'The job, now failed with code `cancelled`.'),
+      ...authErrors({
+        400: 'The job has already ended (`job_not_active`).',
+        404: 'No such job among yours (`job_not_found`).',
+      }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/video/{request_id}',
+    summary: 'Download a completed video (the URL result answers)',
+    description: 'No `X-API-Key`: the URL’s signature is the permission. `Range` requests are supported.',
+    tags,
+    request: {
+      params: requestId,
+      query: z.object({
+        expires: z.string().meta({ description: 'Unix time the URL expires at.' }),
+        signature: z.string().meta({ description: 'The URL’s HMAC.' }),
+      }),
+    },
+    responses: {
+      200: { description: 'The MP4.', content: { 'video/mp4': { schema: z.string().meta({ format: 'binary' }) } } },
+      206: { description: 'The requested byte range of the MP4.' },
+      ...errors({
+        403: 'The signature is invalid (`invalid_signature`) or the URL expired (`url_expired`).',
+        404: 'No completed video for this job (`job_not_found`).',
+      }),
+    },
+  });
+}
