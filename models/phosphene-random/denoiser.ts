@@ -13,6 +13,8 @@ import {
   layerNorm,
   linear,
   modulate,
+  LORA_RANK_DIM,
+  type LoraLayer,
   silu,
   sinusoid,
   type Net,
@@ -69,10 +71,20 @@ function gridPositions(net: Net, cfg: DenoiserConfig, t: string, hp: string, wp:
   return g.op('Reshape', [grid, g.constI([0, -1, D])]);
 }
 
-/** Builds `denoiser.onnx`: (latents, timestep, encoder_hidden_states) → velocity. */
-export function buildDenoiser(cfg: DenoiserConfig, seed: number): { bytes: Uint8Array; parameters: number } {
+/** The built denoiser: ONNX bytes, parameter count and the LoRA contract for the manifest. */
+export interface BuiltDenoiser {
+  bytes: Uint8Array;
+  parameters: number;
+  lora: { rank_dim: string; layers: LoraLayer[] };
+}
+
+/**
+ * Builds `denoiser.onnx`: (latents, timestep, encoder_hidden_states, LoRA factors) → velocity. Every
+ * attention projection (q, k, v, out of the spatial, temporal and cross attention) is LoRA-adapted.
+ */
+export function buildDenoiser(cfg: DenoiserConfig, seed: number): BuiltDenoiser {
   const g = new GraphBuilder('phosphene_denoiser');
-  const net: Net = { g, rng: new WeightRng(seed) };
+  const net: Net = { g, rng: new WeightRng(seed), lora: [] };
   const C = cfg.latentChannels;
   const D = cfg.width;
   const latents = g.input('latents', 'float32', ['batch', C, 'latent_frames', 'latent_height', 'latent_width']);
@@ -195,5 +207,6 @@ export function buildDenoiser(cfg: DenoiserConfig, seed: number): { bytes: Uint8
   return {
     bytes: g.toBytes('Phosphene video DiT denoiser (random weights): predicts v = noise - x0.'),
     parameters: g.parameterCount,
+    lora: { rank_dim: LORA_RANK_DIM, layers: net.lora! },
   };
 }

@@ -10,6 +10,42 @@ import type { WeightRng } from './rng';
 export interface Net {
   g: GraphBuilder;
   rng: WeightRng;
+  /** When set, attention projections take run-time LoRA factors and are recorded here (the denoiser's). */
+  lora?: LoraLayer[];
+}
+
+/** The symbolic rank of every LoRA factor input; the pipeline pads all layers to one rank. */
+export const LORA_RANK_DIM = 'lora_rank';
+
+/** One adapted linear layer and the names of its two factor inputs (as written to the manifest). */
+export interface LoraLayer {
+  name: string;
+  in_features: number;
+  out_features: number;
+  down_input: string;
+  up_input: string;
+}
+
+/**
+ * A linear layer that also adds a low-rank update (x·down)·up from two graph inputs,
+ * `lora_down.<name>` [in, r] and `lora_up.<name>` [r, out]; the pipeline folds scale and alpha into
+ * `up`. Low-rank rather than a full ΔW input: a real model's deltas would be [in, out] per layer per
+ * step, the factors a few columns. With no LoRA the pipeline feeds rank-1 zeros, whose term adds
+ * exactly 0, so outputs stay bit-identical to the plain graph.
+ */
+export function adaptedLinear(net: Net, name: string, x: string, inDim: number, outDim: number): string {
+  const base = linear(net, name, x, inDim, outDim);
+  if (!net.lora) return base;
+  const { g } = net;
+  const layer: LoraLayer = {
+    name,
+    in_features: inDim,
+    out_features: outDim,
+    down_input: g.input(`lora_down.${name}`, 'float32', [inDim, LORA_RANK_DIM]),
+    up_input: g.input(`lora_up.${name}`, 'float32', [LORA_RANK_DIM, outDim]),
+  };
+  net.lora.push(layer);
+  return g.op('Add', [base, g.op('MatMul', [g.op('MatMul', [x, layer.down_input]), layer.up_input])]);
 }
 
 /** y = x·W + b over the last axis, W ~ std gain/sqrt(in). */
@@ -105,24 +141,24 @@ export function attention(net: Net, o: AttentionOptions): string {
   const cLayout = o.contextLayout ?? o.layout;
   const q = g.op(
     'Transpose',
-    [splitHeads(net, linear(net, `${o.name}.to_q`, o.x, o.dim, o.dim), o.rank, o.heads, headDim)],
+    [splitHeads(net, adaptedLinear(net, `${o.name}.to_q`, o.x, o.dim, o.dim), o.rank, o.heads, headDim)],
     { perm: o.layout.toHeads },
   );
   const k = g.op(
     'Transpose',
-    [splitHeads(net, linear(net, `${o.name}.to_k`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)],
+    [splitHeads(net, adaptedLinear(net, `${o.name}.to_k`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)],
     { perm: cLayout.toHeadsT },
   );
   const v = g.op(
     'Transpose',
-    [splitHeads(net, linear(net, `${o.name}.to_v`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)],
+    [splitHeads(net, adaptedLinear(net, `${o.name}.to_v`, o.context, o.contextDim, o.dim), cRank, o.heads, headDim)],
     { perm: cLayout.toHeads },
   );
   const scores = g.op('Mul', [g.op('MatMul', [q, k]), g.constF([1 / Math.sqrt(headDim)], [])]);
   const probs = g.op('Softmax', [scores], { axis: -1 });
   const out = g.op('Transpose', [g.op('MatMul', [probs, v])], { perm: o.layout.fromHeads });
   const merged = g.op('Reshape', [out, g.constI([...new Array<number>(o.rank - 1).fill(0), o.dim])]);
-  return linear(net, `${o.name}.to_out`, merged, o.dim, o.dim);
+  return adaptedLinear(net, `${o.name}.to_out`, merged, o.dim, o.dim);
 }
 
 /** Feed-forward: Linear(dim → mult·dim), GELU, Linear(→ dim). */

@@ -52,6 +52,7 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
     [GRAPHS.vae_decoder]: buildVaeDecoder({ ...cfg.vae, latentChannels: C }, cfg.seed + 3),
     [GRAPHS.vae_encoder]: buildVaeEncoder({ ...cfg.vae, latentChannels: C }, cfg.seed + 4),
   };
+  const denoiserLora = graphs[GRAPHS.denoiser].lora;
   const contents: [string, Uint8Array, number | undefined][] = [
     ['tokenizer.json', new TextEncoder().encode(`${JSON.stringify(tokenizer)}\n`), undefined],
     ...Object.entries(graphs).map(([p, built]) => [p, built.bytes, built.parameters] as [string, Uint8Array, number]),
@@ -92,6 +93,9 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
         },
         outputs: { velocity: f32('velocity') },
         patch_size: [1, 2, 2],
+        // Wan 2.2 hands over from its high-noise to its low-noise expert at a noise level; LoRA files
+        // follow the same split.
+        lora: { ...denoiserLora, boundary_sigma: 0.5 },
       },
       vae_decoder: { inputs: { latents: f32('latents') }, outputs: { frames: f32('frames') } },
       vae_encoder: { inputs: { frames: f32('frames') }, outputs: { latents: f32('latents') } },

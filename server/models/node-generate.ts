@@ -2,7 +2,13 @@
  * Text or image to video in Node, from a package folder to frames and latents: what the CLI, the server's
  * worker and browser-vs-Node parity tests call. Uses the same `src/pipeline` code as the browser.
  */
-import type { DeviceRequest, FramesResult, GenerateParams, ProgressEvent } from '../../src/shared/protocol';
+import type {
+  DeviceRequest,
+  FramesResult,
+  GenerateParams,
+  LoraWeights,
+  ProgressEvent,
+} from '../../src/shared/protocol';
 import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
 import { imageToVideo, type ImageConditioning } from '../../src/pipeline/image-to-video';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
@@ -22,6 +28,8 @@ export interface NodeGenerateRequest {
   variant?: string;
   /** The decoded image(s) and their mode; absent, the job is text-to-video. */
   conditioning?: ImageConditioning;
+  /** A LoRA for the denoiser; a file that does not fit the model throws `LoraError`. */
+  lora?: LoraWeights;
   onProgress?(event: ProgressEvent): void;
   signal?: AbortSignal;
 }
@@ -43,7 +51,7 @@ export async function generateFramesNode(
   const pipe = createVideoPipeline(pkg, ortNodeBackend, device);
   try {
     const params = resolveParams(pkg.manifest, request.params);
-    const options = { onProgress, signal };
+    const options = { onProgress, signal, lora: request.lora };
     const { conditioning } = request;
     const result = conditioning
       ? await imageToVideo(pipe, params, conditioning, options)

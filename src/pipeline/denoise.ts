@@ -8,6 +8,7 @@ import type { ProgressEvent } from '../shared/protocol';
 import type { GraphSession } from './backend/types';
 import { bindDenoiser } from './graphs/denoiser';
 import { applyGuidance, duplicateBatch } from './guidance';
+import type { LoraSchedule } from './lora/adapter';
 import type { FlowMatchEulerScheduler } from './schedulers/flow-match-euler';
 import type { VideoPipeline } from './video-pipeline';
 
@@ -24,6 +25,8 @@ export interface DenoiseJob {
   scheduler: FlowMatchEulerScheduler;
   /** Rewrites conditioned parts of `latents` at noise level `sigma` (0 after the last step). */
   condition?: (latents: Float32Array, sigma: number) => void;
+  /** LoRA factors from `loraSchedule`: high-noise ones for σ ≥ the boundary, low-noise ones below. */
+  lora?: LoraSchedule;
   onProgress?(event: ProgressEvent): void;
   signal?: AbortSignal;
 }
@@ -33,11 +36,12 @@ export async function denoise(pipe: VideoPipeline, job: DenoiseJob): Promise<Gra
   const { latents, scheduler, condition, onProgress, signal } = job;
   const guided = job.guidanceScale > 1;
   const batchDims = [guided ? 2 : 1, ...job.latentDims.slice(1)];
-  const denoiser = await bindDenoiser(pipe, batchDims, job.hiddenStates, job.hiddenDims);
+  const denoiser = await bindDenoiser(pipe, batchDims, job.hiddenStates, job.hiddenDims, job.lora);
   for (const [i, timestep] of scheduler.timesteps.entries()) {
     if (signal?.aborted) throw new JobAbortedError();
-    condition?.(latents, scheduler.sigmas[i]!);
-    const batched = await denoiser.predict(guided ? duplicateBatch(latents) : latents, timestep);
+    const sigma = scheduler.sigmas[i]!;
+    condition?.(latents, sigma);
+    const batched = await denoiser.predict(guided ? duplicateBatch(latents) : latents, timestep, sigma);
     const velocity = guided ? applyGuidance(batched, job.guidanceScale) : batched;
     scheduler.step(velocity, i, latents);
     onProgress?.({ type: 'step', step: i + 1, totalSteps: scheduler.timesteps.length, timestep });

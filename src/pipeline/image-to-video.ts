@@ -15,6 +15,7 @@ import { decodeLatents } from './graphs/vae-decoder';
 import { encodeVideo } from './graphs/vae-encoder';
 import { resizeCover } from './image-resize';
 import { initialNoise, latentGrid } from './latents';
+import { loraSchedule } from './lora/adapter';
 import type { ModelManifest } from './model-package/manifest';
 import { checkParams } from './params';
 import type { TextToVideoOptions } from './text-to-video';
@@ -89,9 +90,10 @@ export async function imageToVideo(
   };
   const used: GraphSession[] = [];
 
-  // 1. Check inputs: the parameters, the mode against the manifest, the images.
+  // 1. Check inputs: the parameters, the mode against the manifest, the images, the LoRA files.
   checkParams(pipe.manifest, params);
   checkConditioning(pipe.manifest, conditioning);
+  const lora = loraSchedule(pipe.manifest.graphs.denoiser.lora, pipe.manifest.id, options.lora);
   throwIfAborted();
 
   // 2. Encode the prompt; with guidance, the negative prompt too, as batch [negative, positive].
@@ -139,6 +141,7 @@ export async function imageToVideo(
       guidanceScale: params.guidance_scale,
       scheduler,
       condition: (x, sigma) => replacement.apply(x, sigma),
+      lora,
       onProgress,
       signal,
     }),

@@ -3,13 +3,14 @@
  * 3 set timesteps, 4 prepare latents, 5 denoise, 6 decode, 7 return frames. The caller encodes video.
  */
 import { JobAbortedError } from '../shared/errors';
-import type { FramesResult, GenerateParams, ProgressEvent } from '../shared/protocol';
+import type { FramesResult, GenerateParams, LoraWeights, ProgressEvent } from '../shared/protocol';
 import type { GraphSession } from './backend/types';
 import { frameRgbaFromVideo } from './frames';
 import { denoise } from './denoise';
 import { encodePrompts } from './graphs/text-encoder';
 import { decodeLatents } from './graphs/vae-decoder';
 import { initialNoise, latentGrid } from './latents';
+import { loraSchedule } from './lora/adapter';
 import { checkParams } from './params';
 import { placementOf, type VideoPipeline } from './video-pipeline';
 
@@ -19,6 +20,8 @@ export interface TextToVideoOptions {
   onProgress?(event: ProgressEvent): void;
   /** Checked between steps; an aborted job rejects with `JobAbortedError`. */
   signal?: AbortSignal;
+  /** A LoRA applied to the denoiser (the model must declare adapted layers); absent, none. */
+  lora?: LoraWeights;
 }
 
 /** Generates RGBA frames and the final latents for `params` (all fields required; see `resolveParams`). */
@@ -33,8 +36,9 @@ export async function textToVideo(
   };
   const used: GraphSession[] = [];
 
-  // 1. Check inputs.
+  // 1. Check inputs, the LoRA files included (a file that does not fit fails before any graph runs).
   checkParams(pipe.manifest, params);
+  const lora = loraSchedule(pipe.manifest.graphs.denoiser.lora, pipe.manifest.id, options.lora);
   throwIfAborted();
 
   // 2. Encode the prompt; with guidance, the negative prompt too, as batch [negative, positive].
@@ -65,6 +69,7 @@ export async function textToVideo(
       hiddenDims,
       guidanceScale,
       scheduler,
+      lora,
       onProgress,
       signal,
     }),

@@ -29,6 +29,11 @@ export class DigestMismatchError extends ModelPackageError {
   override name = 'DigestMismatchError';
 }
 
+/** A LoRA file that is not valid safetensors or does not fit the model's adapted layers. */
+export class LoraError extends PhospheneError {
+  override name = 'LoraError';
+}
+
 /** The requested device cannot run here. */
 export class WebGpuUnavailableError extends PhospheneError {
   override name = 'WebGpuUnavailableError';

@@ -34,6 +34,16 @@ export interface ConditioningImage {
 }
 
 /**
+ * A Phosor LoRA: two safetensors files, one for the early (high-noise) steps and one for the late
+ * (low-noise) steps, and a strength `scale` from 0 to 2 (Phosor's `lora_scale`).
+ */
+export interface LoraWeights {
+  high_noise: Uint8Array;
+  low_noise: Uint8Array;
+  scale: number;
+}
+
+/**
  * One generation job as the UI hands it to the worker. The images sit beside `params`, not inside:
  * `params` stays the small, Phosor-named JSON that history records keep and forms restore, while the
  * images are large buffers that cross the boundary with `Comlink.transfer`.

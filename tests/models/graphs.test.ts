@@ -72,9 +72,24 @@ describe.each(PACKAGES)('$dir', ({ dir, hidden, shapes }) => {
   let encoder: ort.InferenceSession;
   let red: ort.Tensor;
   let blue: ort.Tensor;
+  // The LoRA factor inputs at rank 1, zero: the graph's output is then that of the plain model.
+  let noLora: Record<string, ort.Tensor> = {};
 
   beforeAll(async () => {
     tokenizer = JSON.parse(await readFile(path.join(root, dir, 'tokenizer.json'), 'utf8')) as TokenizerJson;
+    const manifest = JSON.parse(await readFile(path.join(root, dir, 'model.json'), 'utf8')) as {
+      graphs: {
+        denoiser: {
+          lora: { layers: { in_features: number; out_features: number; down_input: string; up_input: string }[] };
+        };
+      };
+    };
+    noLora = Object.fromEntries(
+      manifest.graphs.denoiser.lora.layers.flatMap((l) => [
+        [l.down_input, new ort.Tensor('float32', new Float32Array(l.in_features), [l.in_features, 1])],
+        [l.up_input, new ort.Tensor('float32', new Float32Array(l.out_features), [1, l.out_features])],
+      ]),
+    );
     [textEncoder, denoiser, decoder, encoder] = await Promise.all([
       session(dir, 'text_encoder.onnx'),
       session(dir, 'denoiser.onnx'),
@@ -112,7 +127,8 @@ describe.each(PACKAGES)('$dir', ({ dir, hidden, shapes }) => {
 
       it('denoiser: velocity has the latent shape, is bounded and depends on timestep and prompt', async () => {
         const run = async (t: number, text: ort.Tensor) =>
-          (await denoiser.run({ latents: latents(), timestep: timestep(t), encoder_hidden_states: text })).velocity!;
+          (await denoiser.run({ latents: latents(), timestep: timestep(t), encoder_hidden_states: text, ...noLora }))
+            .velocity!;
         const v = await run(750, red);
         expect(v.dims).toEqual(latentDims);
         const s = stats(v);
@@ -124,8 +140,9 @@ describe.each(PACKAGES)('$dir', ({ dir, hidden, shapes }) => {
       });
 
       it('denoiser: batch items are independent (classifier-free guidance runs batch 2)', async () => {
-        const one = (await denoiser.run({ latents: latents(), timestep: timestep(500), encoder_hidden_states: red }))
-          .velocity!;
+        const one = (
+          await denoiser.run({ latents: latents(), timestep: timestep(500), encoder_hidden_states: red, ...noLora })
+        ).velocity!;
         const twoLatents = new Float32Array(count * 2);
         twoLatents.set(latents().data as Float32Array, 0);
         twoLatents.set(latents().data as Float32Array, count);
@@ -136,6 +153,7 @@ describe.each(PACKAGES)('$dir', ({ dir, hidden, shapes }) => {
           latents: new ort.Tensor('float32', twoLatents, [2, ...latentDims.slice(1)]),
           timestep: new ort.Tensor('float32', Float32Array.from([500, 500]), [2]),
           encoder_hidden_states: new ort.Tensor('float32', text, [2, ...red.dims.slice(1)]),
+          ...noLora,
         });
         const v = two.velocity!.data as Float32Array;
         expect(maxAbsDiff(one, new ort.Tensor('float32', v.slice(0, count), latentDims))).toBeLessThan(1e-4);
@@ -185,12 +203,19 @@ describe.each(PACKAGES)('$dir', ({ dir, hidden, shapes }) => {
       });
 
       it('sessions created with freeDimensionOverrides (static shapes per job) give the same results', async () => {
-        const overrides = { batch: 1, latent_frames: T, latent_height: height / 8, latent_width: width / 8, seq: 32 };
+        const overrides = {
+          batch: 1,
+          latent_frames: T,
+          latent_height: height / 8,
+          latent_width: width / 8,
+          seq: 32,
+          lora_rank: 1,
+        };
         const fixed = await session(dir, 'denoiser.onnx', {
           freeDimensionOverrides: overrides,
           graphOptimizationLevel: 'all',
         });
-        const feeds = { latents: latents(), timestep: timestep(300), encoder_hidden_states: red };
+        const feeds = { latents: latents(), timestep: timestep(300), encoder_hidden_states: red, ...noLora };
         const a = (await fixed.run(feeds)).velocity!;
         expect(maxAbsDiff(a, (await denoiser.run(feeds)).velocity!)).toBeLessThan(1e-4);
         const fixedDecoder = await session(dir, 'vae_decoder.onnx', {

@@ -26,6 +26,31 @@ const graphSpec = <I extends string, O extends string>(inputs: readonly I[], out
     })
     .strict();
 
+/** One LoRA-adapted linear layer of the denoiser and the graph inputs that take its factors. */
+const loraLayer = z
+  .object({
+    /** Stable layer name, the key prefix in LoRA files, e.g. `blocks.0.attn_spatial.to_q`. */
+    name: z.string().min(1),
+    in_features: z.number().int().positive(),
+    out_features: z.number().int().positive(),
+    /** float32 input `[in_features, rank_dim]`. */
+    down_input: z.string().min(1),
+    /** float32 input `[rank_dim, out_features]`, scale and alpha/rank folded in by the pipeline. */
+    up_input: z.string().min(1),
+  })
+  .strict();
+
+/** The denoiser's run-time LoRA contract: output += (x·down)·up for each layer. */
+const loraSpec = z
+  .object({
+    /** The symbolic dimension all factor inputs share. */
+    rank_dim: z.string().min(1),
+    /** Steps with σ ≥ this use the `high_noise` file, the rest the `low_noise` one. */
+    boundary_sigma: z.number().min(0).max(1),
+    layers: z.array(loraLayer).min(1),
+  })
+  .strict();
+
 const graphFiles = z
   .object({
     text_encoder: relativePath,
@@ -71,6 +96,8 @@ export const manifestSchema = z
         denoiser: graphSpec(['latents', 'timestep', 'encoder_hidden_states'], ['velocity']).extend({
           /** Patch size over (frames, height, width) latent cells. */
           patch_size: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+          /** Absent: the model takes no LoRA. */
+          lora: loraSpec.optional(),
         }),
         vae_decoder: graphSpec(['latents'], ['frames']),
         vae_encoder: graphSpec(['frames'], ['latents']).optional(),
@@ -157,3 +184,6 @@ export function parseManifest(json: unknown, where = 'model.json'): ModelManifes
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`);
   throw new ModelPackageError(`${where} is not a valid Phosphene model manifest: ${problems.join('; ')}.`);
 }
+
+/** The denoiser's LoRA contract from a manifest. */
+export type LoraManifest = z.infer<typeof loraSpec>;

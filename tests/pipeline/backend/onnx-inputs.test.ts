@@ -6,10 +6,12 @@ const tiny = (graph: string) => readFileSync(`tests/fixtures/models/phosphene-ti
 
 describe('readOnnxInputShapes', () => {
   it('reads symbolic and fixed dims of the fixture graphs', () => {
-    expect(readOnnxInputShapes(tiny('denoiser'))).toEqual({
+    expect(readOnnxInputShapes(tiny('denoiser'))).toMatchObject({
       latents: ['batch', 4, 'latent_frames', 'latent_height', 'latent_width'],
       timestep: ['batch'],
       encoder_hidden_states: ['batch', 'seq', 32],
+      'lora_down.blocks.0.attn_spatial.to_q': [32, 'lora_rank'],
+      'lora_up.blocks.0.attn_cross.to_k': ['lora_rank', 32],
     });
     expect(readOnnxInputShapes(tiny('text_encoder'))).toEqual({ input_ids: ['batch', 'seq'] });
   });
