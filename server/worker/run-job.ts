@@ -1,5 +1,5 @@
 /**
- * Runs one claimed job: decode its image (image-to-video), generate frames with the Node pipeline, encode the MP4, store it, mark the job
+ * Runs one claimed job: decode its image (image-to-video), read its LoRA, generate frames with the Node pipeline, encode the MP4, store it, mark the job
  * completed. A failure or the execution timeout fails the job and refunds it in one transaction; a job
  * whose claim was lost (swept, cancelled, recovered) is left to whoever took it over.
  */
@@ -11,7 +11,9 @@ import { generateFramesNode } from '../models/node-generate';
 import type { ModelRegistry } from '../models/registry';
 import { encodeMp4Node } from '../video/encode-mp4-node';
 import { progressOf } from './progress';
+import { LoraError } from '../../src/shared/errors';
 import { loadJobImage, JobImageError, type ImageFiles } from './job-image';
+import { loadJobLora } from './job-lora';
 import { progressWriter } from './progress-writer';
 
 /** What running a job needs; `generate` and `encode` are replaceable so tests can make them fail or hang. */
@@ -22,7 +24,7 @@ export interface RunJobDeps {
   executionTimeoutMs: number;
   /** How often a running job refreshes its heartbeat. */
   heartbeatMs: number;
-  /** Uploaded images, for jobs with an `image_url`; without it such jobs fail (refunded). */
+  /** Uploaded images and LoRA files, for jobs with an `image_url` or `lora_id`; without it such jobs fail (refunded). */
   files?: ImageFiles;
   generate?: typeof generateFramesNode;
   encode?: typeof encodeMp4Node;
@@ -63,11 +65,13 @@ export async function runJob(deps: RunJobDeps, job: Job, shutdown?: AbortSignal)
     };
     // Before loading the model: a bad image fails the job in milliseconds, not after the load.
     const conditioning = job.imageKey === null ? undefined : await loadJobImage(deps.files, job.imageKey);
+    const lora = job.loraId === null ? undefined : await loadJobLora(deps.files, job.loraId, job.loraScale ?? 1);
     signal.throwIfAborted();
     const generated = await (deps.generate ?? generateFramesNode)({
       modelDir: model.dir,
       params: job.params,
       conditioning,
+      lora,
       onProgress,
       signal,
     });
@@ -103,6 +107,8 @@ function failureOf(error: unknown, stopped: StopReason | undefined, timeoutMs: n
     };
   if (error instanceof JobImageError)
     return { code: 'invalid_image', message: `${error.message} Its credits were refunded.` };
+  if (error instanceof LoraError)
+    return { code: 'invalid_lora', message: `${error.message} Its credits were refunded.` };
   return { code: 'generation_failed', message: `Generation failed (${describe(error)}); its credits were refunded.` };
 }
 
