@@ -5,6 +5,7 @@ import path from 'node:path';
 import { buildDenoiser, type DenoiserConfig } from './denoiser';
 import { buildTextEncoder } from './text-encoder';
 import { buildTokenizer, type World } from './tokenizer';
+import { q4Graphs, Q4_FILES } from './variants';
 import { buildVaeDecoder, buildVaeEncoder, type VaeConfig } from './vae';
 
 /** Everything that distinguishes one generated package from another. */
@@ -56,6 +57,9 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
   const contents: [string, Uint8Array, number | undefined][] = [
     ['tokenizer.json', new TextEncoder().encode(`${JSON.stringify(tokenizer)}\n`), undefined],
     ...Object.entries(graphs).map(([p, built]) => [p, built.bytes, built.parameters] as [string, Uint8Array, number]),
+    ...q4Graphs({ text_encoder: graphs[GRAPHS.text_encoder].bytes, denoiser: graphs[GRAPHS.denoiser].bytes }).map(
+      ([p, bytes]) => [p, bytes, undefined] as [string, Uint8Array, undefined],
+    ),
   ];
 
   await mkdir(dir, { recursive: true });
@@ -100,7 +104,10 @@ export async function writePackage(dir: string, cfg: PackageConfig, world: World
       vae_decoder: { inputs: { latents: f32('latents') }, outputs: { frames: f32('frames') } },
       vae_encoder: { inputs: { frames: f32('frames') }, outputs: { latents: f32('latents') } },
     },
-    variants: { fp32: { files: { ...GRAPHS }, requires: [] } },
+    variants: {
+      fp32: { files: { ...GRAPHS }, requires: [] },
+      q4: { files: { ...GRAPHS, ...Q4_FILES }, requires: [] },
+    },
     default_variant: 'fp32',
     latent: { channels: C, spatial_compression: 8, temporal_compression: 4, scaling_factor: 1.0 },
     scheduler: {

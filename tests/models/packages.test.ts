@@ -26,6 +26,11 @@ describe.each(PACKAGES)('$dir', ({ dir, config }) => {
     expect(m.weights).toBe('random');
     expect(m.modes).toEqual(['text-to-video', 'image-to-video']);
     expect(m.default_variant).toBe('fp32');
+    // q4 quantizes the linear layers; the VAE (convolutions) is shared with fp32.
+    expect(m.variants.q4).toEqual({
+      files: { ...m.variants.fp32!.files, text_encoder: 'text_encoder.q4.onnx', denoiser: 'denoiser.q4.onnx' },
+      requires: [],
+    });
     expect(m.graphs.denoiser.patch_size).toEqual([1, 2, 2]);
     expect(m.graphs.text_encoder.outputs.hidden_states).toEqual({ name: 'hidden_states', dtype: 'float32' });
     expect(m.graphs.denoiser.inputs.timestep).toEqual({ name: 'timestep', dtype: 'float32' });
@@ -37,7 +42,9 @@ describe.each(PACKAGES)('$dir', ({ dir, config }) => {
     const m = parseManifest(await readJson(`${dir}/model.json`));
     expect(m.files.map((f) => f.path).sort()).toEqual([
       'denoiser.onnx',
+      'denoiser.q4.onnx',
       'text_encoder.onnx',
+      'text_encoder.q4.onnx',
       'tokenizer.json',
       'vae_decoder.onnx',
       'vae_encoder.onnx',

@@ -54,8 +54,8 @@ describe('loadModelPackage', () => {
     });
 
     it('refuses a variant the package does not have', async () => {
-      await expect(loadModelPackage(fsPackageSource(TINY), { variant: 'q4' })).rejects.toThrow(
-        /has no variant "q4"; it has fp32/,
+      await expect(loadModelPackage(fsPackageSource(TINY), { variant: 'int3' })).rejects.toThrow(
+        /has no variant "int3"; it has fp32, q4/,
       );
     });
 
