@@ -53,6 +53,8 @@ export interface GenerateRequest {
   /** URL of the model package's `model.json`, resolved against the page. */
   modelUrl: string;
   device: DeviceRequest;
+  /** The package variant to load (e.g. `q4`); the manifest's `default_variant` when absent. */
+  variant?: string;
   params: GenerateParams;
   /** The first frame (image-to-video); with `last_image`, the first of two (first-last-frame). */
   image?: ConditioningImage;

@@ -39,6 +39,7 @@ export const generateRequestSchema = z
     jobId: z.string().min(1).max(100),
     modelUrl: z.string().min(1).max(2000),
     device: z.enum(['auto', 'webgpu', 'wasm']),
+    variant: z.string().min(1).max(100).optional(),
     params: paramsSchema,
     image: imageSchema.optional(),
     last_image: imageSchema.optional(),

@@ -41,7 +41,7 @@ async function pipelineFor(request: GenerateRequest, context: JobContext): Promi
   backend ??= yieldingBackend(createWebBackend());
   const ort = backend;
   const device = await ort.resolveDevice(request.device);
-  const key = `${request.modelUrl}|${device}`;
+  const key = `${request.modelUrl}|${request.variant ?? ''}|${device}`;
   if (cached?.key !== key) {
     const previous = cached;
     const pipeline = (async () => {
@@ -49,6 +49,7 @@ async function pipelineFor(request: GenerateRequest, context: JobContext): Promi
       // The load is not tied to this job's signal: a cancelled job must not poison the cache
       // for the next one, and the worker is terminated if it has to stop at once.
       const pkg = await loadModelPackage(httpPackageSource(request.modelUrl), {
+        variant: request.variant,
         onProgress: (e) => context.onProgress?.(e),
       });
       return createVideoPipeline(pkg, ort, device);
