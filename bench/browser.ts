@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import playwrightConfig from '../playwright.config';
 import { createApp } from '../server/app';
 import { scanModelDirs } from '../server/models/registry';
 import type { GenerateRequest } from '../src/shared/protocol';
@@ -23,18 +24,8 @@ const server = createApp({ registry, distDir: path.resolve('dist') }).listen(0, 
 await new Promise((resolve) => server.once('listening', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--enable-unsafe-webgpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
-});
+// The e2e suite's browser and flags (playwright.config.ts), so the bench measures what the tests check.
+const browser = await chromium.launch(playwrightConfig.use?.launchOptions);
 const page = await browser.newPage();
 await page.goto(`${base}/?debug`);
 await page.waitForFunction(() => window.phosphene !== undefined);

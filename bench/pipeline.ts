@@ -39,8 +39,13 @@ interface Contender {
   release(): Promise<void>;
 }
 
-async function contender(label: string, backend: OrtBackend, device: 'cpu' | 'wasm'): Promise<Contender> {
-  const pkg = await loadModelPackage(fsPackageSource(MODEL_DIR), {});
+async function contender(
+  label: string,
+  backend: OrtBackend,
+  device: 'cpu' | 'wasm',
+  variant?: string,
+): Promise<Contender> {
+  const pkg = await loadModelPackage(fsPackageSource(MODEL_DIR), { variant });
   const pipe = createVideoPipeline(pkg, backend, device);
   const params = resolveParams(pkg.manifest, REQUEST);
   // A first job compiles the sessions for this shape; timed jobs reuse them, as a second click would.
@@ -66,7 +71,7 @@ async function contender(label: string, backend: OrtBackend, device: 'cpu' | 'wa
     t['total pipeline'] = performance.now() - started;
     const encodeStart = performance.now();
     await encodeMp4Node(result.frames, { fps: 16 });
-    t['mp4 encode (node, same in both)'] = performance.now() - encodeStart;
+    t['mp4 encode (node, same for all)'] = performance.now() - encodeStart;
     return t;
   };
   return { label, run, release: () => pipe.release() };
@@ -79,28 +84,25 @@ const wasmFile = createRequire(import.meta.url).resolve('onnxruntime-web/ort-was
 ortWeb.env.wasm.wasmBinary = await readFile(wasmFile);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const wasm = createWebBackend({ numThreads: 1 });
 const contenders = [
-  await contender('ort-node cpu', ortNodeBackend, 'cpu'),
-  await contender('ort-web wasm', createWebBackend({ numThreads: 1 }), 'wasm'),
+  await contender('node cpu fp32', ortNodeBackend, 'cpu'),
+  await contender('wasm fp32', wasm, 'wasm'),
+  await contender('wasm q4', wasm, 'wasm', 'q4'),
 ];
-// Alternate the contenders round by round so a load spike from elsewhere hits both alike.
+// Alternate the contenders round by round so a load spike from elsewhere hits all alike.
 const samples = contenders.map(() => [] as Timings[]);
 for (let round = 0; round < ROUNDS; round++) {
   for (const [i, c] of contenders.entries()) samples[i]!.push(await c.run());
 }
 await Promise.all(contenders.map((c) => c.release()));
 
-const [a, b] = contenders.map((_, i) => samples[i]!);
 console.log(
-  `\nPipeline stages, ${MODEL_DIR}, ${REQUEST.width}×${REQUEST.height}×${REQUEST.num_frames}, ${REQUEST.num_inference_steps} steps, warm sessions, median of ${ROUNDS} alternating rounds`,
+  `\nPipeline stages, ${MODEL_DIR}, ${REQUEST.width}×${REQUEST.height}×${REQUEST.num_frames}, ${REQUEST.num_inference_steps} steps, warm sessions, median of ${ROUNDS} alternating rounds; ratios vs ${contenders[0]!.label}`,
 );
-console.log(
-  `${'stage'.padEnd(34)}${contenders[0]!.label.padStart(14)}${contenders[1]!.label.padStart(14)}${'ratio'.padStart(10)}`,
-);
-for (const stage of Object.keys(a![0]!)) {
-  const x = median(a!.map((t) => t[stage]!));
-  const y = median(b!.map((t) => t[stage]!));
-  console.log(
-    `${stage.padEnd(34)}${x.toFixed(0).padStart(11)} ms${y.toFixed(0).padStart(11)} ms${(y / x).toFixed(2).padStart(9)}×`,
-  );
+console.log(`${'stage'.padEnd(34)}${contenders.map((c) => c.label.padStart(22)).join('')}`);
+for (const stage of Object.keys(samples[0]![0]!)) {
+  const medians = samples.map((runs) => median(runs.map((t) => t[stage]!)));
+  const cells = medians.map((m, i) => `${m.toFixed(0)} ms${i === 0 ? '' : ` (${(m / medians[0]!).toFixed(2)}×)`}`);
+  console.log(`${stage.padEnd(34)}${cells.map((c) => c.padStart(22)).join('')}`);
 }
