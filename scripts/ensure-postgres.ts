@@ -125,7 +125,16 @@ export function stopPostgres(pg: Pick<RunningPostgres, 'root' | 'binDir'>): void
   rmSync(pg.root, { recursive: true, force: true });
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+const isMain = process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
+if (isMain && process.argv.includes('--install-only')) {
+  // `npm test` installs before vitest starts: an apt install can outlast a test hook's timeout.
+  try {
+    console.log(`PostgreSQL binaries: ${ensurePostgresInstalled()}`);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+  }
+} else if (isMain) {
   const pg = await startPostgres();
   process.on('exit', () => stopPostgres(pg));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));

@@ -44,6 +44,9 @@ async function staticStage(name: string, script: string): Promise<StageResult> {
 async function vitestStage(): Promise<StageResult> {
   const started = Date.now();
   const out = path.join(REPORTS, 'vitest.json');
+  // The PostgreSQL suites start a throwaway cluster; install the server first, outside any test timeout.
+  // When that cannot be done, those suites fail with the same message: they are never skipped.
+  await run('npx', ['tsx', 'scripts/ensure-postgres.ts', '--install-only']);
   const code = await run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
   const report = await readJson<{
     numPassedTests: number;
