@@ -8,8 +8,8 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../shared/protocol';
 import { countProfiledNodes, renameProviders } from './placement';
-import { fromOrtTensor, toOrtTensor } from './ort-tensors';
-import type { CreateSessionOptions, GraphSession, HostTensor, OrtBackend } from './types';
+import { runOnHostTensors } from './ort-tensors';
+import type { CreateSessionOptions, GraphSession, OrtBackend } from './types';
 
 const PROVIDER_NAMES = { CPUExecutionProvider: 'cpu', WebGpuExecutionProvider: 'webgpu' };
 
@@ -39,12 +39,9 @@ async function createNodeSession(model: Uint8Array, options: CreateSessionOption
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(feeds) {
-      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrtTensor(ort.Tensor, t)]));
-      const results = await session.run(ortFeeds);
+      const out = await runOnHostTensors(session, ort.Tensor, feeds);
       if (!placement)
         placement = { graph: options.graphName, nodesByProvider: await readPlacement(session, profileDir) };
-      const out: Record<string, HostTensor> = {};
-      for (const [name, tensor] of Object.entries(results)) out[name] = await fromOrtTensor(tensor);
       return out;
     },
     placement: () => placement,

@@ -1,5 +1,5 @@
 /** Conversions between the pipeline's host tensors and ONNX Runtime tensors (shared by both backends). */
-import type { Tensor } from 'onnxruntime-common';
+import type { InferenceSession, Tensor } from 'onnxruntime-common';
 import type { HostTensor, TensorDType } from './types';
 
 type TensorConstructor = new (type: TensorDType, data: HostTensor['data'], dims: readonly number[]) => Tensor;
@@ -17,4 +17,17 @@ export async function fromOrtTensor(tensor: Tensor): Promise<HostTensor> {
   if (!DTYPES.includes(tensor.type)) throw new Error(`graph output of type ${tensor.type} is not supported`);
   const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData(true);
   return { dtype: tensor.type as TensorDType, data: data as HostTensor['data'], dims: tensor.dims };
+}
+
+/** Runs a session on host tensors and reads every output back to host memory. */
+export async function runOnHostTensors(
+  session: InferenceSession,
+  TensorCtor: unknown,
+  feeds: Record<string, HostTensor>,
+): Promise<Record<string, HostTensor>> {
+  const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrtTensor(TensorCtor, t)]));
+  const results = await session.run(ortFeeds);
+  const out: Record<string, HostTensor> = {};
+  for (const [name, tensor] of Object.entries(results)) out[name] = await fromOrtTensor(tensor);
+  return out;
 }

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { WebGpuUnavailableError } from '../../shared/errors';
 import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../shared/protocol';
 import { countPlacementLogLines, renameProviders } from './placement';
-import { fromOrtTensor, toOrtTensor } from './ort-tensors';
+import { runOnHostTensors } from './ort-tensors';
 import type { CreateSessionOptions, GraphSession, OrtBackend } from './types';
 
 /** ORT's EP names → protocol device names; ort-web's CPU EP is its WebAssembly build. */
@@ -87,13 +87,7 @@ async function createWebSession(model: Uint8Array, options: CreateSessionOptions
     device: options.device,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
-    async run(feeds) {
-      const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toOrtTensor(ort.Tensor, t)]));
-      const results = await session.run(ortFeeds);
-      const out: Awaited<ReturnType<GraphSession['run']>> = {};
-      for (const [name, tensor] of Object.entries(results)) out[name] = await fromOrtTensor(tensor);
-      return out;
-    },
+    run: (feeds) => runOnHostTensors(session, ort.Tensor, feeds),
     placement: () => placement,
     release: () => session.release(),
   };
