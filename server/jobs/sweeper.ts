@@ -16,7 +16,8 @@ export interface JobTimeouts {
   executionTimeoutMs: number;
 }
 
-const ms = (value: number) => `(${value}::double precision * interval '1 millisecond')`;
+/** The SQL interval of the milliseconds in parameter `$n` (values stay parameters, never SQL text). */
+const msParam = (n: number) => `($${n}::double precision * interval '1 millisecond')`;
 
 /** Fails and refunds jobs queued longer than the queue timeout or running longer than the execution timeout. */
 export function expireJobs(db: Database, timeouts: JobTimeouts): Promise<string[]> {
@@ -29,12 +30,17 @@ export function expireJobs(db: Database, timeouts: JobTimeouts): Promise<string[
            ELSE 'The job ran longer than the execution timeout (' || $2 || ' s); its credits were refunded.' END
        WHERE id IN (
          SELECT id FROM jobs
-         WHERE (status = 'queued' AND queued_at < now() - ${ms(timeouts.queueTimeoutMs)})
-            OR (status = 'processing' AND started_at < now() - ${ms(timeouts.executionTimeoutMs)})
+         WHERE (status = 'queued' AND queued_at < now() - ${msParam(3)})
+            OR (status = 'processing' AND started_at < now() - ${msParam(4)})
          FOR UPDATE SKIP LOCKED)
        AND status IN ('queued', 'processing')
        RETURNING id, error_code`,
-      [String(timeouts.queueTimeoutMs / 1000), String(timeouts.executionTimeoutMs / 1000)],
+      [
+        String(timeouts.queueTimeoutMs / 1000),
+        String(timeouts.executionTimeoutMs / 1000),
+        timeouts.queueTimeoutMs,
+        timeouts.executionTimeoutMs,
+      ],
     );
     for (const r of rows) await refundJob(tx, r.id, `refund: ${r.error_code}`);
     return rows.map((r) => r.id);
@@ -58,18 +64,19 @@ export function recoverOrphans(
   options: RecoveryOptions,
 ): Promise<{ requeued: string[]; failed: string[] }> {
   return db.transaction(async (tx) => {
-    const stale = `SELECT id FROM jobs WHERE status = 'processing' AND heartbeat_at <= now() - ${ms(options.staleAfterMs)}`;
+    // $1 is the staleness in both statements below.
+    const stale = `SELECT id FROM jobs WHERE status = 'processing' AND heartbeat_at <= now() - ${msParam(1)}`;
     const requeued = await tx.query<{ id: string }>(
       `UPDATE jobs SET status = 'queued', progress = 0, claim_token = NULL, queued_at = now(), started_at = NULL,
          heartbeat_at = NULL
-       WHERE id IN (${stale} AND attempts < $1 FOR UPDATE SKIP LOCKED) RETURNING id`,
-      [options.maxAttempts],
+       WHERE id IN (${stale} AND attempts < $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
+      [options.staleAfterMs, options.maxAttempts],
     );
     const failed = await tx.query<{ id: string }>(
       `UPDATE jobs SET status = 'failed', claim_token = NULL, finished_at = now(), error_code = 'worker_lost',
-         error_message = 'The worker running this job stopped ' || $1 || ' times; its credits were refunded.'
-       WHERE id IN (${stale} AND attempts >= $2 FOR UPDATE SKIP LOCKED) RETURNING id`,
-      [String(options.maxAttempts), options.maxAttempts],
+         error_message = 'The worker running this job stopped ' || $2 || ' times; its credits were refunded.'
+       WHERE id IN (${stale} AND attempts >= $3 FOR UPDATE SKIP LOCKED) RETURNING id`,
+      [options.staleAfterMs, String(options.maxAttempts), options.maxAttempts],
     );
     for (const r of failed.rows) await refundJob(tx, r.id, 'refund: worker_lost');
     return { requeued: requeued.rows.map((r) => r.id), failed: failed.rows.map((r) => r.id) };
