@@ -1,4 +1,10 @@
 /** Classifier-free guidance over a batch of two: `[unconditional, conditional]`. */
+import type { GenerateParams } from '../shared/protocol';
+
+/** The prompts to encode, in the batch order `applyGuidance` expects: `[negative, prompt]` with guidance, else `[prompt]`. */
+export function promptBatch(params: Pick<GenerateParams, 'prompt' | 'negative_prompt' | 'guidance_scale'>): string[] {
+  return params.guidance_scale > 1 ? [params.negative_prompt, params.prompt] : [params.prompt];
+}
 
 /** Repeats one latent tensor twice along the batch axis: the denoiser sees both halves in one run. */
 export function duplicateBatch(latents: Float32Array): Float32Array {

@@ -11,6 +11,7 @@ import { FrameReplacement, type ConditionedFrame } from './conditioning';
 import { denoise } from './denoise';
 import { frameRgbaFromVideo, videoFromImage } from './frames';
 import { encodePrompts } from './graphs/text-encoder';
+import { promptBatch } from './guidance';
 import { decodeLatents } from './graphs/vae-decoder';
 import { encodeVideo } from './graphs/vae-encoder';
 import { resizeCover } from './image-resize';
@@ -98,8 +99,7 @@ export async function imageToVideo(
 
   // 2. Encode the prompt; with guidance, the negative prompt too, as batch [negative, positive].
   onProgress?.({ type: 'encode-prompt' });
-  const guided = params.guidance_scale > 1;
-  const text = await encodePrompts(pipe, guided ? [params.negative_prompt, params.prompt] : [params.prompt]);
+  const text = await encodePrompts(pipe, promptBatch(params));
   used.push(text.session);
   throwIfAborted();
 

@@ -8,6 +8,7 @@ import type { GraphSession } from './backend/types';
 import { frameRgbaFromVideo } from './frames';
 import { denoise } from './denoise';
 import { encodePrompts } from './graphs/text-encoder';
+import { promptBatch } from './guidance';
 import { decodeLatents } from './graphs/vae-decoder';
 import { initialNoise, latentGrid } from './latents';
 import { loraSchedule } from './lora/adapter';
@@ -43,9 +44,7 @@ export async function textToVideo(
 
   // 2. Encode the prompt; with guidance, the negative prompt too, as batch [negative, positive].
   onProgress?.({ type: 'encode-prompt' });
-  const guided = params.guidance_scale > 1;
-  const prompts = guided ? [params.negative_prompt, params.prompt] : [params.prompt];
-  const text = await encodePrompts(pipe, prompts);
+  const text = await encodePrompts(pipe, promptBatch(params));
   used.push(text.session);
   throwIfAborted();
 
