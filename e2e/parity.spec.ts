@@ -7,6 +7,7 @@ import { expect, test } from '@playwright/test';
 import path from 'node:path';
 import { generateFramesNode } from '../server/models/node-generate';
 import { openPlayground, tinyRequest } from './support/playground';
+import { expectAllNodesOn } from './support/placement';
 
 /**
  * fp32 graphs on different kernels (WGSL vs WASM SIMD vs native CPU) differ in summation order and
@@ -78,20 +79,8 @@ test('WebGPU, WASM and Node agree on the tiny fixture', async ({ page }, testInf
   });
 
   // Every graph ran, and every node of it on the provider asked for.
-  for (const [result, provider] of [
-    [wasm, 'wasm'],
-    [webgpu, 'webgpu'],
-  ] as const) {
-    expect(result.device).toBe(provider);
-    expect(result.placement.map((p) => p.graph).sort()).toEqual(['denoiser', 'text_encoder', 'vae_decoder']);
-    for (const p of result.placement) {
-      expect(
-        Object.keys(p.nodesByProvider),
-        `${provider} ${p.graph} placement ${JSON.stringify(p.nodesByProvider)}`,
-      ).toEqual([provider]);
-      expect(p.nodesByProvider[provider]).toBeGreaterThan(0);
-    }
-  }
+  expectAllNodesOn(wasm, 'wasm');
+  expectAllNodesOn(webgpu, 'webgpu');
 
   expect(webgpu.latentDims).toEqual(wasm.latentDims);
   expect(node.latentDims).toEqual(wasm.latentDims);

@@ -7,6 +7,7 @@ import { expect, test } from '@playwright/test';
 import path from 'node:path';
 import { generateFramesNode } from '../server/models/node-generate';
 import { openPlayground, tinyRequest } from './support/playground';
+import { expectAllNodesOn } from './support/placement';
 
 /**
  * q4 on different kernels: both dequantize the same 4-bit values exactly, so they differ only by
@@ -66,18 +67,8 @@ test('the q4 variant runs every node on WebGPU and on WASM and agrees with Node'
     variant: 'q4',
   });
 
-  for (const [result, provider] of [
-    [wasm, 'wasm'],
-    [webgpu, 'webgpu'],
-  ] as const) {
-    expect(result.device).toBe(provider);
-    expect(result.placement.map((p) => p.graph).sort()).toEqual(['denoiser', 'text_encoder', 'vae_decoder']);
-    for (const p of result.placement) {
-      expect(Object.keys(p.nodesByProvider), `${provider} ${p.graph} ${JSON.stringify(p.nodesByProvider)}`).toEqual([
-        provider,
-      ]);
-    }
-  }
+  expectAllNodesOn(wasm, 'wasm');
+  expectAllNodesOn(webgpu, 'webgpu');
 
   const summary = {
     latents_webgpu_vs_wasm: maxAbsDiff(webgpu.latents, wasm.latents),
