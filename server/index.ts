@@ -4,11 +4,13 @@ import path from 'node:path';
 import { createApp } from './app';
 import { readConfig } from './config';
 import { databaseSettings, openDatabase } from './db/open';
+import { startInferencePool } from './inference/pool';
 import { readJobsConfig } from './jobs/config';
 import { fsVideoStorage } from './jobs/video-storage';
 import { findUserLora } from './loras/loras';
 import { startLoraSweeper } from './loras/sweeper';
 import { scanModelDirs } from './models/registry';
+import { log } from './log/logger';
 import { DiskFileStore } from './storage/file-store';
 import { findUserImage } from './storage/images';
 import { startWorker } from './worker/worker';
@@ -22,16 +24,36 @@ const { version } = JSON.parse(await readFile(new URL('../package.json', import.
   version: string;
 };
 
-// Jobs: the in-process worker (WORKER=0 turns it off on API-only nodes) and the video store.
+// Jobs: this process owns the database, claims jobs and supervises WORKERS inference processes (default
+// 1; WORKERS=0 or WORKER=0 on API-only nodes). Inference never runs here: a job that crashes or outgrows
+// its worker's memory kills that process, not the API. PGlite admits one process per DATA_DIR, so the
+// workers get their jobs over IPC instead of opening the database; on PostgreSQL more can run elsewhere
+// (`npm run worker`).
 const jobsConfig = readJobsConfig(process.env, dbSettings.dataDir ?? './data');
 const storage = fsVideoStorage(jobsConfig.videoDir);
 // Uploads, imports and LoRAs live under DATA_DIR/files; the sweeper expires LoRAs after a day.
-const files = await DiskFileStore.open(path.join(dbSettings.dataDir ?? './data', 'files'));
-// The worker reads image-to-video jobs' images from the same store.
-const worker = jobsConfig.worker ? startWorker({ db, registry, storage, files, ...jobsConfig }) : undefined;
+const filesDir = path.join(dbSettings.dataDir ?? './data', 'files');
+const files = await DiskFileStore.open(filesDir);
+// The workers read image-to-video jobs' images and LoRAs from the same store.
+const pool = jobsConfig.worker
+  ? startInferencePool({
+      workers: jobsConfig.workers,
+      memoryBudgetMb: jobsConfig.workerMemoryMb,
+      idleMs: jobsConfig.inferenceIdleMs,
+      filesDir,
+      log,
+    })
+  : undefined;
+const worker = pool ? startWorker({ db, registry, storage, ...jobsConfig, executors: pool.workers }) : undefined;
 const loraSweeper = startLoraSweeper(db, files);
 const lookups = { findImage: findUserImage, findLora: findUserLora };
-const jobs = { storage, ...jobsConfig, lookups, onSubmitted: () => worker?.wake() };
+const jobs = {
+  storage,
+  ...jobsConfig,
+  memoryBudgetMb: jobsConfig.workerMemoryMb,
+  lookups,
+  onSubmitted: () => worker?.wake(),
+};
 
 const server = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs }).listen(
   config.port,
@@ -40,7 +62,7 @@ const server = createApp({ registry, distDir: config.distDir, version, db, stora
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     console.log(
-      `Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages)`,
+      `Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages, ${jobsConfig.workers} inference workers of ${jobsConfig.workerMemoryMb} MB)`,
     );
   },
 );
@@ -52,7 +74,7 @@ function shutdown(signal: string): void {
   void loraSweeper.stop();
   // Close the database before exiting so PGlite flushes and the DATA_DIR lock file is released.
   // The worker puts a running job back in the queue before the database closes.
-  const stopWorker = worker?.stop() ?? Promise.resolve();
+  const stopWorker = (worker?.stop() ?? Promise.resolve()).then(() => pool?.close());
   server.close(() => void stopWorker.then(() => db.close()).finally(() => process.exit(0)));
   setTimeout(() => void db.close().finally(() => process.exit(0)), 5000).unref();
 }

@@ -1,4 +1,5 @@
 /** The job settings read from the environment by `server/index.ts`. */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_QUEUE_CAPACITY } from './job-store';
@@ -13,6 +14,9 @@ const seconds = (fallbackMs: number) =>
 
 const envSchema = z.object({
   WORKER: z.enum(['0', '1']).default('1'),
+  WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+  WORKER_MEMORY_MB: z.coerce.number().int().min(1).optional(),
+  INFERENCE_IDLE_S: z.coerce.number().positive().default(300),
   QUEUE_CAPACITY: z.coerce.number().int().min(1).default(DEFAULT_QUEUE_CAPACITY),
   QUEUE_TIMEOUT_S: seconds(QUEUE_TIMEOUT_MS),
   EXECUTION_TIMEOUT_S: seconds(EXECUTION_TIMEOUT_MS),
@@ -21,10 +25,27 @@ const envSchema = z.object({
   VIDEO_DIR: z.string().min(1).optional(),
 });
 
+/** The share of the machine's memory that inference workers may use together, when WORKER_MEMORY_MB is unset. */
+export const WORKER_MEMORY_SHARE = 0.6;
+
+/**
+ * Each worker's memory budget by default: 60 % of the machine's memory split between the workers; the
+ * other 40 % is for the API process, the embedded database (0.4–0.9 GB) and the system.
+ */
+export function defaultWorkerMemoryMb(workers: number, totalBytes = os.totalmem()): number {
+  return Math.floor((WORKER_MEMORY_SHARE * totalBytes) / 2 ** 20 / Math.max(1, workers));
+}
+
 /** Job settings. */
 export interface JobsConfig {
-  /** `WORKER=0` runs an API-only node (jobs run in worker processes elsewhere). */
+  /** Whether this process runs jobs at all (`WORKERS=0` or `WORKER=0`: an API-only node). */
   worker: boolean;
+  /** Supervised inference worker processes (`WORKERS`, default 1). */
+  workers: number;
+  /** Memory each worker process may use, in MB (`WORKER_MEMORY_MB`); jobs are planned against it. */
+  workerMemoryMb: number;
+  /** Idle time after which a worker process releases its loaded models. */
+  inferenceIdleMs: number;
   queueCapacity: number;
   queueTimeoutMs: number;
   executionTimeoutMs: number;
@@ -42,8 +63,12 @@ export function readJobsConfig(env: NodeJS.ProcessEnv, dataDir: string): JobsCon
     throw new Error(`Bad job settings in the environment: ${problems}.`);
   }
   const e = parsed.data;
+  const workers = e.WORKER === '0' ? 0 : (e.WORKERS ?? 1);
   return {
-    worker: e.WORKER === '1',
+    worker: workers > 0,
+    workers,
+    workerMemoryMb: e.WORKER_MEMORY_MB ?? defaultWorkerMemoryMb(workers),
+    inferenceIdleMs: e.INFERENCE_IDLE_S * 1000,
     queueCapacity: e.QUEUE_CAPACITY,
     queueTimeoutMs: e.QUEUE_TIMEOUT_S * 1000,
     executionTimeoutMs: e.EXECUTION_TIMEOUT_S * 1000,

@@ -98,3 +98,33 @@ export async function releaseJob(db: Queryable, job: Job): Promise<boolean> {
   );
   return rowCount > 0;
 }
+
+/**
+ * After the worker process running a claimed job died: the job goes back to the queue (keeping its
+ * charge and its counted attempt) while it has attempts left, else it fails with `failure` and is
+ * refunded, in one transaction. 'lost' when the claim was no longer this worker's.
+ */
+export function retryCrashedJob(
+  db: Database,
+  job: Job,
+  maxAttempts: number,
+  failure: JobFailure,
+): Promise<'requeued' | 'failed' | 'lost'> {
+  return db.transaction(async (tx) => {
+    const requeued = await tx.query(
+      `UPDATE jobs SET status = 'queued', progress = 0, claim_token = NULL, queued_at = now(), started_at = NULL,
+         heartbeat_at = NULL
+       WHERE id = $1 AND claim_token = $2 AND status = 'processing' AND attempts < $3`,
+      [job.id, job.claimToken, maxAttempts],
+    );
+    if (requeued.rowCount > 0) return 'requeued';
+    const failed = await tx.query(
+      `UPDATE jobs SET status = 'failed', error_code = $3, error_message = $4, finished_at = now(), claim_token = NULL
+       WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
+      [job.id, job.claimToken, failure.code, failure.message],
+    );
+    if (failed.rowCount === 0) return 'lost';
+    await refundJob(tx, job.id, `refund: ${failure.code}`);
+    return 'failed';
+  });
+}

@@ -1,22 +1,21 @@
 /**
- * Runs one claimed job: decode its image (image-to-video), read its LoRA, generate frames with the Node pipeline, encode the MP4, store it, mark the job
- * completed. A failure or the execution timeout fails the job and refunds it in one transaction; a job
+ * Runs one claimed job: hands its inference to an executor (a supervised worker process), writes its
+ * progress, stores the MP4 and marks the job completed. A failure or the execution timeout fails the job
+ * and refunds it in one transaction; a worker death re-queues it while it has attempts left, and a job
  * whose claim was lost (swept, cancelled, recovered) is left to whoever took it over.
  */
 import type { Database } from '../db/database';
 import type { Job } from '../jobs/job';
-import { completeJob, failJob, releaseJob, type JobFailure } from '../jobs/queue';
+import { completeJob, failJob, releaseJob, retryCrashedJob, type JobFailure } from '../jobs/queue';
 import type { VideoStorage } from '../jobs/video-storage';
-import { generateFramesNode } from '../models/node-generate';
 import type { ModelRegistry } from '../models/registry';
-import { encodeMp4Node } from '../video/encode-mp4-node';
-import { progressOf } from './progress';
-import { LoraError } from '../../src/shared/errors';
-import { loadJobImage, JobImageError, type ImageFiles } from './job-image';
-import { loadJobLora } from './job-lora';
+import { InferenceFailedError, WorkerCrashedError, WorkerOutOfMemoryError } from '../inference/errors';
+import type { JobExecutor } from '../inference/job-executor';
+import { classify } from '../inference/execute-job';
+import { estimateJobMemory } from '../inference/memory-estimate';
 import { progressWriter } from './progress-writer';
 
-/** What running a job needs; `generate` and `encode` are replaceable so tests can make them fail or hang. */
+/** What running a job needs. */
 export interface RunJobDeps {
   db: Database;
   registry: ModelRegistry;
@@ -24,19 +23,22 @@ export interface RunJobDeps {
   executionTimeoutMs: number;
   /** How often a running job refreshes its heartbeat. */
   heartbeatMs: number;
-  /** Uploaded images and LoRA files, for jobs with an `image_url` or `lora_id`; without it such jobs fail (refunded). */
-  files?: ImageFiles;
-  generate?: typeof generateFramesNode;
-  encode?: typeof encodeMp4Node;
+  /** Claims a job may have had; a job whose worker dies on its last one fails `worker_crashed`. */
+  maxAttempts: number;
 }
 
 /** How a run ended. */
-export type RunOutcome = 'completed' | 'failed' | 'lost' | 'released';
+export type RunOutcome = 'completed' | 'failed' | 'requeued' | 'lost' | 'released';
 
 type StopReason = 'timeout' | 'lost' | 'shutdown';
 
-/** Runs `job` (claimed by this worker) to its end; `shutdown` aborts it and puts it back in the queue. */
-export async function runJob(deps: RunJobDeps, job: Job, shutdown?: AbortSignal): Promise<RunOutcome> {
+/** Runs `job` (claimed by this worker) on `executor`; `shutdown` aborts it and puts it back in the queue. */
+export async function runJob(
+  deps: RunJobDeps,
+  executor: JobExecutor,
+  job: Job,
+  shutdown?: AbortSignal,
+): Promise<RunOutcome> {
   const { db, registry, storage } = deps;
   const controller = new AbortController();
   let stopped: StopReason | undefined;
@@ -58,30 +60,21 @@ export async function runJob(deps: RunJobDeps, job: Job, shutdown?: AbortSignal)
       await fail({ code: 'model_unavailable', message: `Model ${job.modelId} is no longer installed on this server.` });
       return 'failed';
     }
-    const signal = controller.signal;
-    const onProgress = (event: Parameters<typeof progressOf>[0]) => {
-      const value = progressOf(event);
-      if (value !== undefined) progress.set(value);
-    };
-    // Before loading the model: a bad image fails the job in milliseconds, not after the load.
-    const conditioning = job.imageKey === null ? undefined : await loadJobImage(deps.files, job.imageKey);
-    const lora = job.loraId === null ? undefined : await loadJobLora(deps.files, job.loraId, job.loraScale ?? 1);
-    signal.throwIfAborted();
-    const generated = await (deps.generate ?? generateFramesNode)({
+    controller.signal.throwIfAborted();
+    const request = {
       modelDir: model.dir,
       params: job.params,
-      conditioning,
-      lora,
-      onProgress,
-      signal,
+      imageKey: job.imageKey,
+      loraId: job.loraId,
+      loraScale: job.loraScale,
+      estimatedPeakMb: estimateJobMemory(model.manifest, job.params),
+    };
+    const mp4 = await executor.execute(job.id, request, {
+      onProgress: (value) => progress.set(value),
+      signal: controller.signal,
     });
-    const mp4 = await (deps.encode ?? encodeMp4Node)(generated.frames, {
-      fps: job.params.frames_per_second,
-      signal,
-      onFrame: (frame, totalFrames) => onProgress({ type: 'encode-video', frame, totalFrames }),
-    });
-    signal.throwIfAborted();
-    onProgress({ type: 'store' });
+    controller.signal.throwIfAborted();
+    progress.set(99);
     await progress.flush();
     const key = await storage.write(job.id, mp4);
     if (await completeJob(db, job, key)) return 'completed';
@@ -90,6 +83,14 @@ export async function runJob(deps: RunJobDeps, job: Job, shutdown?: AbortSignal)
   } catch (error) {
     if (stopped === 'lost') return 'lost';
     if (stopped === 'shutdown') return (await releaseJob(db, job)) ? 'released' : 'lost';
+    if (stopped !== 'timeout' && error instanceof WorkerCrashedError) {
+      const failure = {
+        code: 'worker_crashed',
+        message: `The worker running this job died on each of its ${deps.maxAttempts} attempts (last: ${error.message}); its credits were refunded.`,
+      };
+      const fate = await retryCrashedJob(db, job, deps.maxAttempts, failure);
+      return fate === 'lost' ? 'lost' : fate;
+    }
     return (await fail(failureOf(error, stopped, deps.executionTimeoutMs))) ? 'failed' : 'lost';
   } finally {
     clearTimeout(timer);
@@ -105,11 +106,11 @@ function failureOf(error: unknown, stopped: StopReason | undefined, timeoutMs: n
       code: 'execution_timeout',
       message: `The job ran longer than the execution timeout (${timeoutMs / 1000} s); its credits were refunded.`,
     };
-  if (error instanceof JobImageError)
-    return { code: 'invalid_image', message: `${error.message} Its credits were refunded.` };
-  if (error instanceof LoraError)
-    return { code: 'invalid_lora', message: `${error.message} Its credits were refunded.` };
-  return { code: 'generation_failed', message: `Generation failed (${describe(error)}); its credits were refunded.` };
+  if (error instanceof WorkerOutOfMemoryError)
+    return {
+      code: 'out_of_memory',
+      message: `${error.message} The job was stopped and its credits were refunded; it is not retried at this size: resubmit with fewer frames or a smaller resolution.`,
+    };
+  if (error instanceof InferenceFailedError) return error.failure;
+  return classify(error);
 }
-
-const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -1,17 +1,30 @@
 /**
- * The in-process worker: claims queued jobs one at a time and runs them, sweeps timeouts, and recovers
- * jobs that a crashed process left `processing`. Several processes may run one each against PostgreSQL.
+ * The job worker: one claim loop per executor (a supervised inference process each), which claims queued
+ * jobs one at a time and runs them; it also sweeps timeouts and recovers jobs that a crashed process
+ * left `processing`. It runs in the process that owns the database: the server with PGlite, the server
+ * or `npm run worker` processes with PostgreSQL, where several may share the queue.
  */
 import type { Database } from '../db/database';
+import { inProcessExecutor, type JobExecutor } from '../inference/job-executor';
+import type { ExecuteDeps } from '../inference/execute-job';
 import { claimNextJob } from '../jobs/queue';
 import { EXECUTION_TIMEOUT_MS, QUEUE_TIMEOUT_MS, expireJobs, recoverOrphans } from '../jobs/sweeper';
+import type { ImageFiles } from './job-image';
 import { runJob, type RunJobDeps, type RunOutcome } from './run-job';
 
 /** Worker settings; the defaults are Phosor's limits and production intervals. */
-export interface WorkerOptions extends Partial<
-  Pick<RunJobDeps, 'executionTimeoutMs' | 'heartbeatMs' | 'files' | 'generate' | 'encode'>
-> {
+export interface WorkerOptions
+  extends
+    Partial<Pick<RunJobDeps, 'executionTimeoutMs' | 'heartbeatMs'>>,
+    Partial<Pick<ExecuteDeps, 'generate' | 'encode'>> {
   db: Database;
+  /**
+   * Where jobs' inference runs, one claim loop each: the supervised worker processes. Absent, one loop
+   * runs inference in this process (tests and tools only; `generate`/`encode` replace its stages).
+   */
+  executors?: JobExecutor[];
+  /** Uploaded images and LoRA files for the in-process executor. */
+  files?: ImageFiles;
   registry: RunJobDeps['registry'];
   storage: RunJobDeps['storage'];
   queueTimeoutMs?: number;
@@ -46,20 +59,26 @@ export function startWorker(options: WorkerOptions): JobWorker {
     ...options,
     executionTimeoutMs: options.executionTimeoutMs ?? EXECUTION_TIMEOUT_MS,
     heartbeatMs: options.heartbeatMs ?? 10_000,
+    maxAttempts: options.maxAttempts ?? 2,
   };
+  const executors = options.executors ?? [inProcessExecutor(options)];
   const timeouts = {
     queueTimeoutMs: options.queueTimeoutMs ?? QUEUE_TIMEOUT_MS,
     executionTimeoutMs: deps.executionTimeoutMs,
   };
   const recovery = {
     staleAfterMs: options.staleAfterMs ?? 6 * deps.heartbeatMs,
-    maxAttempts: options.maxAttempts ?? 2,
+    maxAttempts: deps.maxAttempts,
   };
   const pollMs = options.pollIntervalMs ?? 1000;
   const sweepMs = options.sweepIntervalMs ?? 10_000;
   const shutdown = new AbortController();
-  let wakeUp: (() => void) | undefined;
+  // Each idle loop naps until its poll interval passes or a submit wakes it.
+  const sleepers = new Set<() => void>();
   let woken = false;
+  const wakeAll = () => {
+    for (const done of [...sleepers]) done();
+  };
 
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -67,10 +86,10 @@ export function startWorker(options: WorkerOptions): JobWorker {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wakeUp = undefined;
+        sleepers.delete(done);
         resolve();
       }
-      wakeUp = done;
+      sleepers.add(done);
     });
 
   // Timeouts are swept on their own timer: a claim loop busy with a long job must not delay them.
@@ -86,7 +105,7 @@ export function startWorker(options: WorkerOptions): JobWorker {
   };
   const sweeper = setInterval(sweep, sweepMs);
 
-  const loop = async () => {
+  const recover = async () => {
     try {
       // At start, before claiming: a job another run of this process left processing is lost.
       const startRecovery = options.recoverAllOnStart ?? options.db.kind === 'pglite';
@@ -95,13 +114,16 @@ export function startWorker(options: WorkerOptions): JobWorker {
     } catch (error) {
       console.error(`worker recovery: ${(error as Error).message}`);
     }
+  };
+
+  const loop = async (executor: JobExecutor) => {
     while (!shutdown.signal.aborted) {
       try {
         woken = false;
         const job = await claimNextJob(options.db);
         if (job) {
           // Not inside `onOutcome?.(…)`: an absent callback would skip evaluating its arguments, the run included.
-          const outcome = await runJob(deps, job, shutdown.signal);
+          const outcome = await runJob(deps, executor, job, shutdown.signal);
           options.onOutcome?.(job.id, outcome);
           continue;
         }
@@ -113,17 +135,17 @@ export function startWorker(options: WorkerOptions): JobWorker {
       }
     }
   };
-  const running = loop();
+  const running = recover().then(() => Promise.all(executors.map(loop)));
 
   return {
     wake() {
       woken = true;
-      wakeUp?.();
+      wakeAll();
     },
     async stop() {
       shutdown.abort();
       clearInterval(sweeper);
-      wakeUp?.();
+      wakeAll();
       await running;
       await sweeping;
     },

@@ -1,0 +1,101 @@
+/**
+ * A job's peak memory in an inference worker, planned from the model manifest before the job is accepted.
+ *
+ * Measured with `bench/job-memory.ts` (VmHWM of a fresh worker: load, generate, encode) on
+ * `models/phosphene-random`, 2026-12-02, at 256×144 × 5/17/33/81 and 854×480 × 5/9/17/49 frames (4 steps):
+ * peak ≈ 153 MB + 258 MB per million pixel-frames + 6.9 MB per million pairs of latent tokens (the
+ * denoiser's attention over all tokens, the term that makes 854×480×81 take ~16 GB, as issue 10 saw).
+ * The tiny fixture fits the same shape (64×64×5: 146 MB, 512×512×17: 1247 MB). We plan with
+ * 160 + 270 MB/Mpx-frame + 7 MB per million token pairs, plus twice the variant's weights (the
+ * package bytes and the sessions' copy), times 1.1.
+ *
+ * A package can state its own figures instead: `memory: { base_mb, mb_per_megapixel_frame,
+ * mb_per_million_token_pairs? }` at the top of its manifest, or `peak_memory_mb` on a resolution (the
+ * peak at that preset's max_frames; fewer frames are interpolated linearly from the base, which
+ * overestimates a convex curve, the safe side).
+ */
+import { z } from 'zod';
+import type { ModelManifest } from '../../src/pipeline/model-package/manifest';
+
+const MB = 2 ** 20;
+const MEASURED = { baseMb: 160, mbPerMegapixelFrame: 270, mbPerMillionTokenPairs: 7 };
+const MARGIN = 1.1;
+
+const packageMemory = z.object({
+  base_mb: z.number().nonnegative(),
+  mb_per_megapixel_frame: z.number().nonnegative(),
+  mb_per_million_token_pairs: z.number().nonnegative().optional(),
+});
+const presetMemory = z.object({ peak_memory_mb: z.number().positive() });
+
+/** The size of a job, as in its parameters. */
+export interface JobSize {
+  width: number;
+  height: number;
+  num_frames: number;
+}
+
+/** Latent tokens the denoiser attends over: latent pixels per patch × latent frames per patch. */
+function latentTokens(m: ModelManifest, size: JobSize): number {
+  const [pt, ph, pw] = m.graphs.denoiser.patch_size;
+  const sc = m.latent.spatial_compression;
+  const latentFrames = 1 + Math.floor((size.num_frames - 1) / m.latent.temporal_compression);
+  const perFrame = Math.floor(size.height / sc / ph) * Math.floor(size.width / sc / pw);
+  return perFrame * Math.ceil(latentFrames / pt);
+}
+
+/** The default variant's graph files in MB (what a worker holds twice: file bytes and sessions). */
+function weightsMb(m: ModelManifest): number {
+  const files = new Set(Object.values(m.variants[m.default_variant]?.files ?? {}));
+  return m.files.filter((f) => files.has(f.path)).reduce((sum, f) => sum + f.size, 0) / MB;
+}
+
+/** The package's coefficients: its manifest's `memory`, else the measured ones. */
+function coefficients(m: ModelManifest) {
+  const stated = packageMemory.safeParse((m as { memory?: unknown }).memory);
+  if (stated.success)
+    return {
+      baseMb: stated.data.base_mb,
+      mbPerMegapixelFrame: stated.data.mb_per_megapixel_frame,
+      mbPerMillionTokenPairs: stated.data.mb_per_million_token_pairs ?? 0,
+      margin: 1,
+    };
+  return { ...MEASURED, baseMb: MEASURED.baseMb + 2 * weightsMb(m), margin: MARGIN };
+}
+
+/** The planned peak memory of a job of `size` on the package, in MB. */
+export function estimateJobMemory(m: ModelManifest, size: JobSize): number {
+  const c = coefficients(m);
+  const preset = m.resolutions.find((r) => r.width === size.width && r.height === size.height);
+  const stated = presetMemory.safeParse(preset);
+  if (preset && stated.success) {
+    const share = Math.min(1, size.num_frames / preset.max_frames);
+    return Math.ceil(c.baseMb + (stated.data.peak_memory_mb - c.baseMb) * share);
+  }
+  const pixelFrames = (size.width * size.height * size.num_frames) / 1e6;
+  const tokenPairs = latentTokens(m, size) ** 2 / 1e6;
+  const mb = c.baseMb + c.mbPerMegapixelFrame * pixelFrames + c.mbPerMillionTokenPairs * tokenPairs;
+  return Math.ceil(mb * c.margin);
+}
+
+/** The most frames (`1 + tc·k`, within the preset and the model's minimum) that fit `budgetMb`, if any. */
+export function largestFittingFrames(
+  m: ModelManifest,
+  resolution: { width: number; height: number; max_frames: number },
+  budgetMb: number,
+): number | undefined {
+  const tc = m.latent.temporal_compression;
+  for (let k = Math.floor((resolution.max_frames - 1) / tc); 1 + tc * k >= m.frames.min && k >= 1; k--) {
+    const frames = 1 + tc * k;
+    if (estimateJobMemory(m, { ...resolution, num_frames: frames }) <= budgetMb) return frames;
+  }
+  return undefined;
+}
+
+/** The resolutions of the package that fit `budgetMb`, each with `max_frames` cut to what fits. */
+export function fittingResolutions(m: ModelManifest, budgetMb: number): ModelManifest['resolutions'] {
+  return m.resolutions.flatMap((r) => {
+    const frames = largestFittingFrames(m, r, budgetMb);
+    return frames === undefined ? [] : [{ ...r, max_frames: frames }];
+  });
+}
