@@ -57,7 +57,8 @@ export interface RecoveryOptions {
 
 /**
  * Recovers jobs left `processing` by a crashed worker: queued again (keeping their charge) while they have
- * attempts left, else failed and refunded. The lost worker's claim token is cleared, so it cannot finish them.
+ * attempts left, else failed as `worker_crashed` (the code a supervisor gives a job whose worker process
+ * died on its last attempt) and refunded. The lost worker's claim token is cleared, so it cannot finish them.
  */
 export function recoverOrphans(
   db: Database,
@@ -73,12 +74,12 @@ export function recoverOrphans(
       [options.staleAfterMs, options.maxAttempts],
     );
     const failed = await tx.query<{ id: string }>(
-      `UPDATE jobs SET status = 'failed', claim_token = NULL, finished_at = now(), error_code = 'worker_lost',
+      `UPDATE jobs SET status = 'failed', claim_token = NULL, finished_at = now(), error_code = 'worker_crashed',
          error_message = 'The worker running this job stopped ' || $2 || ' times; its credits were refunded.'
        WHERE id IN (${stale} AND attempts >= $3 FOR UPDATE SKIP LOCKED) RETURNING id`,
       [options.staleAfterMs, String(options.maxAttempts), options.maxAttempts],
     );
-    for (const r of failed.rows) await refundJob(tx, r.id, 'refund: worker_lost');
+    for (const r of failed.rows) await refundJob(tx, r.id, 'refund: worker_crashed');
     return { requeued: requeued.rows.map((r) => r.id), failed: failed.rows.map((r) => r.id) };
   });
 }

@@ -54,9 +54,9 @@ export interface InferenceHarness {
 
 let n = 0;
 
-/** Builds the harness on `db`. */
-export async function inferenceHarness(db: Database): Promise<InferenceHarness> {
-  const registry = await scanModelDirs([FIXTURE_MODELS]);
+/** Builds the harness on `db`, serving the fixture packages and those in `extraModelDirs`. */
+export async function inferenceHarness(db: Database, extraModelDirs: string[] = []): Promise<InferenceHarness> {
+  const registry = await scanModelDirs([FIXTURE_MODELS, ...extraModelDirs]);
   const storage = fsVideoStorage(mkdtempSync(path.join(tmpdir(), 'phosphene-videos-')));
   const assets: FakeAssets = { images: new Map(), loras: new Map() };
   const jobs: InferenceOptions = { storage, lookups: fakeLookups(assets) };

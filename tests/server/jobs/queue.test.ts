@@ -3,7 +3,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { balance, ledger } from '../../../server/accounts/ledger';
 import { ConcurrencyLimitError, QueueFullError } from '../../../server/jobs/errors';
 import { findJob, findUserJob, listUserJobs, submitJob } from '../../../server/jobs/job-store';
-import { cancelJob, claimNextJob, completeJob, failJob, reportProgress } from '../../../server/jobs/queue';
+import {
+  cancelJob,
+  claimNextJob,
+  completeJob,
+  failJob,
+  reportProgress,
+  retryCrashedJob,
+} from '../../../server/jobs/queue';
 import { expireJobs, recoverOrphans } from '../../../server/jobs/sweeper';
 import { InsufficientCreditsError } from '../../../server/accounts/errors';
 import { DATABASE_KINDS, useTestDatabase } from '../../helpers/databases';
@@ -178,8 +185,35 @@ describe.each(DATABASE_KINDS)('job queue on %s', (kind) => {
         requeued: [],
         failed: [job.id],
       });
-      expect(await findJob(db(), job.id)).toMatchObject({ status: 'failed', errorCode: 'worker_lost' });
+      expect(await findJob(db(), job.id)).toMatchObject({ status: 'failed', errorCode: 'worker_crashed' });
       expect(await kinds(db(), user.id)).toEqual(['grant:100000', 'charge:-10000', 'refund:10000']);
+    });
+  });
+
+  describe('retryCrashedJob', () => {
+    const crashed = { code: 'worker_crashed', message: 'The worker died.' };
+    it('re-queues the job while it has attempts left, then fails it and refunds it once', async () => {
+      const user = await userWith(db(), 100_000);
+      const job = await submitJob(db(), newJob(user));
+      const first = (await claimNextJob(db()))!;
+      expect(await retryCrashedJob(db(), first, 2, crashed)).toBe('requeued');
+      expect(await findJob(db(), job.id)).toMatchObject({ status: 'queued', attempts: 1, claimToken: null });
+      const second = (await claimNextJob(db()))!;
+      expect(second.attempts).toBe(2);
+      expect(await retryCrashedJob(db(), second, 2, crashed)).toBe('failed');
+      expect(await retryCrashedJob(db(), second, 2, crashed)).toBe('lost');
+      expect(await findJob(db(), job.id)).toMatchObject({ status: 'failed', errorCode: 'worker_crashed' });
+      expect(await claimNextJob(db())).toBeUndefined();
+      expect(await kinds(db(), user.id)).toEqual(['grant:100000', 'charge:-10000', 'refund:10000']);
+    });
+
+    it('changes nothing for a claim that is no longer the worker’s', async () => {
+      const user = await userWith(db(), 100_000);
+      await submitJob(db(), newJob(user));
+      const claimed = (await claimNextJob(db()))!;
+      await recoverOrphans(db(), { staleAfterMs: 0, maxAttempts: 2 });
+      expect(await retryCrashedJob(db(), claimed, 2, crashed)).toBe('lost');
+      expect(await kinds(db(), user.id)).toEqual(['grant:100000', 'charge:-10000']);
     });
   });
 });
