@@ -1,6 +1,6 @@
 /**
- * Random sequences of submits, claims, completions, worker failures, timeouts, cancels, worker crashes and
- * submits that crash mid-transaction, on PGlite, against a plain model of the queue and the money. After
+ * Random sequences of submits, claims, completions, worker failures, timeouts, cancels, worker crashes,
+ * deaths of a supervised worker process mid-job and submits that crash mid-transaction, on PGlite, against a plain model of the queue and the money. After
  * every step: each balance is the model's and the sum of its ledger, never negative; every job has exactly
  * one charge, a refund exactly when it failed (so at most one), and the state the model expects.
  */
@@ -12,7 +12,7 @@ import type { User } from '../../../server/accounts/users';
 import type { Database } from '../../../server/db/database';
 import type { Job } from '../../../server/jobs/job';
 import { submitJob } from '../../../server/jobs/job-store';
-import { cancelJob, claimNextJob, completeJob, failJob } from '../../../server/jobs/queue';
+import { cancelJob, claimNextJob, completeJob, failJob, retryCrashedJob } from '../../../server/jobs/queue';
 import { expireJobs, recoverOrphans } from '../../../server/jobs/sweeper';
 import { openTestDatabase } from '../../helpers/databases';
 import { newJob, userWith } from './fixtures';
@@ -27,7 +27,8 @@ type Op =
   | { type: 'submit-crash'; user: number; cost: number }
   | { type: 'claim' }
   | { type: 'complete' | 'fail' | 'timeout' | 'cancel'; job: number; byOwner: boolean }
-  | { type: 'crash' };
+  | { type: 'crash' }
+  | { type: 'worker-death'; job: number };
 
 const user = fc.integer({ min: 0, max: 1 });
 const job = fc.nat({ max: 30 });
@@ -43,6 +44,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ type: fc.constant(type), job, byOwner: fc.boolean() }),
   ),
   fc.record({ type: fc.constant('crash' as const) }),
+  { arbitrary: fc.record({ type: fc.constant('worker-death' as const), job }), weight: 2 },
 );
 
 /** What the database should hold, in plain JS. */
@@ -105,6 +107,20 @@ async function apply(users: User[], o: Op, m: Model): Promise<void> {
       const next = m.jobs.find((j) => j.status === 'queued');
       expect(claimed?.id).toBe(next?.id);
       if (next && claimed) Object.assign(next, { status: 'processing', attempts: next.attempts + 1, claim: claimed });
+      return;
+    }
+    case 'worker-death': {
+      // The supervisor saw the process running this job die: re-queued while attempts remain, else failed.
+      const running = m.jobs.filter((j) => j.status === 'processing');
+      const j = running[o.job % Math.max(1, running.length)];
+      if (!j) return;
+      const claim = j.claim!;
+      const fate = await retryCrashedJob(db, claim, MAX_ATTEMPTS, { code: 'worker_crashed', message: 'x' });
+      expect(fate).toBe(j.attempts < MAX_ATTEMPTS ? 'requeued' : 'failed');
+      if (fate === 'requeued') Object.assign(j, { status: 'queued', claim: undefined });
+      else fail(j);
+      // A second report of the same death (the same claim) changes nothing.
+      expect(await retryCrashedJob(db, claim, MAX_ATTEMPTS, { code: 'worker_crashed', message: 'x' })).toBe('lost');
       return;
     }
     case 'crash': {
@@ -179,7 +195,7 @@ async function checkInvariants(users: User[], m: Model): Promise<void> {
 }
 
 describe('job money invariants (fast-check, PGlite)', () => {
-  it('hold after any sequence of submit, claim, complete, fail, timeout, cancel and crash', async () => {
+  it('hold after any sequence of submit, claim, complete, fail, timeout, cancel, crash and worker death', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40, size: 'max' }), async (ops) => {
         // Start from an empty queue: earlier runs' active jobs would change claims and capacity.
