@@ -1,7 +1,14 @@
-/** `npm run bench`: runs each benchmark in its own process, one after another, so their memory and threads don't mix. */
+/**
+ * `npm run bench`: runs each benchmark in its own process, one after another, so their memory and threads
+ * don't mix. `npm run bench -- server` (or any names) runs only those.
+ */
 import { spawnSync } from 'node:child_process';
 
-const BENCHES = ['bench/pipeline.ts', 'bench/browser.ts'];
+const ALL = ['bench/pipeline.ts', 'bench/browser.ts', 'bench/server.ts'];
+const named = process.argv.slice(2);
+const BENCHES = named.length ? ALL.filter((file) => named.some((n) => file === `bench/${n}.ts`)) : ALL;
+if (named.length && BENCHES.length === 0)
+  throw new Error(`No benchmark named ${named.join(', ')}; there are ${ALL.join(', ')}.`);
 let failed = 0;
 for (const file of BENCHES) {
   console.log(`\n▶ ${file}`);

@@ -5,6 +5,7 @@
  * `WorkerCrashedError`, or `WorkerOutOfMemoryError` when the supervisor killed it for memory.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { InferenceFailedError, WorkerCrashedError, WorkerOutOfMemoryError, formatMb } from './errors';
 import { sampleMemory } from './memory-sample';
@@ -12,6 +13,8 @@ import type { FromWorker, InferenceRequest, ToWorker } from './protocol';
 import type { JobExecutor, ExecuteRun } from './job-executor';
 
 const ENTRY = fileURLToPath(new URL('./inference-worker.ts', import.meta.url));
+/** The niceness of worker processes (the API runs at 0). */
+const WORKER_NICENESS = 10;
 
 /** Settings of one worker process. */
 export interface WorkerProcessOptions {
@@ -123,6 +126,9 @@ export class WorkerProcess implements JobExecutor {
       },
     });
     this.child = child;
+    // Below the API's priority: on a busy machine the scheduler serves /health and status calls first.
+    // Never below this process's own niceness: lowering it needs privileges.
+    if (child.pid !== undefined) os.setPriority(child.pid, Math.max(os.getPriority(), WORKER_NICENESS));
     this.lastRssMb = undefined;
     this.overBudget = undefined;
     const ready = new Promise<ChildProcess>((resolve, reject) => {
