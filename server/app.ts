@@ -65,7 +65,7 @@ export function createApp(config: AppConfig): express.Express {
   });
   // The OpenAPI document of /api/v1 and Swagger UI, both from the zod schemas the routes validate with.
   app.use(docsRouter(config.version));
-  app.use('/api/v1', modelsRouter(config.registry));
+  app.use('/api/v1', modelsRouter(config.registry, config.jobs?.memoryBudgetMb));
   if (config.db) {
     // Result URLs are signed: Phosor clients download them without an X-API-Key.
     if (config.jobs) app.use('/api/v1', videoDownloadRouter(config.db, config.jobs));

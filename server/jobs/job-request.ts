@@ -10,6 +10,7 @@ import { jobCostMicro } from '../../src/shared/pricing';
 import type { GenerateParams } from '../../src/shared/protocol';
 import { HttpError } from '../http-error';
 import type { ModelRegistry } from '../models/registry';
+import { checkJobMemory } from './memory-check';
 import { modelIdFor } from '../routes/models';
 import { chooseModel, type ModelChoice } from './model-choice';
 
@@ -45,8 +46,12 @@ function checkImageForMode(choice: ModelChoice, imageKey: string | undefined): v
   throw invalid('image_url', `${choice.modelId} is text-to-video and takes no image; ${i2v}`);
 }
 
-/** Resolves defaults, checks the resolution pair and the model's limits, aligns frames, draws a seed, prices. */
-export function resolveJobRequest(registry: ModelRegistry, body: SubmitRequest): JobRequest {
+/**
+ * Resolves defaults, checks the resolution pair and the model's limits, aligns frames, draws a seed,
+ * checks the job fits a worker's `memoryBudgetMb` (when given; an absent `num_frames` shrinks to what
+ * fits), prices.
+ */
+export function resolveJobRequest(registry: ModelRegistry, body: SubmitRequest, memoryBudgetMb?: number): JobRequest {
   const choice = chooseModel(registry, body.model, Boolean(body.image_url));
   const m = choice.model.manifest;
   checkImageForMode(choice, body.image_url ?? undefined);
@@ -72,7 +77,7 @@ export function resolveJobRequest(registry: ModelRegistry, body: SubmitRequest):
     tc,
     m.frames.min,
   );
-  const params: GenerateParams = {
+  let params: GenerateParams = {
     prompt: body.prompt,
     negative_prompt: body.negative_prompt ?? '',
     width,
@@ -89,11 +94,13 @@ export function resolveJobRequest(registry: ModelRegistry, body: SubmitRequest):
     if (error instanceof InvalidParamsError) throw invalid(error.field ?? 'body', error.message.replace(/^\S+ /, ''));
     throw error;
   }
+  if (memoryBudgetMb !== undefined)
+    params = checkJobMemory(choice, params, memoryBudgetMb, { framesRequested: body.num_frames != null });
   const loraId = body.lora_id ?? undefined;
   return {
     ...choice,
     params,
-    costMicro: jobCostMicro({ width, height, numFrames, withLora: loraId !== undefined }),
+    costMicro: jobCostMicro({ width, height, numFrames: params.num_frames, withLora: loraId !== undefined }),
     imageKey: body.image_url ?? undefined,
     loraId,
     loraScale: loraId === undefined ? undefined : (body.lora_scale ?? 1),

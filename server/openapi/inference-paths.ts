@@ -32,7 +32,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     responses: {
       200: json(named(registry, 'SubmitResponse', submitResponseSchema), 'The job is queued.'),
       ...authErrors({
-        400: true,
+        400: 'A field breaks a rule (`validation_error`), or the job needs more memory than a worker may use (`job_too_large`, naming the limit and the largest size that fits; nothing charged).',
         402: true,
         404: 'The `image_url` or `lora_id` is not one of yours (`image_not_found`, `lora_not_found`).',
         503: 'The queue is at capacity (`queue_full`) or the server has no model (`no_models`).',

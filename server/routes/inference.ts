@@ -31,7 +31,12 @@ export interface InferenceOptions {
   urlTtlSeconds?: number;
   /** Origin of result URLs (`https://api.example.com`) behind a proxy; default: the request's own. */
   publicUrl?: string;
-  /** Called once a job is queued, e.g. to wake the in-process worker. */
+  /**
+   * The memory an inference worker may use, in MB (WORKER_MEMORY_MB): a job planned above it is refused
+   * at submit (400 `job_too_large`). Absent, nothing is refused for its size.
+   */
+  memoryBudgetMb?: number;
+  /** Called once a job is queued, e.g. to wake the worker's claim loops. */
   onSubmitted?(job: Job): void;
   /** Signs result URLs; by default with a key kept in the database. */
   signer?: VideoUrlSigner;
@@ -91,7 +96,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
       imageKey: body.image_url ?? undefined,
       loraId: body.lora_id ?? undefined,
     });
-    const request = resolveJobRequest(registry, body);
+    const request = resolveJobRequest(registry, body, options.memoryBudgetMb);
     const job = await submitJob(
       db,
       { ...request, userId: user.id, tier: user.tier, modelSlug: request.model.slug },

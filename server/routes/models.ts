@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { phosorModelSchema } from '../../src/shared/models-schemas';
+import { fittingResolutions } from '../inference/memory-estimate';
 import type { ModelRegistry, RegisteredModel } from '../models/registry';
 
 /** Phosor's model entry. */
@@ -13,8 +14,11 @@ export function modelIdFor(model: RegisteredModel, mode: string): string {
   return `${family}/${mode}`;
 }
 
-function toPhosor(model: RegisteredModel): PhosorModel[] {
+function toPhosor(model: RegisteredModel, memoryBudgetMb?: number): PhosorModel[] {
   const m = model.manifest;
+  // Only what a worker can run: presets that fit its memory, each with the frames that fit.
+  const resolutions = memoryBudgetMb === undefined ? m.resolutions : fittingResolutions(m, memoryBudgetMb);
+  if (resolutions.length === 0) return [];
   return m.modes.map((mode) => ({
     model_id: modelIdFor(model, mode),
     description: m.description,
@@ -24,7 +28,7 @@ function toPhosor(model: RegisteredModel): PhosorModel[] {
       name: m.name,
       weights: m.weights,
       manifest_url: `/models/${encodeURIComponent(model.slug)}/model.json`,
-      resolutions: m.resolutions,
+      resolutions,
       frames: m.frames,
       default_fps: m.default_fps,
       default_steps: m.scheduler.default_steps,
@@ -34,11 +38,14 @@ function toPhosor(model: RegisteredModel): PhosorModel[] {
   }));
 }
 
-/** The models router; no authentication, as in Phosor. */
-export function modelsRouter(registry: ModelRegistry): Router {
+/**
+ * The models router; no authentication, as in Phosor. With `memoryBudgetMb` (WORKER_MEMORY_MB) it lists
+ * only the presets and frame limits that fit a worker; a package where nothing fits is left out.
+ */
+export function modelsRouter(registry: ModelRegistry, memoryBudgetMb?: number): Router {
   const router = Router();
   router.get('/models', (_req, res) => {
-    res.json({ models: registry.models.flatMap(toPhosor) });
+    res.json({ models: registry.models.flatMap((model) => toPhosor(model, memoryBudgetMb)) });
   });
   return router;
 }
