@@ -2,10 +2,12 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { pino, type Logger } from 'pino';
 import { requireApiKey } from './auth/api-key';
 import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
 import type { Database } from './db/database';
 import { HttpError } from './http-error';
+import { requestLogger } from './log/request-log';
 import type { ModelRegistry } from './models/registry';
 import { docsRouter } from './openapi/docs';
 import { accountRouter } from './routes/account';
@@ -29,6 +31,8 @@ export interface AppConfig {
   storage?: StorageOptions;
   /** The inference API's video storage, queue capacity and hooks; with `db`, mounts `/api/v1/inference/…`. */
   jobs?: InferenceOptions;
+  /** Where one line per request goes (`server/log/logger.ts`'s in the server); absent, nowhere. */
+  logger?: Logger;
 }
 
 /**
@@ -50,7 +54,8 @@ const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
   }
   const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
   const message = status === 500 ? 'Internal server error; the server log has the details.' : String(error.message);
-  if (status === 500) console.error(error);
+  // pino-http puts `res.err` on the request's one log line, summarised and redacted (request-log.ts).
+  if (status === 500) res.err = error as Error;
   res.status(status).json({ error: { code: status === 500 ? 'internal_error' : 'bad_request', message } });
 };
 
@@ -58,6 +63,7 @@ const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
 export function createApp(config: AppConfig): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(requestLogger(config.logger ?? pino({ level: 'silent' })));
   app.use(isolationHeaders);
 
   app.get('/health', (_req, res) => {

@@ -55,17 +55,14 @@ const jobs = {
   onSubmitted: () => worker?.wake(),
 };
 
-const server = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs }).listen(
-  config.port,
-  config.host,
-  () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    console.log(
-      `Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages, ${jobsConfig.workers} inference workers of ${jobsConfig.workerMemoryMb} MB)`,
-    );
-  },
-);
+const app = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs, logger: log });
+const server = app.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  console.log(
+    `Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages, ${jobsConfig.workers} inference workers of ${jobsConfig.workerMemoryMb} MB)`,
+  );
+});
 // LoRA uploads carry up to 2 × 2048 MB: Node's default 5-minute request timeout would cut slow ones off.
 server.requestTimeout = 2 * 3600_000;
 

@@ -13,6 +13,8 @@ import { importFetchOptions, type StorageSettings } from '../storage/options';
 import { removeLoraFiles, writeLoraFile } from './files';
 import { markLoraFailed, markLoraReady, reserveLora } from './lifecycle';
 import { LORA_PARTS, type Lora, type LoraPart } from './loras';
+import { log } from '../log/logger';
+import { errorSummary } from '../log/error-summary';
 
 /** Refuses a bad URL up front (scheme, credentials, forbidden address) with a 400 naming the field. */
 async function precheck(settings: StorageSettings, field: string, raw: string): Promise<void> {
@@ -59,7 +61,9 @@ export class LoraImports {
     for (const part of LORA_PARTS) await precheck(this.settings, `${part}_url`, urls[part]);
     const lora = await reserveLora(this.db, { userId, name, source: 'import', urls });
     const task = fetchBoth(this.db, this.settings, lora, urls)
-      .catch((error: unknown) => console.error(`LoRA import ${lora.id} failed to record its outcome:`, error))
+      .catch((error: unknown) =>
+        log.error({ loraId: lora.id, err: errorSummary(error) }, 'LoRA import failed to record its outcome'),
+      )
       .finally(() => this.running.delete(task));
     this.running.add(task);
     return lora;

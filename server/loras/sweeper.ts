@@ -2,6 +2,8 @@
 import type { Database } from '../db/database';
 import type { FileStore } from '../storage/file-store';
 import { LORA_PARTS, loraFileKey } from './loras';
+import { log } from '../log/logger';
+import { errorSummary } from '../log/error-summary';
 
 /** What one sweep did. */
 export interface SweepResult {
@@ -52,7 +54,7 @@ export function startLoraSweeper(db: Database, files: FileStore, intervalMs = 10
     running = running.then(() =>
       sweepLoras(db, files).then(
         () => undefined,
-        (error: unknown) => console.error('LoRA sweep failed:', error),
+        (error: unknown) => log.error({ err: errorSummary(error) }, 'LoRA sweep failed'),
       ),
     );
   };
