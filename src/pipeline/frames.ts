@@ -11,18 +11,39 @@ export function frameRgbaFromVideo(
   width: number,
   height: number,
 ): RawFrames {
+  const numFrames = dims[2] ?? 0;
+  const rgba = new Uint8Array(numFrames * height * width * 4);
+  writeRgbaFrames(video, dims, width, height, 0, rgba, 0);
+  return { rgba, width, height, numFrames };
+}
+
+/**
+ * Writes the frames of a decoded video `[1, 3, F, H, W]` from frame `skip` on into `rgba` (frames of
+ * `width×height`, cropped from the top left) starting at frame `at`; returns how many it wrote.
+ */
+export function writeRgbaFrames(
+  video: Float32Array,
+  dims: readonly number[],
+  width: number,
+  height: number,
+  skip: number,
+  rgba: Uint8Array,
+  at: number,
+): number {
   const [batch, channels, numFrames, paddedHeight, paddedWidth] = dims as [number, number, number, number, number];
   if (dims.length !== 5 || batch !== 1 || channels !== 3)
     throw new Error(`the VAE decoder returned dims [${dims.join(', ')}], expected [1, 3, F, H, W]`);
   if (paddedHeight < height || paddedWidth < width)
     throw new Error(`decoded frames are ${paddedWidth}×${paddedHeight}, smaller than ${width}×${height}`);
+  const count = Math.max(0, numFrames - skip);
+  if ((at + count) * width * height * 4 > rgba.length)
+    throw new Error(`the VAE decoder returned more frames than the clip has (${at + count})`);
   const plane = paddedHeight * paddedWidth;
   const channelStride = numFrames * plane;
-  const rgba = new Uint8Array(numFrames * height * width * 4);
   // A clamped view rounds and clamps on store (NaN → 0): the [-1, 1] → [0, 255] mapping in one write.
-  const out = new Uint8ClampedArray(rgba.buffer);
-  let o = 0;
-  for (let f = 0; f < numFrames; f++) {
+  const out = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength);
+  let o = at * width * height * 4;
+  for (let f = skip; f < numFrames; f++) {
     for (let y = 0; y < height; y++) {
       let i = f * plane + y * paddedWidth;
       for (let x = 0; x < width; x++, i++) {
@@ -33,7 +54,7 @@ export function frameRgbaFromVideo(
       }
     }
   }
-  return { rgba, width, height, numFrames };
+  return count;
 }
 
 /**

@@ -9,10 +9,10 @@ import { MAX_IMAGE_SIDE } from '../shared/video-rules';
 import type { GraphSession } from './backend/types';
 import { FrameReplacement, type ConditionedFrame } from './conditioning';
 import { denoise } from './denoise';
-import { frameRgbaFromVideo, videoFromImage } from './frames';
+import { videoFromImage } from './frames';
 import { encodePrompts } from './graphs/text-encoder';
 import { promptBatch } from './guidance';
-import { decodeLatents } from './graphs/vae-decoder';
+import { decodeToFrames } from './graphs/vae-decoder';
 import { encodeVideo } from './graphs/vae-encoder';
 import { resizeCover } from './image-resize';
 import { initialNoise, latentGrid } from './latents';
@@ -103,7 +103,7 @@ export async function imageToVideo(
   used.push(text.session);
   throwIfAborted();
 
-  // 3. Encode the image(s): cover-resize to the job's size, pad like the latent grid, VAE-encode one
+  // 3. Encode the image(s): cover-resize to the job's (or the VAE's base) size, pad like the latent grid, VAE-encode one
   //    frame each (the causal VAE maps one frame to one latent frame), × scaling_factor.
   const grid = latentGrid(pipe.manifest, params.width, params.height, params.num_frames);
   const lastFrame = grid.dims[2] - 1;
@@ -111,7 +111,7 @@ export async function imageToVideo(
   if (conditioning.mode === 'first-last-frame') targets.push({ index: lastFrame, image: conditioning.last_image! });
   const frames: ConditionedFrame[] = [];
   for (const { index, image } of targets) {
-    const fitted = resizeCover(image, params.width, params.height);
+    const fitted = resizeCover(image, grid.imageWidth, grid.imageHeight);
     const { video, dims } = videoFromImage(fitted, grid.paddedWidth, grid.paddedHeight);
     const encoded = await encodeVideo(pipe, video, dims);
     const expected = [1, grid.dims[1], 1, grid.dims[3], grid.dims[4]];
@@ -148,10 +148,15 @@ export async function imageToVideo(
   );
   throwIfAborted();
 
-  // 7. Decode, crop the padding away, convert to RGBA; return with the final latents and placements.
+  // 7. Decode (in chunks where the VAE allows) to RGBA frames; return with the final latents and placements.
   onProgress?.({ type: 'decode' });
-  const decoded = await decodeLatents(pipe, latents, grid.dims);
+  const decoded = await decodeToFrames(pipe, latents, grid.dims, params.width, params.height);
   used.push(decoded.session);
-  const rgba = frameRgbaFromVideo(decoded.video, decoded.dims, params.width, params.height);
-  return { frames: rgba, latents, latentDims: [...grid.dims], device: pipe.device, placement: placementOf(used) };
+  return {
+    frames: decoded.frames,
+    latents,
+    latentDims: [...grid.dims],
+    device: pipe.device,
+    placement: placementOf(used),
+  };
 }

@@ -5,11 +5,10 @@
 import { JobAbortedError } from '../shared/errors';
 import type { FramesResult, GenerateParams, LoraWeights, ProgressEvent } from '../shared/protocol';
 import type { GraphSession } from './backend/types';
-import { frameRgbaFromVideo } from './frames';
 import { denoise } from './denoise';
 import { encodePrompts } from './graphs/text-encoder';
 import { promptBatch } from './guidance';
-import { decodeLatents } from './graphs/vae-decoder';
+import { decodeToFrames } from './graphs/vae-decoder';
 import { initialNoise, latentGrid } from './latents';
 import { loraSchedule } from './lora/adapter';
 import { checkParams } from './params';
@@ -75,11 +74,11 @@ export async function textToVideo(
   );
   throwIfAborted();
 
-  // 6. Decode, crop the padding away, convert to RGBA.
+  // 6. Decode (in chunks where the VAE allows) to RGBA frames of the requested size.
   onProgress?.({ type: 'decode' });
-  const decoded = await decodeLatents(pipe, latents, grid.dims);
+  const decoded = await decodeToFrames(pipe, latents, grid.dims, params.width, params.height);
   used.push(decoded.session);
-  const frames = frameRgbaFromVideo(decoded.video, decoded.dims, params.width, params.height);
+  const frames = decoded.frames;
 
   // 7. Return frames, final latents and where each graph ran.
   return { frames, latents, latentDims: [...grid.dims], device: pipe.device, placement: placementOf(used) };

@@ -79,6 +79,17 @@ export const manifestSchema = z
     description: z.string().min(1),
     /** `random` for untrained skeleton packages; such a package must say so. */
     weights: z.enum(['trained', 'random']),
+    /** For trained packages: which run made the weights. */
+    training: z
+      .object({
+        commit: z.string(),
+        steps: z.number().int().nonnegative(),
+        samples: z.number().int().nonnegative(),
+        cpu_hours: z.number().nonnegative(),
+        params: z.record(z.string(), z.number().int().nonnegative()),
+      })
+      .strict()
+      .optional(),
     license: z.string().min(1),
     modes: z.array(z.enum(['text-to-video', 'image-to-video', 'first-last-frame'])).min(1),
     tokenizer: z
@@ -99,7 +110,22 @@ export const manifestSchema = z
           /** Absent: the model takes no LoRA. */
           lora: loraSpec.optional(),
         }),
-        vae_decoder: graphSpec(['latents'], ['frames']),
+        vae_decoder: graphSpec(['latents'], ['frames']).extend({
+          /**
+           * Present when the decoder renders at any output size: float32 inputs whose lengths (not values)
+           * set the output height and width. Absent, it decodes to spatial_compression × the latent grid.
+           */
+          size_inputs: z
+            .object({ height: z.string().min(1), width: z.string().min(1) })
+            .strict()
+            .optional(),
+          /**
+           * Present when latent frames decode independently (a tubelet VAE): the pipeline decodes this
+           * many at a time, each to temporal_compression frames (latent frame 0 keeps only its last), so
+           * memory does not grow with the clip. Absent, the whole clip decodes at once to 1 + tc(F − 1).
+           */
+          chunk_latent_frames: z.number().int().positive().optional(),
+        }),
         vae_encoder: graphSpec(['frames'], ['latents']).optional(),
       })
       .strict(),
@@ -123,6 +149,12 @@ export const manifestSchema = z
         temporal_compression: z.number().int().positive(),
         /** As in diffusers: VAE latents are multiplied by this after encoding and divided by it before decoding, so the denoiser sees unit-variance latents. */
         scaling_factor: z.number().positive(),
+        /**
+         * Present when the latent grid does not depend on the output size: the VAE works at a base size
+         * whose short side is this many pixels (the long side keeps the aspect ratio, rounded to a
+         * multiple of spatial_compression), so every preset of one aspect has the same latent grid.
+         */
+        base_short_side: z.number().int().positive().optional(),
       })
       .strict(),
     scheduler: z

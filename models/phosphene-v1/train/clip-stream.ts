@@ -1,0 +1,72 @@
+/**
+ * Training data for the built-in model, written by the world's own renderer (so the world has one
+ * source of truth): an endless stream of train-split clips on stdout, for `train/*.py` to read.
+ *
+ * Each record is `max_length` little-endian int32 token ids (the package tokenizer's encoding of the
+ * canonical prompt, or of an empty prompt for caption dropout is the reader's choice), then the clip
+ * as `frames × height × width × 3` bytes (RGB, row-major). Objects are jittered (a seeded offset of up
+ * to 3 % of min(width, height)) so the model learns a distribution, not 10k fixed images.
+ *
+ * Usage: tsx clip-stream.ts --width 256 --height 144 --frames 17 --seed 1 [--count N]
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { WordTokenizer } from '../../../src/pipeline/tokenizer';
+import { renderScene } from '../../world/render';
+import { describeScene, MAX_OBJECTS, type Scene } from '../../world/scene';
+import { isVisible, mulberry32, splitOf } from '../../world/split';
+import { BACKGROUND_NAMES, COLOR_NAMES, MOTION_NAMES, SHAPE_NAMES } from '../../world/world';
+
+const { values } = parseArgs({
+  options: {
+    width: { type: 'string', default: '256' },
+    height: { type: 'string', default: '144' },
+    frames: { type: 'string', default: '17' },
+    seed: { type: 'string', default: '1' },
+    count: { type: 'string', default: '0' },
+    split: { type: 'string', default: 'train' },
+  },
+});
+const width = Number(values.width);
+const height = Number(values.height);
+const numFrames = Number(values.frames);
+const count = Number(values.count);
+const split = values.split === 'heldout' ? 'heldout' : 'train';
+const random = mulberry32(Number(values.seed));
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const tokenizer = WordTokenizer.fromJson(
+  JSON.parse(readFileSync(new URL('../tokenizer.json', import.meta.url), 'utf8')),
+);
+
+/** A random visible scene of the split: one or two identical objects, as the evaluator samples them. */
+function nextScene(): Scene {
+  for (;;) {
+    const n = 1 + Math.floor(random() * MAX_OBJECTS);
+    const object = { color: pick(COLOR_NAMES), shape: pick(SHAPE_NAMES), motion: pick(MOTION_NAMES) };
+    const scene: Scene = {
+      objects: Array.from({ length: n }, () => ({ ...object })),
+      background: pick(BACKGROUND_NAMES),
+    };
+    if (isVisible(scene) && splitOf(scene) === split) return scene;
+  }
+}
+
+async function main(): Promise<void> {
+  const plane = width * height;
+  for (let i = 0; count === 0 || i < count; i++) {
+    const scene = nextScene();
+    const ids = Int32Array.from(tokenizer.encode(describeScene(scene)));
+    const rgba = renderScene(scene, { width, height, numFrames, jitter: Math.floor(random() * 2 ** 31) });
+    const rgb = new Uint8Array(plane * numFrames * 3);
+    for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
+      rgb[q] = rgba[p]!;
+      rgb[q + 1] = rgba[p + 1]!;
+      rgb[q + 2] = rgba[p + 2]!;
+    }
+    const record = Buffer.concat([Buffer.from(ids.buffer), Buffer.from(rgb.buffer)]);
+    if (!process.stdout.write(record)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+  }
+}
+
+process.stdout.on('error', () => process.exit(0)); // the trainer closed the pipe: stop quietly
+await main();

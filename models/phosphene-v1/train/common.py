@@ -1,0 +1,55 @@
+"""Checkpoints and logging shared by the training scripts."""
+import os
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PACKAGE = os.path.dirname(HERE)
+WEIGHTS = os.path.join(PACKAGE, 'weights')  # committed: bf16 weights only
+STATE = os.path.join(PACKAGE, '.train-state')  # ignored: fp32 weights + optimizer, for resuming
+
+
+def save(name: str, modules: dict, opt, step: int, extra: dict, committed=None):
+    """Writes the resumable fp32 state and the committed bf16 weights of `committed` keys (atomically)."""
+    os.makedirs(WEIGHTS, exist_ok=True)
+    os.makedirs(STATE, exist_ok=True)
+    state = {k: m.state_dict() for k, m in modules.items()}
+    full = dict(modules=state, opt=opt.state_dict(), step=step, extra=extra)
+    tmp = os.path.join(STATE, f'{name}.pt.tmp')
+    torch.save(full, tmp)
+    os.replace(tmp, os.path.join(STATE, f'{name}.pt'))
+    small = {k: {p: t.to(torch.bfloat16) if t.is_floating_point() else t for p, t in sd.items()}
+             for k, sd in state.items() if committed is None or k in committed}
+    tmp = os.path.join(WEIGHTS, f'{name}.pt.tmp')
+    torch.save(dict(modules=small, step=step, extra=extra), tmp)
+    os.replace(tmp, os.path.join(WEIGHTS, f'{name}.pt'))
+
+
+def load(name: str, modules: dict, opt=None):
+    """Resumes from the fp32 state when present, else from the committed bf16 weights; returns (step, extra)."""
+    for path, full in ((os.path.join(STATE, f'{name}.pt'), True), (os.path.join(WEIGHTS, f'{name}.pt'), False)):
+        if os.path.exists(path):
+            ck = torch.load(path, map_location='cpu')
+            for k, m in modules.items():
+                # The committed file holds only the EMA weights: they seed the raw ones too.
+                sd = ck['modules'][k] if full else ck['modules'].get(k) or ck['modules']['ema_' + k]
+                m.load_state_dict({p: t.float() if t.is_floating_point() else t for p, t in sd.items()})
+            if full and opt is not None:
+                opt.load_state_dict(ck['opt'])
+            print(f'resumed {name} from {path} at step {ck["step"]}', flush=True)
+            return ck['step'], ck.get('extra', {})
+    return 0, {}
+
+
+class Log:
+    def __init__(self, name: str):
+        self.path = os.path.join(PACKAGE, 'train', 'logs', f'{name}.tsv')
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        self.t0 = time.time()
+
+    def write(self, **fields):
+        line = '\t'.join(f'{k}={v:.5g}' if isinstance(v, float) else f'{k}={v}' for k, v in fields.items())
+        with open(self.path, 'a') as f:
+            f.write(line + '\n')
+        print(line, flush=True)

@@ -1,0 +1,257 @@
+"""Exports the trained weights (weights/*.pt) to the package's ONNX graphs and writes model.json.
+
+Graphs (opset 17, TorchScript exporter, every size a named symbolic dim so the pipeline can pin it):
+- text_encoder: input_ids [batch, tokens] int64 -> hidden_states [batch, tokens, 128]
+- denoiser: latents [batch, 16, latent_frames, latent_height, latent_width], timestep [batch] (sigma * 1000),
+  encoder_hidden_states, lora_down.<layer> [in, lora_rank], lora_up.<layer> [lora_rank, out] -> velocity
+- vae_decoder: latents [1, 16, latent_frames, h, w], out_rows [height], out_cols [width] (only their
+  lengths are read: they set the output size) -> frames [1, 3, 4 * latent_frames, height, width]
+- vae_encoder: frames [1, 3, 1 + 4k, base_height, base_width] -> latents [1, 16, 1 + k, h, w]
+
+Usage: python3 export.py [--out DIR] [--check]
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+
+import torch
+import torch.nn as nn
+
+from common import PACKAGE, WEIGHTS
+from model import (BASE_SHORT_SIDE, LATENT_CHANNELS, SPATIAL, TEMPORAL, TextEncoder, VideoAutoencoder, VideoDiT,
+                   count_params, lora_layers)
+
+OPSET = 17
+
+
+def load_modules(weights=WEIGHTS):
+    vocab = len(json.load(open(os.path.join(PACKAGE, 'tokenizer.json')))['vocab'])
+    vae, text, dit = VideoAutoencoder(), TextEncoder(vocab), VideoDiT()
+    ck = torch.load(os.path.join(weights, 'vae.pt'), map_location='cpu')
+    vae.load_state_dict({k: v.float() for k, v in ck['modules']['vae'].items()})
+    dk = torch.load(os.path.join(weights, 'dit.pt'), map_location='cpu')
+    text.load_state_dict({k: v.float() for k, v in dk['modules']['ema_text'].items()})
+    dit.load_state_dict({k: v.float() for k, v in dk['modules']['ema_dit'].items()})
+    for m in (vae, text, dit):
+        m.eval().requires_grad_(False)
+    return vae, text, dit, dk
+
+
+class DenoiserExport(nn.Module):
+    def __init__(self, dit: VideoDiT):
+        super().__init__()
+        self.dit = dit
+        self.layers = [layer for _, layer in lora_layers(dit)]
+
+    def forward(self, latents, timestep, encoder_hidden_states, *factors):
+        for i, layer in enumerate(self.layers):
+            layer.lora = (factors[2 * i], factors[2 * i + 1])
+        try:
+            return self.dit(latents, timestep, encoder_hidden_states)
+        finally:
+            for layer in self.layers:
+                layer.lora = None
+
+
+class DecoderExport(nn.Module):
+    def __init__(self, vae: VideoAutoencoder):
+        super().__init__()
+        self.decoder = vae.decoder
+
+    def forward(self, latents, out_rows, out_cols):
+        _, c, t, h, w = latents.shape
+        z = latents[0].transpose(0, 1)  # [T, C, h, w]
+        frames = self.decoder.render(self.decoder.features(z), out_rows.shape[0], out_cols.shape[0])  # [T, 4, 3, H, W]
+        frames = frames.reshape(t * TEMPORAL, 3, out_rows.shape[0], out_cols.shape[0])
+        return frames.transpose(0, 1).unsqueeze(0).clamp(-1.0, 1.0)
+
+
+class EncoderExport(nn.Module):
+    def __init__(self, vae: VideoAutoencoder):
+        super().__init__()
+        self.encoder = vae.encoder
+
+    def forward(self, frames):
+        video = frames[0].transpose(0, 1)  # [F, 3, H, W]
+        first = video[:1].repeat(TEMPORAL, 1, 1, 1)
+        groups = torch.cat([first, video[1:]], dim=0)  # [4 (1 + k), 3, H, W]
+        n = groups.shape[0] // TEMPORAL
+        x = groups.reshape(n, TEMPORAL * 3, groups.shape[2], groups.shape[3])
+        return self.encoder(x).transpose(0, 1).unsqueeze(0)  # [1, C, 1 + k, h, w]
+
+
+def export(module, args, names, outputs, dynamic, path):
+    torch.onnx.export(module, args, path, input_names=names, output_names=outputs, dynamic_axes=dynamic,
+                      opset_version=OPSET, do_constant_folding=True)
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1 << 20), b''):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('--out', default=PACKAGE)
+    p.add_argument('--weights', default=WEIGHTS)
+    p.add_argument('--check', action='store_true', help='compare every graph with PyTorch in onnxruntime')
+    args = p.parse_args()
+    vae, text, dit, dk = load_modules(args.weights)
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    if os.path.abspath(out) != os.path.abspath(PACKAGE):
+        shutil.copy(os.path.join(PACKAGE, 'tokenizer.json'), out)
+    ids = torch.randint(0, 60, (2, 32))
+    export(text, (ids,), ['input_ids'], ['hidden_states'],
+           {'input_ids': {0: 'batch', 1: 'tokens'}, 'hidden_states': {0: 'batch', 1: 'tokens'}},
+           os.path.join(out, 'text_encoder.onnx'))
+    hidden = text(ids)
+    layers = lora_layers(dit)
+    factors, names, dyn = [], [], {}
+    for name, layer in layers:
+        for kind, shape in (('down', (layer.in_features, 1)), ('up', (1, layer.out_features))):
+            n = f'lora_{kind}.{name}'
+            factors.append(torch.zeros(*shape))
+            names.append(n)
+            dyn[n] = {1: 'lora_rank'} if kind == 'down' else {0: 'lora_rank'}
+    lat = torch.randn(2, LATENT_CHANNELS, 3, 9, 16)
+    dims = {0: 'batch', 2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'}
+    export(DenoiserExport(dit), (lat, torch.tensor([900.0, 900.0]), hidden, *factors),
+           ['latents', 'timestep', 'encoder_hidden_states', *names], ['velocity'],
+           {'latents': dims, 'velocity': dims, 'timestep': {0: 'batch'},
+            'encoder_hidden_states': {0: 'batch', 1: 'tokens'}, **dyn},
+           os.path.join(out, 'denoiser.onnx'))
+    z = torch.randn(1, LATENT_CHANNELS, 2, 9, 16)
+    export(DecoderExport(vae), (z, torch.zeros(144), torch.zeros(256)), ['latents', 'out_rows', 'out_cols'], ['frames'],
+           {'latents': {2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'},
+            'out_rows': {0: 'height'}, 'out_cols': {0: 'width'},
+            'frames': {2: 'frames', 3: 'height', 4: 'width'}},
+           os.path.join(out, 'vae_decoder.onnx'))
+    fr = torch.rand(1, 3, 5, 72, 128) * 2 - 1
+    export(EncoderExport(vae), (fr,), ['frames'], ['latents'],
+           {'frames': {2: 'frames', 3: 'base_height', 4: 'base_width'},
+            'latents': {2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'}},
+           os.path.join(out, 'vae_encoder.onnx'))
+    if args.check:
+        check(out, text, dit, vae, layers)
+    write_manifest(out, dk, dict(text=count_params(text), dit=count_params(dit), vae=count_params(vae)))
+    if not args.check:
+        write_reference(out, text, dit, vae)
+
+
+def check(out, text, dit, vae, layers):
+    """Runs each ONNX graph at shapes other than the export's and compares with PyTorch."""
+    import onnxruntime as ort  # only for the check; the product uses onnxruntime-node / -web
+    def run(name, feeds):
+        s = ort.InferenceSession(os.path.join(out, name), providers=['CPUExecutionProvider'])
+        return s.run(None, {k: v.numpy() for k, v in feeds.items()})[0]
+    ids = torch.randint(0, 60, (1, 32))
+    ref = text(ids)
+    print('text_encoder max |d|', abs(run('text_encoder.onnx', {'input_ids': ids}) - ref.numpy()).max())
+    lat = torch.randn(1, LATENT_CHANNELS, 5, 16, 9)
+    feeds = {'latents': lat, 'timestep': torch.tensor([500.0]), 'encoder_hidden_states': ref}
+    for name, layer in layers:
+        feeds[f'lora_down.{name}'] = torch.zeros(layer.in_features, 2)
+        feeds[f'lora_up.{name}'] = torch.zeros(2, layer.out_features)
+    print('denoiser max |d|', abs(run('denoiser.onnx', feeds) - dit(lat, torch.tensor([500.0]), ref).numpy()).max())
+    z = torch.randn(1, LATENT_CHANNELS, 3, 9, 16)
+    got = run('vae_decoder.onnx', {'latents': z, 'out_rows': torch.zeros(480), 'out_cols': torch.zeros(854)})
+    want = DecoderExport(vae)(z, torch.zeros(480), torch.zeros(854))
+    print('vae_decoder', got.shape, 'max |d|', abs(got - want.numpy()).max())
+    fr = torch.rand(1, 3, 9, 72, 128) * 2 - 1
+    got = run('vae_encoder.onnx', {'frames': fr})
+    print('vae_encoder', got.shape, 'max |d|', abs(got - EncoderExport(vae)(fr).numpy()).max())
+
+
+def write_manifest(out, dk, params):
+    extra = dk.get('extra', {})
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=PACKAGE).stdout.strip()
+    lora = [dict(name=name, in_features=layer.in_features, out_features=layer.out_features,
+                 down_input=f'lora_down.{name}', up_input=f'lora_up.{name}') for name, layer in lora_layers(VideoDiT())]
+    f32 = dict(text_encoder='text_encoder.onnx', denoiser='denoiser.onnx', vae_decoder='vae_decoder.onnx',
+               vae_encoder='vae_encoder.onnx')
+    files = sorted({*f32.values(), 'tokenizer.json'})
+    spec = lambda name, dtype='float32': dict(name=name, dtype=dtype)
+    presets = [(854, 480, 161, '480p landscape'), (480, 854, 161, '480p portrait'), (1280, 720, 161, '720p landscape'),
+               (720, 1280, 161, '720p portrait'), (1920, 1080, 153, '1080p landscape'),
+               (1080, 1920, 153, '1080p portrait'), (256, 144, 161, '144p landscape (fast preview)')]
+    manifest = {
+        'format': 'phosphene-model/1',
+        'id': 'phosphene/v1/text-to-video',
+        'name': 'Phosphene v1',
+        'description': 'The built-in Phosphene model, trained on this project\'s CPUs on the toy world of models/world: '
+                       'coloured shapes moving over plain, gradient and textured backgrounds. A tubelet VAE (16x9 latent grid at every '
+                       'preset, per-pixel head for sharp edges at any size) and a factorised-attention DiT.',
+        'weights': 'trained',
+        'training': dict(commit=commit, steps=dk.get('step', 0), samples=extra.get('samples', 0),
+                         cpu_hours=round(extra.get('cpu_hours', 0.0), 2), params=params),
+        'license': 'Apache-2.0',
+        'modes': ['text-to-video', 'image-to-video', 'first-last-frame'],
+        'tokenizer': dict(file='tokenizer.json', type='word-level', max_length=32),
+        'graphs': {
+            'text_encoder': dict(inputs=dict(input_ids=spec('input_ids', 'int64')),
+                                 outputs=dict(hidden_states=spec('hidden_states')), hidden_size=128),
+            'denoiser': dict(inputs=dict(latents=spec('latents'), timestep=spec('timestep'),
+                                         encoder_hidden_states=spec('encoder_hidden_states')),
+                             outputs=dict(velocity=spec('velocity')), patch_size=[1, 1, 1],
+                             lora=dict(rank_dim='lora_rank', boundary_sigma=0.5, layers=lora)),
+            'vae_decoder': dict(inputs=dict(latents=spec('latents')), outputs=dict(frames=spec('frames')),
+                                size_inputs=dict(height='out_rows', width='out_cols'), chunk_latent_frames=1),
+            'vae_encoder': dict(inputs=dict(frames=spec('frames')), outputs=dict(latents=spec('latents'))),
+        },
+        'variants': {'fp32': dict(files=f32, requires=[])},
+        'default_variant': 'fp32',
+        'latent': dict(channels=LATENT_CHANNELS, spatial_compression=SPATIAL, temporal_compression=TEMPORAL,
+                       scaling_factor=extra.get('scaling_factor', 1.0), base_short_side=BASE_SHORT_SIDE),
+        'scheduler': {'type': 'flow-match-euler', 'shift': 1, 'num_train_timesteps': 1000, 'default_steps': 4,
+                      'default_guidance_scale': 1},
+        'resolutions': [dict(width=w, height=h, max_frames=f, label=label) for w, h, f, label in presets],
+        'frames': {'min': 5, 'default': 81},
+        'default_fps': 16,
+        'files': [dict(path=f, size=os.path.getsize(os.path.join(out, f)), sha256=sha256(os.path.join(out, f)))
+                  for f in files],
+    }
+    with open(os.path.join(out, 'model.json'), 'w') as f:
+        json.dump(manifest, f, indent=2)
+        f.write('\n')
+    print('wrote', os.path.join(out, 'model.json'))
+
+
+
+def formula(shape, phase):
+    """Deterministic test inputs that TypeScript rebuilds exactly: x[i] = sin(0.37 i + phase), row-major."""
+    n = 1
+    for d in shape:
+        n *= d
+    return torch.sin(torch.arange(n, dtype=torch.float64) * 0.37 + phase).float().reshape(shape)
+
+
+def write_reference(out, text, dit, vae):
+    """PyTorch's outputs on formula inputs, for the TypeScript contract test (`tests/models/phosphene-v1`)."""
+    def summary(t):
+        flat = t.detach().double().flatten()
+        return dict(dims=list(t.shape), head=[round(v, 6) for v in flat[:64].tolist()],
+                    sum=flat.sum().item(), sum_sq=(flat * flat).sum().item())
+    ids = torch.tensor([[2, 44, 4, 16, 50, 32, 52, 44, 12, 54, 3] + [0] * 21])
+    hidden = text(ids)
+    lat = formula((1, LATENT_CHANNELS, 2, 9, 16), 0.0)
+    vel = dit(lat, torch.tensor([750.0]), hidden)
+    z = formula((1, LATENT_CHANNELS, 1, 9, 16), 1.0)
+    frames = DecoderExport(vae)(z, torch.zeros(72), torch.zeros(128))
+    fr = formula((1, 3, 5, 72, 128), 2.0).clamp(-1, 1)
+    enc = EncoderExport(vae)(fr)
+    ref = dict(input_ids=ids[0].tolist(),
+               text_encoder=summary(hidden), denoiser=dict(timestep=750.0, **summary(vel)),
+               vae_decoder=summary(frames), vae_encoder=summary(enc))
+    with open(os.path.join(out, 'reference.json'), 'w') as f:
+        json.dump(ref, f)
+
+
+if __name__ == '__main__':
+    main()

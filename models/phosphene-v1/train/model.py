@@ -1,0 +1,273 @@
+"""Phosphene v1: the built-in video model, defined once here (training and ONNX export use these classes).
+
+- VideoAutoencoder: a tubelet VAE. Each latent frame holds 4 video frames (the first latent frame holds
+  frame 0 alone, repeated, which is the causal 1 + 4k layout). Space is compressed 8x from a fixed
+  base size whose short side is 72 px, so every preset (256x144 ... 1920x1080) has the same 16x9 latent
+  grid; the decoder draws base-size feature maps and a per-pixel head renders them at any output size
+  (bilinear features -> 1x1 MLP), which keeps edges sharp where plain upsampled RGB would blur them.
+  Latent frames decode independently, so the pipeline decodes a clip in chunks with bounded memory.
+- TextEncoder: word embeddings + 2 transformer layers over the 32 token ids.
+- VideoDiT: factorised attention per block (spatial within a latent frame, temporal per latent cell,
+  cross-attention to the text), adaLN-zero conditioning on the noise level and the pooled text,
+  positions as sinusoids of normalised coordinates so any grid and any length share one embedding.
+
+Attention is written by hand (PyTorch 1.13 has no scaled_dot_product_attention). Every attention
+projection is a LoraLinear: at export time it takes low-rank factor inputs (run-time LoRA).
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+LATENT_CHANNELS = 16
+BASE_SHORT_SIDE = 72
+SPATIAL = 8
+TEMPORAL = 4
+HEAD_FEATURES = 8
+
+
+def base_size(width: int, height: int) -> tuple[int, int]:
+    """The base (encoder/decoder) size of an output size: short side 72, long side a multiple of 8."""
+    m = min(width, height)
+    bw = max(SPATIAL, round(width * BASE_SHORT_SIDE / m / SPATIAL) * SPATIAL)
+    bh = max(SPATIAL, round(height * BASE_SHORT_SIDE / m / SPATIAL) * SPATIAL)
+    return bw, bh
+
+
+class GroupNorm(nn.GroupNorm):
+    """GroupNorm computed in fp32 (torch 1.13's CPU autocast cannot run it on bf16 input)."""
+
+    def forward(self, x):
+        return F.group_norm(x.float(), self.num_groups, self.weight, self.bias, self.eps)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, ch: int):
+        super().__init__()
+        self.norm1 = GroupNorm(8, ch)
+        self.conv1 = nn.Conv2d(ch, ch, 3, padding=1)
+        self.norm2 = GroupNorm(8, ch)
+        self.conv2 = nn.Conv2d(ch, ch, 3, padding=1)
+
+    def forward(self, x):
+        h = self.conv1(F.silu(self.norm1(x)))
+        h = self.conv2(F.silu(self.norm2(h)))
+        return x + h
+
+
+class Encoder(nn.Module):
+    """[N, 12, 72, 128] (4 frames x RGB in [-1, 1]) -> [N, C, 9, 16]."""
+
+    def __init__(self, widths=(32, 64, 96, 128)):
+        super().__init__()
+        self.conv_in = nn.Conv2d(3 * TEMPORAL, widths[0], 3, padding=1)
+        layers = []
+        for i, w in enumerate(widths):
+            layers.append(ResBlock(w))
+            if i + 1 < len(widths):
+                layers.append(nn.Conv2d(w, widths[i + 1], 3, stride=2, padding=1))
+        self.body = nn.Sequential(*layers)
+        self.norm_out = GroupNorm(8, widths[-1])
+        self.conv_out = nn.Conv2d(widths[-1], LATENT_CHANNELS, 1)
+
+    def forward(self, x):
+        return self.conv_out(F.silu(self.norm_out(self.body(self.conv_in(x)))))
+
+
+class Decoder(nn.Module):
+    """[N, C, 9, 16] -> base features [N, 4 * HEAD_FEATURES, 72, 128] -> frames at any size."""
+
+    def __init__(self, widths=(128, 96, 64, 32), head_hidden=16):
+        super().__init__()
+        self.conv_in = nn.Conv2d(LATENT_CHANNELS, widths[0], 3, padding=1)
+        layers = []
+        for i, w in enumerate(widths):
+            layers.append(ResBlock(w))
+            if i + 1 < len(widths):
+                layers.append(nn.Upsample(scale_factor=2.0, mode='nearest'))
+                layers.append(nn.Conv2d(w, widths[i + 1], 3, padding=1))
+        self.body = nn.Sequential(*layers)
+        self.norm_out = GroupNorm(8, widths[-1])
+        self.conv_out = nn.Conv2d(widths[-1], TEMPORAL * HEAD_FEATURES, 3, padding=1)
+        # The per-pixel head: features interpolated to the output size, then a 1x1 MLP to RGB.
+        self.head1 = nn.Conv2d(HEAD_FEATURES, head_hidden, 1)
+        self.head2 = nn.Conv2d(head_hidden, 3, 1)
+
+    def features(self, z):
+        return self.conv_out(F.silu(self.norm_out(self.body(self.conv_in(z)))))
+
+    def render(self, feats, height: int, width: int):
+        """[N, 4 * HF, bh, bw] -> [N, 4, 3, height, width]."""
+        n, _, bh, bw = feats.shape
+        f = feats.reshape(n * TEMPORAL, HEAD_FEATURES, bh, bw)
+        f = F.interpolate(f, size=(height, width), mode='bilinear', align_corners=False)
+        rgb = self.head2(F.silu(self.head1(f)))
+        return rgb.reshape(n, TEMPORAL, 3, height, width)
+
+
+class VideoAutoencoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = Encoder()
+        self.decoder = Decoder()
+
+
+def attention(q, k, v, heads: int):
+    """softmax(q k^T / sqrt(d)) v over [N, L, D] tensors split into `heads`."""
+    n, lq, dim = q.shape
+    lk = k.shape[1]
+    hd = dim // heads
+    q = q.reshape(n, lq, heads, hd).transpose(1, 2)
+    k = k.reshape(n, lk, heads, hd).transpose(1, 2)
+    v = v.reshape(n, lk, heads, hd).transpose(1, 2)
+    w = torch.softmax(torch.matmul(q, k.transpose(-1, -2)) * (hd ** -0.5), dim=-1)
+    return torch.matmul(w, v).transpose(1, 2).reshape(n, lq, dim)
+
+
+class LoraLinear(nn.Linear):
+    """nn.Linear plus optional run-time low-rank factors: y = x W^T + b + (x down) up."""
+
+    lora = None  # (down [in, r], up [r, out]) while exporting or applying a LoRA
+
+    def forward(self, x):
+        y = F.linear(x, self.weight, self.bias)
+        if self.lora is not None:
+            down, up = self.lora
+            y = y + torch.matmul(torch.matmul(x, down), up)
+        return y
+
+
+class Attention(nn.Module):
+    def __init__(self, dim: int, heads: int, context_dim: int | None = None):
+        super().__init__()
+        self.heads = heads
+        cdim = context_dim or dim
+        self.to_q = LoraLinear(dim, dim)
+        self.to_k = LoraLinear(cdim, dim)
+        self.to_v = LoraLinear(cdim, dim)
+        self.to_out = LoraLinear(dim, dim)
+
+    def forward(self, x, context=None):
+        c = x if context is None else context
+        return self.to_out(attention(self.to_q(x), self.to_k(c), self.to_v(c), self.heads))
+
+
+class TextEncoder(nn.Module):
+    def __init__(self, vocab: int, max_length: int = 32, dim: int = 128, layers: int = 2, heads: int = 4):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim)
+        self.pos = nn.Parameter(torch.randn(max_length, dim) * 0.02)
+        self.layers = nn.ModuleList()
+        for _ in range(layers):
+            self.layers.append(nn.ModuleDict(dict(
+                norm1=nn.LayerNorm(dim), attn=Attention(dim, heads),
+                norm2=nn.LayerNorm(dim), mlp=nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim)))))
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, ids):
+        x = self.embed(ids) + self.pos[: ids.shape[1]]
+        for layer in self.layers:
+            x = x + layer['attn'](layer['norm1'](x))
+            x = x + layer['mlp'](layer['norm2'](x))
+        return self.norm(x)
+
+
+def sinusoid(x, dim: int, max_period: float = 10000.0):
+    """[...] -> [..., dim] sin/cos features."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=x.device) / half)
+    a = x.float().unsqueeze(-1) * freqs
+    return torch.cat([torch.cos(a), torch.sin(a)], dim=-1)
+
+
+def grid_positions(t: int, h: int, w: int, dim: int, device):
+    """[t*h*w, dim] embedding of normalised (time, y, x): any grid size and length share it."""
+    third = dim // 4 // 2 * 2  # time gets a quarter, y and x share the rest (all even)
+    ty = (dim - third) // 4 * 2
+    tx = dim - third - ty
+    tt = torch.arange(t, dtype=torch.float32, device=device) / max(t - 1, 1)
+    yy = (torch.arange(h, dtype=torch.float32, device=device) + 0.5) / h
+    xx = (torch.arange(w, dtype=torch.float32, device=device) + 0.5) / w
+    et = sinusoid(tt * 64.0, third, 256.0)[:, None, None, :].expand(t, h, w, third)
+    ey = sinusoid(yy * 64.0, ty, 256.0)[None, :, None, :].expand(t, h, w, ty)
+    ex = sinusoid(xx * 64.0, tx, 256.0)[None, None, :, :].expand(t, h, w, tx)
+    return torch.cat([et, ey, ex], dim=-1).reshape(t * h * w, dim)
+
+
+def modulate(x, shift, scale):
+    return x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1)
+
+
+class DiTBlock(nn.Module):
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, elementwise_affine=True)
+        self.attn_spatial = Attention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim)
+        self.attn_temporal = Attention(dim, heads)
+        self.norm3 = nn.LayerNorm(dim)
+        self.attn_cross = Attention(dim, heads)
+        self.norm4 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
+        self.ada = nn.Linear(dim, 10 * dim)
+        nn.init.zeros_(self.ada.weight)
+        nn.init.zeros_(self.ada.bias)
+
+    def forward(self, x, text, cond, t: int, s: int):
+        b, _, d = x.shape
+        sh1, sc1, g1, sh2, sc2, g2, g3, sh4, sc4, g4 = self.ada(F.silu(cond)).chunk(10, dim=-1)
+        h = modulate(self.norm1(x), sh1, sc1).reshape(b * t, s, d)
+        x = x + g1.unsqueeze(1) * self.attn_spatial(h).reshape(b, t * s, d)
+        h = modulate(self.norm2(x), sh2, sc2).reshape(b, t, s, d).transpose(1, 2).reshape(b * s, t, d)
+        h = self.attn_temporal(h).reshape(b, s, t, d).transpose(1, 2).reshape(b, t * s, d)
+        x = x + g2.unsqueeze(1) * h
+        x = x + g3.unsqueeze(1) * self.attn_cross(self.norm3(x), text)
+        x = x + g4.unsqueeze(1) * self.mlp(modulate(self.norm4(x), sh4, sc4))
+        return x
+
+
+class VideoDiT(nn.Module):
+    """(latents [B, C, T, h, w], timestep [B] = sigma * 1000, text [B, L, D]) -> velocity (noise - x0)."""
+
+    def __init__(self, dim: int = 128, depth: int = 6, heads: int = 4, text_dim: int = 128):
+        super().__init__()
+        self.dim = dim
+        self.proj_in = nn.Linear(LATENT_CHANNELS, dim)
+        self.time_mlp = nn.Sequential(nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, dim))
+        self.text_proj = nn.Linear(text_dim, dim)
+        self.pool_proj = nn.Linear(text_dim, dim)
+        self.blocks = nn.ModuleList([DiTBlock(dim, heads) for _ in range(depth)])
+        self.norm_out = nn.LayerNorm(dim)
+        self.ada_out = nn.Linear(dim, 2 * dim)
+        self.proj_out = nn.Linear(dim, LATENT_CHANNELS)
+        for m in (self.ada_out, self.proj_out):
+            nn.init.zeros_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def forward(self, latents, timestep, text):
+        b, c, t, h, w = latents.shape
+        s = h * w
+        x = latents.permute(0, 2, 3, 4, 1).reshape(b, t * s, c)
+        x = self.proj_in(x) + grid_positions(t, h, w, self.dim, latents.device).unsqueeze(0)
+        cond = self.time_mlp(sinusoid(timestep, self.dim)) + self.pool_proj(text.mean(dim=1))
+        ctx = self.text_proj(text)
+        for block in self.blocks:
+            x = block(x, ctx, cond, t, s)
+        shift, scale = self.ada_out(F.silu(cond)).chunk(2, dim=-1)
+        x = self.proj_out(modulate(self.norm_out(x), shift, scale))
+        return x.reshape(b, t, h, w, c).permute(0, 4, 1, 2, 3)
+
+
+def lora_layers(dit: VideoDiT):
+    """(name, LoraLinear) for every attention projection, in a fixed order (the LoRA contract)."""
+    out = []
+    for i, block in enumerate(dit.blocks):
+        for attn in ('attn_spatial', 'attn_temporal', 'attn_cross'):
+            for proj in ('to_q', 'to_k', 'to_v', 'to_out'):
+                out.append((f'blocks.{i}.{attn}.{proj}', getattr(getattr(block, attn), proj)))
+    return out
+
+
+def count_params(m: nn.Module) -> int:
+    return sum(p.numel() for p in m.parameters())

@@ -1,0 +1,115 @@
+"""Stage 2: the text encoder and the video DiT, by flow matching on latents of the frozen autoencoder.
+
+x_sigma = (1 - sigma) x0 + sigma noise, target velocity = noise - x0 (the pipeline's contract), sigma
+from a logit-normal mixed with a uniform so every step of a 4- to 50-step schedule is trained; 10 %
+empty prompts for classifier-free guidance. Clips of 17, 33 and 81 frames (5, 9, 21 latent frames) so
+the temporal attention sees the lengths users ask for. Each encoded batch serves two steps (fresh noise
+and sigma), which halves the encoder's share of the CPU. EMA weights are what gets exported.
+"""
+import argparse
+import copy
+import json
+import os
+import random
+import time
+
+import torch
+
+from common import PACKAGE, Log, load, save
+from data import ClipStream, to_video, tubelets
+from model import TextEncoder, VideoAutoencoder, VideoDiT, count_params
+
+p = argparse.ArgumentParser()
+p.add_argument('--minutes', type=float, default=90)
+p.add_argument('--lr', type=float, default=5e-4)
+p.add_argument('--threads', type=int, default=2)
+p.add_argument('--ema', type=float, default=0.999)
+args = p.parse_args()
+torch.set_num_threads(args.threads)
+torch.manual_seed(1)
+
+vocab = len(json.load(open(os.path.join(PACKAGE, 'tokenizer.json')))['vocab'])
+vae = VideoAutoencoder()
+load('vae', {'vae': vae})
+vae.eval().requires_grad_(False)
+text = TextEncoder(vocab)
+dit = VideoDiT()
+params = list(text.parameters()) + list(dit.parameters())
+opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+ema_text, ema_dit = copy.deepcopy(text), copy.deepcopy(dit)
+MODULES = {'text': text, 'dit': dit, 'ema_text': ema_text, 'ema_dit': ema_dit}
+step, extra = load('dit', MODULES, opt)
+scaling = extra.get('scaling_factor')
+print('text params', count_params(text), 'dit params', count_params(dit), flush=True)
+
+# (frames, clips per batch, share of batches): similar token counts per batch.
+LENGTHS = [(17, 16, 0.7), (33, 8, 0.2), (81, 4, 0.1)]
+streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f) for f, _, _ in LENGTHS}
+EMPTY = None
+
+
+@torch.no_grad()
+def encode(clips):
+    groups = tubelets(to_video(clips))  # [N, T, 4, 3, 72, 128]
+    n, t = groups.shape[:2]
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        z = vae.encoder(groups.reshape(n * t, 12, 72, 128)).float()
+    return z.reshape(n, t, *z.shape[1:]).permute(0, 2, 1, 3, 4).contiguous()  # [N, C, T, 9, 16]
+
+
+if scaling is None:  # latents / scaling_factor has unit variance (diffusers convention, measured once)
+    _, clips = streams[17].batch(32)
+    scaling = float(1.0 / encode(clips).std())
+    extra['scaling_factor'] = scaling
+print('scaling_factor', scaling, flush=True)
+empty_ids = None
+log = Log('dit')
+t_end = time.time() + args.minutes * 60
+last_save = time.time()
+rng = random.Random(step)
+losses = []
+while time.time() < t_end:
+    frames, n, _ = rng.choices(LENGTHS, weights=[w for *_, w in LENGTHS])[0]
+    ids, clips = streams[frames].batch(n)
+    x0 = encode(clips) * scaling
+    if empty_ids is None:
+        empty_ids = ids[0].clone()
+        empty_ids[1] = 3  # <s> </s> <pad>... : what the tokenizer makes of an empty prompt
+        empty_ids[2:] = 0
+    for _ in range(2):
+        drop = torch.rand(n) < 0.1
+        cond_ids = torch.where(drop[:, None], empty_ids[None], ids)
+        u = torch.where(torch.rand(n) < 0.7, torch.sigmoid(torch.randn(n)), torch.rand(n))
+        sigma = u.clamp(1e-3, 1.0)
+        noise = torch.randn_like(x0)
+        s = sigma.view(n, 1, 1, 1, 1)
+        xt = (1 - s) * x0 + s * noise
+        for g in opt.param_groups:
+            g['lr'] = args.lr * min(1.0, (step + 1) / 300)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            v = dit(xt, sigma * 1000, text(cond_ids)).float()
+        loss = (v - (noise - x0)).pow(2).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        with torch.no_grad():
+            d = min(args.ema, (1 + step) / (10 + step))
+            for e, m in ((ema_text, text), (ema_dit, dit)):
+                for pe, pm in zip(e.parameters(), m.parameters()):
+                    pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        step += 1
+        extra['samples'] = extra.get('samples', 0) + n
+        losses.append(loss.item())
+    if step % 50 == 0:
+        log.write(step=step, t=round(time.time() - log.t0), frames=frames, loss=sum(losses) / len(losses))
+        losses = []
+    if time.time() - last_save > 600:
+        extra['cpu_hours'] = extra.get('cpu_hours', 0.0) + (time.time() - last_save) * args.threads / 3600
+        save('dit', MODULES, opt, step, extra, committed=('ema_text', 'ema_dit'))
+        last_save = time.time()
+extra['cpu_hours'] = extra.get('cpu_hours', 0.0) + (time.time() - last_save) * args.threads / 3600
+save('dit', MODULES, opt, step, extra, committed=('ema_text', 'ema_dit'))
+for st in streams.values():
+    st.close()
+print('done', step, flush=True)

@@ -1,0 +1,87 @@
+"""Stage 1: the tubelet autoencoder, on 4-frame groups of world clips.
+
+Input: the clip area-downsampled to the 128x72 base size; target: the clip at 2x (256x144) or 4x
+(512x288), so the per-pixel head learns to draw edges sharper than the base grid. Loss L1 + MSE, a
+little latent noise (so the DiT's imperfect latents still decode cleanly) and a small latent L2 (keeps
+the latent scale near 1). Resumes from its checkpoint; saves every few minutes.
+"""
+import argparse
+import random
+import time
+
+import torch
+import torch.nn.functional as F
+
+from common import Log, load, save
+from data import ClipStream, to_video, tubelets
+from model import VideoAutoencoder, count_params
+
+p = argparse.ArgumentParser()
+p.add_argument('--minutes', type=float, default=20)
+p.add_argument('--batch', type=int, default=6, help='clips per step (2 groups of 4 frames each)')
+p.add_argument('--lr', type=float, default=2e-3)
+p.add_argument('--threads', type=int, default=2)
+p.add_argument('--device', default='cpu')
+p.add_argument('--share4', type=float, default=0.0, help='share of steps with 512x288 targets')
+args = p.parse_args()
+torch.set_num_threads(args.threads)
+torch.manual_seed(0)
+
+vae = VideoAutoencoder().to(args.device)
+opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0.0)
+step, extra = load('vae', {'vae': vae}, opt)
+print('vae params', count_params(vae), flush=True)
+streams = {2: ClipStream(256, 144, 17, seed=1000 + step)}
+if args.share4 > 0:
+    streams[4] = ClipStream(512, 288, 17, seed=2000 + step)
+log = Log('vae')
+t_end = time.time() + args.minutes * 60
+last_save = time.time()
+rng = random.Random(step)
+data_s = 0.0
+while time.time() < t_end:
+    scale = 4 if rng.random() < args.share4 else 2
+    t_data = time.time()
+    ids, clips = streams[scale].batch(args.batch)
+    data_s += time.time() - t_data
+    groups = tubelets(clips)  # uint8 [N, 5, 4, H, W, 3]
+    pick = torch.stack([torch.randperm(groups.shape[1])[:2] for _ in range(groups.shape[0])])
+    picked = torch.stack([groups[i, pick[i]] for i in range(groups.shape[0])]).flatten(0, 1)  # [2N, 4, H, W, 3]
+    target = to_video(picked)  # [2N, 4, 3, H, W]
+    n, _, _, h, w = target.shape
+    x = F.avg_pool2d(target.reshape(n * 4, 3, h, w), scale).reshape(n, 12, h // scale, w // scale)
+    for g in opt.param_groups:
+        g['lr'] = args.lr * min(1.0, (step + 1) / 200)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        z = vae.encoder(x.to(args.device))
+        zn = z + 0.1 * torch.randn_like(z)
+        feats = vae.decoder.features(zn)
+        # The head runs on a random quarter of the frame: bilinear interpolation at an integer scale
+        # only reads neighbours within one base pixel, so a crop with a one-pixel margin (edge-padded,
+        # as interpolate clamps at borders) gives exactly the full frame's values inside it.
+        bh, bw = feats.shape[-2:]
+        ch, cw = bh // 2, bw // 2
+        y0, x0 = rng.randrange(bh - ch + 1), rng.randrange(bw - cw + 1)
+        padded = F.pad(feats.float(), (1, 1, 1, 1), mode='replicate')[..., y0:y0 + ch + 2, x0:x0 + cw + 2]
+        out = vae.decoder.render(padded, (ch + 2) * scale, (cw + 2) * scale).float()
+        out = out[..., scale:-scale, scale:-scale]
+    target = target[..., y0 * scale:(y0 + ch) * scale, x0 * scale:(x0 + cw) * scale].to(args.device)
+    l1 = (out - target).abs().mean()
+    mse = (out - target).pow(2).mean()
+    reg = z.float().pow(2).mean()
+    loss = l1 + mse + 1e-3 * reg
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
+    opt.step()
+    step += 1
+    if step % 20 == 0:
+        psnr = 10 * torch.log10(4.0 / mse.detach()).item()
+        log.write(step=step, t=round(time.time() - log.t0), scale=scale, l1=l1.item(), psnr=psnr, zstd=z.float().std().item(), data_s=round(data_s, 1))
+    if time.time() - last_save > 90:
+        save('vae', {'vae': vae}, opt, step, {})
+        last_save = time.time()
+save('vae', {'vae': vae}, opt, step, {})
+for s in streams.values():
+    s.close()
+print('done', step, flush=True)
