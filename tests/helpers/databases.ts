@@ -59,6 +59,14 @@ async function sharedServerUrl(): Promise<string> {
   throw new Error('Timed out waiting 300 s for another test worker to start PostgreSQL.');
 }
 
+/** A fresh, migrated PostgreSQL database and its URL, for tests that start other processes on it. */
+export async function openTestPostgresWithUrl(): Promise<{ db: Database; url: string }> {
+  const db = await openTestDatabase('postgres');
+  return { db, url: postgresUrls.get(db)! };
+}
+
+const postgresUrls = new WeakMap<Database, string>();
+
 /** A fresh, migrated database of that kind; closing it drops a PostgreSQL one. */
 export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
   if (kind === 'pglite') {
@@ -74,7 +82,7 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
   url.pathname = `/${name}`;
   const db = await openPostgres(url.toString());
   await migrate(db);
-  return {
+  const test: Database = {
     ...db,
     close: async () => {
       await db.close();
@@ -92,6 +100,8 @@ export async function openTestDatabase(kind: DatabaseKind): Promise<Database> {
       await admin.close();
     },
   };
+  postgresUrls.set(test, url.toString());
+  return test;
 }
 
 /** Opens a database of that kind before the enclosing describe's tests and closes it after them. */
