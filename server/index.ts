@@ -50,6 +50,8 @@ const lookups = { findImage: findUserImage, findLora: findUserLora };
 const jobs = {
   storage,
   ...jobsConfig,
+  // Result URLs come from PUBLIC_URL, else from our own listen address (set below), never from a request.
+  publicUrl: jobsConfig.publicUrl,
   memoryBudgetMb: jobsConfig.workerMemoryMb,
   lookups,
   onSubmitted: () => worker?.wake(),
@@ -59,8 +61,12 @@ const app = createApp({ registry, distDir: config.distDir, version, db, storage:
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '127.0.0.1' ? 'localhost' : config.host;
+  jobs.publicUrl ??= `http://${shownHost}:${port}`;
+  if (!jobsConfig.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host))
+    console.warn(`PUBLIC_URL is not set: result URLs point at ${jobs.publicUrl}; set it to the address clients use.`);
   console.log(
-    `Phosphene ${version} on http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${port} (${registry.models.length} model packages, ${jobsConfig.workers} inference workers of ${jobsConfig.workerMemoryMb} MB)`,
+    `Phosphene ${version} on http://${shownHost}:${port} (${registry.models.length} model packages, ${jobsConfig.workers} inference workers of ${jobsConfig.workerMemoryMb} MB)`,
   );
 });
 // LoRA uploads carry up to 2 × 2048 MB: Node's default 5-minute request timeout would cut slow ones off.

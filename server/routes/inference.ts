@@ -3,7 +3,7 @@
  * and the signed video download that result URLs point at (mounted before `requireApiKey`: Phosor clients
  * fetch the URL without headers).
  */
-import express, { Router, type Request } from 'express';
+import express, { Router } from 'express';
 import type { z } from 'zod';
 import { historyQuerySchema, submitRequestSchema } from '../../src/shared/phosor-schemas';
 import { microToCredits } from '../../src/shared/pricing';
@@ -29,7 +29,11 @@ export interface InferenceOptions {
   lookups?: AssetLookups;
   /** Lifetime of a result URL in seconds (default 3600). */
   urlTtlSeconds?: number;
-  /** Origin of result URLs (`https://api.example.com`) behind a proxy; default: the request's own. */
+  /**
+   * Origin of result URLs (`https://api.example.com`, PUBLIC_URL; the server defaults it to its listen
+   * address). Absent, result URLs are relative. Never taken from the request's Host or X-Forwarded-*
+   * headers, which a client controls (`Host: evil.example` would otherwise sign a link to evil.example).
+   */
   publicUrl?: string;
   /**
    * The memory an inference worker may use, in MB (WORKER_MEMORY_MB): a job planned above it is refused
@@ -86,7 +90,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
     if (!job) throw new JobNotFoundError(id);
     return job;
   };
-  const origin = (req: Request) => options.publicUrl?.replace(/\/$/, '') ?? `${req.protocol}://${req.get('host')}`;
+  const origin = () => options.publicUrl?.replace(/\/$/, '') ?? '';
 
   router.post('/inference/submit', express.json({ limit: '64kb' }), async (req, res) => {
     const body = parse(submitRequestSchema, req.body ?? {});
@@ -114,7 +118,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
     const job = await ownJob(res, req.params.request_id);
     if (job.status !== 'completed') throw new JobNotCompletedError(job.id, job.status, job.errorMessage ?? undefined);
     const expires = Math.floor(Date.now() / 1000) + (options.urlTtlSeconds ?? DEFAULT_URL_TTL_S);
-    const url = `${origin(req)}/api/v1/inference/video/${encodeURIComponent(job.id)}?${await signer.sign(job.id, expires)}`;
+    const url = `${origin()}/api/v1/inference/video/${encodeURIComponent(job.id)}?${await signer.sign(job.id, expires)}`;
     res.json({ data: { video: { url }, seed: job.params.seed }, request_id: job.id });
   });
 

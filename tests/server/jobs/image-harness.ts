@@ -88,7 +88,7 @@ export function psnrRgb(a: Uint8Array, b: Uint8Array): number {
 /** Fetches the completed job's MP4 through its signed result URL, as a Phosor client does. */
 export async function downloadVideo(app: ReturnType<typeof createApp>, key: string, id: string): Promise<Buffer> {
   const result = await request(app).get(`/api/v1/inference/result/${id}`).set('X-API-Key', key).expect(200);
-  const url = new URL(result.body.data.video.url as string);
+  const url = new URL(result.body.data.video.url as string, 'http://relative.invalid');
   const res = await request(app)
     .get(url.pathname + url.search)
     .buffer(true)

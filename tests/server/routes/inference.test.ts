@@ -47,7 +47,7 @@ describe.each(DATABASE_KINDS)('inference routes on %s', (kind) => {
           });
           const result = await as(key).get(`/api/v1/inference/result/${id}`).expect(200);
           expect(result.body).toEqual({ data: { video: { url: expect.any(String) }, seed: 42 }, request_id: id });
-          const url = new URL(result.body.data.video.url);
+          const url = new URL(result.body.data.video.url, 'http://relative.invalid');
           expect(url.pathname).toBe(`/api/v1/inference/video/${id}`);
           // No X-API-Key: Phosor clients download the URL as it is.
           const video = await request(h.app)
