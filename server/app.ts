@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { requireApiKey } from './auth/api-key';
+import { bodyTimeout } from './body-timeout';
 import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
 import type { Database } from './db/database';
 import { HttpError } from './http-error';
@@ -33,6 +34,8 @@ export interface AppConfig {
   jobs?: InferenceOptions;
   /** Where one line per request goes (`server/log/logger.ts`'s in the server); absent, nowhere. */
   logger?: Logger;
+  /** How long a request outside the upload routes may take to send its body (default 30 s). */
+  bodyTimeoutMs?: number;
 }
 
 /**
@@ -64,6 +67,7 @@ export function createApp(config: AppConfig): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLogger(config.logger ?? pino({ level: 'silent' })));
+  app.use(bodyTimeout(config.bodyTimeoutMs));
   app.use(isolationHeaders);
 
   app.get('/health', (_req, res) => {

@@ -70,6 +70,7 @@ const server = app.listen(config.port, config.host, () => {
   );
 });
 // LoRA uploads carry up to 2 × 2048 MB: Node's default 5-minute request timeout would cut slow ones off.
+// Every other route's body must arrive within 30 s (server/body-timeout.ts).
 server.requestTimeout = 2 * 3600_000;
 
 function shutdown(signal: string): void {
