@@ -26,7 +26,7 @@ export interface AppConfig {
   version?: string;
   /** The migrated database; without it only the unauthenticated routes exist. */
   db?: Database;
-  /** Per-key request limit; Phosor's 1000 / 60 s when absent. */
+  /** Per-user request limit, counted in the database; Phosor's 1000 / 60 s when absent. */
   rateLimit?: RateLimitOptions;
   /** Where uploads, imports and LoRAs are stored; with `db`, mounts `/api/v1/storage/…` and `/api/v1/loras…`. */
   storage?: StorageOptions;
@@ -80,7 +80,7 @@ export function createApp(config: AppConfig): express.Express {
     // Result URLs are signed: Phosor clients download them without an X-API-Key.
     if (config.jobs) app.use('/api/v1', videoDownloadRouter(config.db, config.jobs));
     // Every API route below this line needs an X-API-Key (Phosor: all but /models).
-    app.use('/api/v1', requireApiKey(config.db, new RateLimiter(config.rateLimit)));
+    app.use('/api/v1', requireApiKey(config.db, new RateLimiter(config.db, config.rateLimit)));
     app.use('/api/v1', accountRouter(config.db));
     if (config.storage) app.use('/api/v1', storageApi(config.db, config.storage));
     if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));

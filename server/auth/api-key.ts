@@ -19,26 +19,35 @@ const invalidKey = (): HttpError =>
     'Invalid API key: send a valid, unrevoked key in the X-API-Key header (create one with `npm run admin -- create-key --email …`).',
   );
 
+const rateLimited = (retryAfter: number, what: string): HttpError =>
+  new HttpError(429, 'rate_limited', `Rate limit exceeded: ${what}; retry in ${retryAfter} s.`);
+
 /**
- * Checks `X-API-Key` (401 when missing, unknown or revoked), then the key's rate limit (429 with
- * Retry-After), and sets `res.locals.auth`. The key itself never reaches a log or an error message.
+ * Checks `X-API-Key` (401 when missing, unknown or revoked), then the user's rate limit (429 with
+ * Retry-After), and sets `res.locals.auth`. Keys that fail count against the client's address, which
+ * gets 429 instead of 401 past its limit, without a key lookup. The key itself never reaches a log or
+ * an error message.
  */
-export function requireApiKey(db: Database, limiter: RateLimiter = new RateLimiter()): RequestHandler {
+export function requireApiKey(db: Database, limiter: RateLimiter = new RateLimiter(db)): RequestHandler {
+  const { limit, windowMs } = limiter.options;
+  const perWindow = `${windowMs / 1000} s`;
   return async (req, res, next) => {
+    const address = `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+    const refuse = (retryAfter: number, what: string) => {
+      res.setHeader('Retry-After', String(retryAfter));
+      next(rateLimited(retryAfter, what));
+    };
+    const failures = `${limiter.failedAuthLimit} requests with an invalid API key per ${perWindow} per address`;
+    const blocked = limiter.blocked(address);
+    if (blocked) return refuse(blocked, failures);
     const secret = req.get('x-api-key');
     const auth = secret ? await authenticate(db, secret) : undefined;
-    if (!auth) return next(invalidKey());
-    const retryAfter = limiter.hit(auth.keyId);
-    if (retryAfter > 0) {
-      res.setHeader('Retry-After', String(retryAfter));
-      return next(
-        new HttpError(
-          429,
-          'rate_limited',
-          `Rate limit exceeded: ${limiter.options.limit} requests per ${limiter.options.windowMs / 1000} s per API key; retry in ${retryAfter} s.`,
-        ),
-      );
+    if (!auth) {
+      const retryAfter = secret ? await limiter.hit(address, limiter.failedAuthLimit) : 0;
+      return retryAfter ? refuse(retryAfter, failures) : next(invalidKey());
     }
+    const retryAfter = await limiter.hit(`user:${auth.user.id}`);
+    if (retryAfter > 0) return refuse(retryAfter, `${limit} requests per ${perWindow} per user, all keys together`);
     const context: AuthContext = auth;
     res.locals.auth = context;
     next();

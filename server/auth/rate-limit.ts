@@ -1,43 +1,83 @@
 /**
- * A fixed-window request counter per API key, in memory. It is exact for one API node; with several
- * nodes each would allow the full limit, so a multi-node deployment needs a shared counter (e.g. a
- * PostgreSQL table upserted per key and window, or Redis INCR with EXPIRE) behind the same interface.
+ * Fixed-window request counters in the database, so a limit holds exactly however many API nodes share
+ * it: each request upserts its subject's row (a window starts at the first request after the last one
+ * ended, by the database clock) and reads the count back in the same statement. Limits count per user, not per key (ten keys do not buy ten
+ * budgets), and requests whose key failed count per address. A subject found over its limit is
+ * remembered in memory until its window ends, so a client hammering a limit costs no database work.
  */
+import type { Database } from '../db/database';
 
-/** Phosor's limit: 1000 requests per 60 s per key. */
+/** Requests per window. */
 export interface RateLimitOptions {
+  /** Per user (Phosor's 1000). */
   limit: number;
   windowMs: number;
+  /** Requests with a well-formed but unknown or revoked key, per client address (default 60). */
+  failedAuthLimit?: number;
 }
 
-/** The defaults Phosor documents. */
+/** The defaults Phosor documents (its limit is per key; ours is per user). */
 export const PHOSOR_RATE_LIMIT: RateLimitOptions = { limit: 1000, windowMs: 60_000 };
 
-/** Counts requests per key and says whether one more fits, and if not for how long to wait. */
+/** Failed authentications a client address may make per window, when not configured. */
+export const FAILED_AUTH_LIMIT = 60;
+
+// Old windows are deleted by every few-hundredth request, not by a timer, so an idle node does nothing.
+const PRUNE_EVERY = 500;
+
+/** Counts requests per subject in the database and says whether one more fits. */
 export class RateLimiter {
-  private readonly windows = new Map<string, { start: number; count: number }>();
+  private readonly blockedUntil = new Map<string, number>();
+  private hits = 0;
 
   constructor(
+    private readonly db: Database,
     readonly options: RateLimitOptions = PHOSOR_RATE_LIMIT,
-    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Records one request for `keyId`; returns 0 when allowed, else the seconds until the window resets. */
-  hit(keyId: string): number {
-    const now = this.now();
-    let w = this.windows.get(keyId);
-    if (!w || now - w.start >= this.options.windowMs) {
-      if (this.windows.size > 10_000) this.prune(now);
-      w = { start: now, count: 0 };
-      this.windows.set(keyId, w);
-    }
-    if (w.count >= this.options.limit) return Math.max(1, Math.ceil((w.start + this.options.windowMs - now) / 1000));
-    w.count += 1;
+  /** The per-address limit of failed authentications. */
+  get failedAuthLimit(): number {
+    return this.options.failedAuthLimit ?? FAILED_AUTH_LIMIT;
+  }
+
+  /** Seconds until `subject` may try again when it is known to be over its limit, else 0; no database work. */
+  blocked(subject: string): number {
+    const until = this.blockedUntil.get(subject);
+    if (until === undefined) return 0;
+    const left = until - Date.now();
+    if (left > 0) return Math.max(1, Math.ceil(left / 1000));
+    this.blockedUntil.delete(subject);
     return 0;
   }
 
-  /** Drops expired windows so the map stays as large as the number of recently active keys. */
-  private prune(now: number): void {
-    for (const [key, w] of this.windows) if (now - w.start >= this.options.windowMs) this.windows.delete(key);
+  /** Records one request of `subject` against `limit`; returns 0 when allowed, else the seconds until the window ends. */
+  async hit(subject: string, limit = this.options.limit): Promise<number> {
+    const cached = this.blocked(subject);
+    if (cached) return cached;
+    // $2 is the window in ms; a row whose window has ended starts a new one at this request.
+    const ended = `rate_windows.window_start <= now() - $2::double precision * interval '1 millisecond'`;
+    const { rows } = await this.db.query<{ hits: unknown; left_ms: unknown }>(
+      `INSERT INTO rate_windows (subject, window_start, hits) VALUES ($1, now(), 1)
+       ON CONFLICT (subject) DO UPDATE SET
+         window_start = CASE WHEN ${ended} THEN now() ELSE rate_windows.window_start END,
+         hits = CASE WHEN ${ended} THEN 1 ELSE rate_windows.hits + 1 END
+       RETURNING hits,
+         extract(epoch FROM window_start + $2::double precision * interval '1 millisecond' - now()) * 1000 AS left_ms`,
+      [subject, this.options.windowMs],
+    );
+    if (++this.hits % PRUNE_EVERY === 0) void this.prune();
+    if (Number(rows[0]!.hits) <= limit) return 0;
+    const leftMs = Math.max(1, Number(rows[0]!.left_ms));
+    if (this.blockedUntil.size > 10_000) this.blockedUntil.clear();
+    this.blockedUntil.set(subject, Date.now() + leftMs);
+    return Math.max(1, Math.ceil(leftMs / 1000));
+  }
+
+  private async prune(): Promise<void> {
+    await this.db
+      .query(`DELETE FROM rate_windows WHERE window_start < now() - $1::double precision * interval '1 millisecond'`, [
+        2 * this.options.windowMs,
+      ])
+      .catch(() => undefined); // the next prune retries; a stale row only costs disk
   }
 }

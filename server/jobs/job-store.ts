@@ -29,11 +29,15 @@ async function count(q: Queryable, sql: string, params: unknown[]): Promise<numb
   return toInt(rows[0]!.n);
 }
 
+// Any constant: the transaction-scoped advisory lock that makes the queue-capacity check exact.
+const QUEUE_CAPACITY_LOCK = 7_305_502;
+
 /**
  * Creates a queued job and charges its price, in one transaction: 429 when the user's tier allows no
  * more active jobs, 503 when `queueCapacity` jobs are queued, 402 (nothing written) when credits are short.
- * The user lock makes the concurrency check exact; the capacity check is exact on PGlite and may overshoot
- * by the number of simultaneous submits on PostgreSQL, which is what a soft queue bound needs.
+ * The user lock makes the concurrency check exact; an advisory lock held to the commit makes the capacity
+ * check exact too, however many API nodes submit at once (without it simultaneous submits on PostgreSQL
+ * each saw room and overshot). Submits serialise on it for the few milliseconds of this transaction.
  */
 export function submitJob(db: Database, job: NewJob, queueCapacity = DEFAULT_QUEUE_CAPACITY): Promise<Job> {
   return db.transaction(async (tx) => {
@@ -45,6 +49,7 @@ export function submitJob(db: Database, job: NewJob, queueCapacity = DEFAULT_QUE
       [job.userId],
     );
     if (active >= limit) throw new ConcurrencyLimitError(job.tier, limit);
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [QUEUE_CAPACITY_LOCK]);
     const queued = await count(tx, "SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'", []);
     if (queued >= queueCapacity) throw new QueueFullError(queueCapacity);
     const id = `job_${randomUUID()}`;
