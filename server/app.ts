@@ -1,5 +1,5 @@
 /** Builds the Express app: the Phosor-compatible API, the model files and the built playground. */
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler } from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -10,6 +10,7 @@ import type { Database } from './db/database';
 import { HttpError } from './http-error';
 import { requestLogger } from './log/request-log';
 import type { ModelRegistry } from './models/registry';
+import { securityHeaders } from './security-headers';
 import { docsRouter } from './openapi/docs';
 import { accountRouter } from './routes/account';
 import { inferenceRouter, videoDownloadRouter, type InferenceOptions } from './routes/inference';
@@ -38,18 +39,6 @@ export interface AppConfig {
   bodyTimeoutMs?: number;
 }
 
-/**
- * Cross-origin isolation makes `SharedArrayBuffer` available, which multi-threaded ORT WASM needs
- * (https://web.dev/articles/coop-coep). CORP lets our own pages embed every response.
- */
-const isolationHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  next();
-};
-
 const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
   if (error instanceof HttpError) {
     res.status(error.status).json({ error: { code: error.code, message: error.message } });
@@ -68,7 +57,7 @@ export function createApp(config: AppConfig): express.Express {
   app.disable('x-powered-by');
   app.use(requestLogger(config.logger ?? pino({ level: 'silent' })));
   app.use(bodyTimeout(config.bodyTimeoutMs));
-  app.use(isolationHeaders);
+  app.use(securityHeaders);
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', version: config.version ?? '0.0.0', models: config.registry.models.length });

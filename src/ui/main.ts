@@ -1,4 +1,5 @@
 /** Mounts the playground. `?debug` also exposes `window.phosphene` for tests and the console. */
+import '../shared/zod-jitless';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { readPageOptions } from './page-options';

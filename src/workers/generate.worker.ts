@@ -3,6 +3,7 @@
  * boundary; progress goes back through a `Comlink.proxy` callback; images, MP4 and frame buffers
  * are transferred, not copied; `cancel(jobId)` aborts a job between denoising steps.
  */
+import '../shared/zod-jitless';
 import { expose, transfer } from 'comlink';
 import type { ConditioningImage, FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
 import { decodeImageFile } from '../pipeline/video/decode-image';

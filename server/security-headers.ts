@@ -1,0 +1,43 @@
+/**
+ * Headers on every response: cross-origin isolation (SharedArrayBuffer for multi-threaded ORT WASM,
+ * https://web.dev/articles/coop-coep), a Content-Security-Policy, no framing, no referrer.
+ *
+ * The CSP is one policy for the playground and Swagger UI at `/docs/`, and it also reaches the
+ * workers, whose scripts are served from here: scripts only from this origin, plus
+ * 'wasm-unsafe-eval' (compiling ORT's and ffmpeg.wasm's WebAssembly needs it,
+ * https://developer.chrome.com/docs/extensions/reference/manifest/content-security-policy) and blob:
+ * for workers that Emscripten's pthreads may start from blob URLs. Inline styles stay allowed: Svelte
+ * style attributes and Swagger UI's page use them, and styles cannot run code. Images, video and
+ * downloads of generated clips are blob: URLs; Swagger UI's icons are data: URLs.
+ */
+import type { RequestHandler } from 'express';
+
+/** The Content-Security-Policy the server sends. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "connect-src 'self' blob: data:",
+  "font-src 'self' data:",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Sets the headers above; a route may loosen CORP afterwards (the signed video download does). */
+export const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Frame-Options', 'DENY');
+  // Nothing we link to needs to know where the user came from (a result page holds signed URLs).
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  next();
+};

@@ -1,0 +1,32 @@
+import request from 'supertest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../server/app';
+import { scanModelDirs } from '../../server/models/registry';
+import { CONTENT_SECURITY_POLICY } from '../../server/security-headers';
+
+describe('security headers', () => {
+  let app: ReturnType<typeof createApp>;
+  beforeAll(async () => {
+    app = createApp({ registry: await scanModelDirs([]), distDir: '/nonexistent' });
+  });
+
+  describe.each(['/', '/docs/', '/health'])('on %s', (route) => {
+    it('sends the CSP, no framing, no referrer, and cross-origin isolation', async () => {
+      const res = await request(app).get(route);
+      expect(res.headers).toMatchObject({
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+        'x-frame-options': 'DENY',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      });
+    });
+  });
+
+  it('allows the WebAssembly and workers the app needs, and nothing from elsewhere', () => {
+    expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self' 'wasm-unsafe-eval' blob:");
+    expect(CONTENT_SECURITY_POLICY).toContain("worker-src 'self' blob:");
+    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/https?:|'unsafe-eval'|\*/);
+  });
+});
