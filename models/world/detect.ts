@@ -93,6 +93,9 @@ function measure(
   };
 }
 
+/** The most objects per frame that get tracked (the world has at most 3). */
+const MAX_TRACKED = 4;
+
 /** All objects of every frame. */
 function sightings(clip: Clip, background: string, foreground: Uint8Array): Sighting[][] {
   const { width: w, height: h } = clip;
@@ -117,7 +120,9 @@ export function detectScene(clip: Clip): DetectedScene {
   const tally = new Map<number, number>();
   for (const s of frames) tally.set(s.length, (tally.get(s.length) ?? 0) + 1);
   const count = [...tally].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]?.[0] ?? 0;
-  const tracks = followObjects(frames, count);
+  // Tracking tries every permutation of a frame's objects; a clip with more than a few per frame is
+  // noise, not a world scene (at most 3 objects), so it gets no tracks rather than n! permutations.
+  const tracks = count <= MAX_TRACKED ? followObjects(frames, count) : [];
   const m = Math.min(clip.width, clip.height);
   const objects = tracks.map((track) => ({
     color: vote(track, (s) => s.color),

@@ -79,7 +79,10 @@ while time.time() < t_end:
     for _ in range(2):
         drop = torch.rand(n) < 0.1
         cond_ids = torch.where(drop[:, None], empty_ids[None], ids)
-        u = torch.where(torch.rand(n) < 0.7, torch.sigmoid(torch.randn(n)), torch.rand(n))
+        # Logit-normal for the middle, uniform for the ends, and a tenth near sigma = 1, where a few-step
+        # sampler's first step decides what the clip shows.
+        r = torch.rand(n)
+        u = torch.where(r < 0.6, torch.sigmoid(torch.randn(n)), torch.where(r < 0.9, torch.rand(n), 0.95 + 0.05 * torch.rand(n)))
         sigma = u.clamp(1e-3, 1.0)
         noise = torch.randn_like(x0)
         s = sigma.view(n, 1, 1, 1, 1)

@@ -6,6 +6,8 @@ little latent noise (so the DiT's imperfect latents still decode cleanly) and a 
 the latent scale near 1). Resumes from its checkpoint; saves every few minutes.
 """
 import argparse
+import contextlib
+import math
 import random
 import time
 
@@ -22,6 +24,7 @@ p.add_argument('--batch', type=int, default=6, help='clips per step (2 groups of
 p.add_argument('--lr', type=float, default=2e-3)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--device', default='cpu')
+p.add_argument('--freeze-encoder', action='store_true', help='train the decoder only (the DiT\'s latent space stays fixed)')
 p.add_argument('--share4', type=float, default=0.0, help='share of steps with 512x288 targets')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -29,7 +32,11 @@ torch.manual_seed(0)
 
 vae = VideoAutoencoder().to(args.device)
 opt = torch.optim.AdamW(vae.parameters(), lr=args.lr, weight_decay=0.0)
-step, extra = load('vae', {'vae': vae}, opt)
+step, extra = load('vae', {'vae': vae}, None if args.freeze_encoder else opt)
+if args.freeze_encoder:
+    vae.encoder.requires_grad_(False)
+    opt = torch.optim.AdamW(vae.decoder.parameters(), lr=args.lr, weight_decay=0.0)
+start_step, t_start = step, time.time()
 print('vae params', count_params(vae), flush=True)
 streams = {2: ClipStream(256, 144, 17, seed=1000 + step)}
 if args.share4 > 0:
@@ -50,10 +57,13 @@ while time.time() < t_end:
     target = to_video(picked)  # [2N, 4, 3, H, W]
     n, _, _, h, w = target.shape
     x = F.avg_pool2d(target.reshape(n * 4, 3, h, w), scale).reshape(n, 12, h // scale, w // scale)
+    # Warm up, then a cosine from lr to lr / 10 over the run's time budget.
+    progress = min(1.0, (time.time() - t_start) / (args.minutes * 60))
     for g in opt.param_groups:
-        g['lr'] = args.lr * min(1.0, (step + 1) / 200)
+        g['lr'] = args.lr * min(1.0, (step - start_step + 1) / 200) * (0.55 + 0.45 * math.cos(math.pi * progress))
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        z = vae.encoder(x.to(args.device))
+        with torch.no_grad() if args.freeze_encoder else contextlib.nullcontext():
+            z = vae.encoder(x.to(args.device))
         zn = z + 0.1 * torch.randn_like(z)
         feats = vae.decoder.features(zn)
         # The head runs on a random quarter of the frame: bilinear interpolation at an integer scale

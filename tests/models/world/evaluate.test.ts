@@ -92,4 +92,22 @@ describe('scoreClip on rendered ground truth', () => {
     const swapped = { ...scene, objects: [scene.objects[1]!, scene.objects[0]!] };
     expect(Object.values(scoreClip(scene, clipOf(swapped, 256, 144, 9)).correct).every(Boolean)).toBe(true);
   });
+
+  it('reads a clip of many small blobs per frame (a broken model) as wrong, without trying n! trackings', () => {
+    const scene: Scene = { objects: [{ color: 'red', shape: 'circle', motion: 'left' }], background: 'black' };
+    const [w, h, frames] = [256, 144, 5];
+    const rgba = new Uint8Array(w * h * 4 * frames);
+    // A 6 × 4 grid of white 8 × 8 squares on black in every frame: 24 blobs, 24! orderings.
+    for (let f = 0; f < frames; f++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) {
+          const o = ((f * h + y) * w + x) * 4;
+          const on = x % 40 >= 10 && x % 40 < 18 && y % 36 >= 10 && y % 36 < 18;
+          rgba.fill(on ? 255 : 0, o, o + 3);
+          rgba[o + 3] = 255;
+        }
+    const score = scoreClip(scene, { rgba, width: w, height: h, numFrames: frames });
+    expect(score.detected.count).toBeGreaterThan(4);
+    expect(score.correct).toMatchObject({ count: false, color: false, shape: false, motion: false });
+  });
 });
