@@ -13,6 +13,8 @@ import type { FromWorker, InferenceRequest, ToWorker } from './protocol';
 import type { JobExecutor, ExecuteRun } from './job-executor';
 
 const ENTRY = fileURLToPath(new URL('./inference-worker.ts', import.meta.url));
+/** tsx's loader by absolute URL, so a server started from another folder still finds it. */
+const TSX_LOADER = import.meta.resolve('tsx');
 /** The niceness of worker processes (the API runs at 0). */
 const WORKER_NICENESS = 10;
 
@@ -115,7 +117,7 @@ export class WorkerProcess implements JobExecutor {
   private spawn(): Promise<ChildProcess> {
     const child = fork(ENTRY, [], {
       // tsx's loader runs the .ts entry; the parent's own flags (vitest's, inspector) are not inherited.
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', TSX_LOADER],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
