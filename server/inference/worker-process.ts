@@ -78,16 +78,19 @@ export class WorkerProcess implements JobExecutor {
     run.signal.throwIfAborted();
     return new Promise<Uint8Array>((resolve, reject) => {
       this.running = { jobId, run, resolve, reject };
+      let grace: NodeJS.Timeout | undefined;
       const onAbort = () => {
         this.send({ type: 'abort', jobId });
         // A pipeline stuck in one long native call cannot see the abort: end the process after a grace period.
-        const timer = setTimeout(() => child.kill('SIGKILL'), this.options.abortGraceMs ?? 5000);
-        timer.unref();
+        grace = setTimeout(() => child.kill('SIGKILL'), this.options.abortGraceMs ?? 5000);
+        grace.unref();
       };
       run.signal.addEventListener('abort', onAbort, { once: true });
       const settle =
         <T>(fn: (value: T) => void) =>
         (value: T) => {
+          // The process stopped this job itself, so the grace kill must not hit its next one.
+          clearTimeout(grace);
           run.signal.removeEventListener('abort', onAbort);
           this.running = undefined;
           fn(value);
@@ -128,6 +131,10 @@ export class WorkerProcess implements JobExecutor {
       },
     });
     this.child = child;
+    // A send to a process that just died fails here; its 'exit' reports the death, so this only logs.
+    child.on('error', (error) =>
+      this.options.log.error({ pid: child.pid, err: error.message }, 'inference worker error'),
+    );
     // Below the API's priority: on a busy machine the scheduler serves /health and status calls first.
     // Never below this process's own niceness: lowering it needs privileges.
     if (child.pid !== undefined) os.setPriority(child.pid, Math.max(os.getPriority(), WORKER_NICENESS));

@@ -116,6 +116,31 @@ describe('WorkerProcess', () => {
   });
 });
 
+describe('WorkerProcess after an abort its process honoured', () => {
+  const worker = new WorkerProcess({ memoryBudgetMb: 4096, abortGraceMs: 50, log: memoryLog() });
+  let largeDir: string;
+  beforeAll(async () => {
+    largeDir = await writeLargeTinyPackage();
+  });
+  afterAll(() => worker.close());
+
+  it('does not kill the process while it runs the next, longer job', async () => {
+    const controller = new AbortController();
+    await worker
+      .execute(
+        'job_aborted',
+        small(),
+        run(controller.signal, () => controller.abort()),
+      )
+      .catch(() => undefined);
+    const pid = worker.pid;
+    // Far longer than the 50 ms grace period the abort started.
+    const big = { ...small(largeDir), params: { ...small().params, ...LARGE } };
+    expect(describeVideoTrack(await worker.execute('job_long', big, run())).samples).toBe(9);
+    expect(worker.pid).toBe(pid);
+  });
+});
+
 describe('WorkerProcess over its memory budget', () => {
   const log = memoryLog();
   // Between the fixture's small job (~0.15 GB) and the large package's 512×512×9 (~0.7 GB).
