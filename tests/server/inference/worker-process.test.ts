@@ -45,6 +45,10 @@ const mapsOf = (pid: number) => readFileSync(`/proc/${pid}/maps`, 'utf8');
 describe('WorkerProcess', () => {
   const log = memoryLog();
   const worker = new WorkerProcess({ memoryBudgetMb: 4096, log });
+  let largeDir: string;
+  beforeAll(async () => {
+    largeDir = await writeLargeTinyPackage();
+  });
   afterAll(() => worker.close());
 
   describe('running jobs', () => {
@@ -76,10 +80,12 @@ describe('WorkerProcess', () => {
       await worker.start();
       const pid = worker.pid!;
       let killed = false;
+      // A job of a second or more (a package not loaded yet, then 512×512×9), so the kill lands mid-job.
+      const big = { ...small(largeDir), params: { ...small().params, ...LARGE } };
       const error = await worker
         .execute(
           'job_killed',
-          small(),
+          big,
           run(undefined, () => {
             if (!killed) process.kill(pid, 'SIGKILL');
             killed = true;
