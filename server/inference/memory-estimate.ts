@@ -9,12 +9,18 @@
  * 160 + 270 MB/Mpx-frame + 7 MB per million token pairs, plus twice the variant's weights (the
  * package bytes and the sessions' copy), times 1.1.
  *
+ * Packages the fit was not measured on are planned by the same shape from their manifest: the latent
+ * grid the pipeline will use (`latent.base_short_side` makes it independent of the output size) and,
+ * for a decoder with `chunk_latent_frames`, the pixel term for one chunk plus ~20 bytes per finished
+ * pixel (derived from the buffers, not measured).
+ *
  * A package can state its own figures instead: `memory: { base_mb, mb_per_megapixel_frame,
  * mb_per_million_token_pairs? }` at the top of its manifest, or `peak_memory_mb` on a resolution (the
  * peak at that preset's max_frames; fewer frames are interpolated linearly from the base, which
  * overestimates a convex curve, the safe side).
  */
 import { z } from 'zod';
+import { latentGrid } from '../../src/pipeline/latents';
 import type { ModelManifest } from '../../src/pipeline/model-package/manifest';
 
 const MB = 2 ** 20;
@@ -35,13 +41,27 @@ export interface JobSize {
   num_frames: number;
 }
 
-/** Latent tokens the denoiser attends over: latent pixels per patch × latent frames per patch. */
+/** Latent tokens the denoiser attends over: the pipeline's own latent grid, counted in patches. */
 function latentTokens(m: ModelManifest, size: JobSize): number {
   const [pt, ph, pw] = m.graphs.denoiser.patch_size;
-  const sc = m.latent.spatial_compression;
-  const latentFrames = 1 + Math.floor((size.num_frames - 1) / m.latent.temporal_compression);
-  const perFrame = Math.floor(size.height / sc / ph) * Math.floor(size.width / sc / pw);
-  return perFrame * Math.ceil(latentFrames / pt);
+  try {
+    const [, , frames, height, width] = latentGrid(m, size.width, size.height, size.num_frames).dims;
+    return Math.ceil(frames / pt) * Math.ceil(height / ph) * Math.ceil(width / pw);
+  } catch {
+    // A frame count the grid refuses fails the job anyway; plan it from the output size.
+    const sc = m.latent.spatial_compression;
+    const latentFrames = 1 + Math.floor((size.num_frames - 1) / m.latent.temporal_compression);
+    return Math.ceil(latentFrames / pt) * Math.ceil(size.height / sc / ph) * Math.ceil(size.width / sc / pw);
+  }
+}
+
+/**
+ * Output frames the VAE decodes at once: the whole clip, or a chunk for a decoder that takes
+ * `chunk_latent_frames` at a time (then only the clip's finished frames grow with its length).
+ */
+function decodedAtOnce(m: ModelManifest, numFrames: number): number {
+  const chunk = m.graphs.vae_decoder.chunk_latent_frames;
+  return chunk === undefined ? numFrames : Math.min(numFrames, chunk * m.latent.temporal_compression);
 }
 
 /** The default variant's graph files in MB (what a worker holds twice: file bytes and sessions). */
@@ -72,9 +92,12 @@ export function estimateJobMemory(m: ModelManifest, size: JobSize): number {
     const share = Math.min(1, size.num_frames / preset.max_frames);
     return Math.ceil(c.baseMb + (stated.data.peak_memory_mb - c.baseMb) * share);
   }
-  const pixelFrames = (size.width * size.height * size.num_frames) / 1e6;
+  const pixels = (size.width * size.height) / 1e6;
+  const decoded = pixels * decodedAtOnce(m, size.num_frames);
+  // A chunked decoder's finished frames: float32 RGB, RGBA and the encoder's copy, ~20 bytes a pixel.
+  const kept = m.graphs.vae_decoder.chunk_latent_frames === undefined ? 0 : 20 * pixels * size.num_frames;
   const tokenPairs = latentTokens(m, size) ** 2 / 1e6;
-  const mb = c.baseMb + c.mbPerMegapixelFrame * pixelFrames + c.mbPerMillionTokenPairs * tokenPairs;
+  const mb = c.baseMb + c.mbPerMegapixelFrame * decoded + kept + c.mbPerMillionTokenPairs * tokenPairs;
   return Math.ceil(mb * c.margin);
 }
 

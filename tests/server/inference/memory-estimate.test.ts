@@ -35,6 +35,21 @@ describe('estimateJobMemory', () => {
     });
   });
 
+  describe('for a package with a size-independent latent grid and a chunked decoder', () => {
+    it('plans one decoded chunk and ~20 bytes per finished pixel instead of the whole clip', () => {
+      const chunked = {
+        ...builtIn,
+        latent: { ...builtIn.latent, base_short_side: 72 },
+        graphs: { ...builtIn.graphs, vae_decoder: { ...builtIn.graphs.vae_decoder, chunk_latent_frames: 1 } },
+      } as ModelManifest;
+      const at = (m: ModelManifest, f: number) => estimateJobMemory(m, { width: 854, height: 480, num_frames: f });
+      expect(at(chunked, 161)).toBeLessThan(at(builtIn, 161) / 10);
+      const perFrame = (20 * 854 * 480) / 1e6;
+      expect(at(chunked, 161) - at(chunked, 81)).toBeGreaterThan(80 * perFrame);
+      expect(at(chunked, 161) - at(chunked, 81)).toBeLessThan(80 * perFrame * 1.2);
+    });
+  });
+
   describe('with figures stated by the package', () => {
     it('uses the manifest’s `memory` coefficients', () => {
       const stated = { ...builtIn, memory: { base_mb: 1000, mb_per_megapixel_frame: 100 } } as ModelManifest;
