@@ -3,8 +3,8 @@
 x_sigma = (1 - sigma) x0 + sigma noise, target velocity = noise - x0 (the pipeline's contract), sigma
 from a logit-normal mixed with a uniform so every step of a 4- to 50-step schedule is trained; 10 %
 empty prompts for classifier-free guidance. Clips of 17, 33 and 81 frames (5, 9, 21 latent frames) so
-the temporal attention sees the lengths users ask for. Each encoded batch serves two steps (fresh noise
-and sigma), which halves the encoder's share of the CPU. EMA weights are what gets exported.
+the temporal attention sees the lengths users ask for. Each encoded batch serves `--reuse` steps (fresh
+noise and sigma each), which cuts the encoder's share of the CPU. EMA weights are what gets exported.
 """
 import argparse
 import copy
@@ -24,6 +24,7 @@ p.add_argument('--minutes', type=float, default=90)
 p.add_argument('--lr', type=float, default=5e-4)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--ema', type=float, default=0.999)
+p.add_argument('--reuse', type=int, default=3, help='steps per encoded batch (fresh noise and sigma each)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
@@ -76,7 +77,7 @@ while time.time() < t_end:
         empty_ids = ids[0].clone()
         empty_ids[1] = 3  # <s> </s> <pad>... : what the tokenizer makes of an empty prompt
         empty_ids[2:] = 0
-    for _ in range(2):
+    for _ in range(args.reuse):
         drop = torch.rand(n) < 0.1
         cond_ids = torch.where(drop[:, None], empty_ids[None], ids)
         # Logit-normal for the middle, uniform for the ends, and a tenth near sigma = 1, where a few-step
@@ -104,7 +105,7 @@ while time.time() < t_end:
         step += 1
         extra['samples'] = extra.get('samples', 0) + n
         losses.append(loss.item())
-    if step % 50 == 0:
+    if len(losses) >= 48:
         log.write(step=step, t=round(time.time() - log.t0), frames=frames, loss=sum(losses) / len(losses))
         losses = []
     if time.time() - last_save > 600:

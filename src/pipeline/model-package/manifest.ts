@@ -66,6 +66,8 @@ const resolution = z
     height: z.number().int().positive(),
     max_frames: z.number().int().positive(),
     label: z.string().min(1),
+    /** Measured peak memory (RSS, MB) of one job at this size and max_frames, for planning (server and browser). */
+    peak_memory_mb: z.number().positive().optional(),
   })
   .strict();
 
