@@ -23,13 +23,22 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the server with `env` added (MODEL_DIRS defaults to the test fixtures). */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+/**
+ * Starts the server with `env` added (MODEL_DIRS defaults to the test fixtures; DATABASE_URL, if given,
+ * replaces the fresh PGlite). `key` reuses a user another server process on the same database made.
+ */
+export async function startServerProcess(env: Record<string, string> = {}, key?: string): Promise<ServerProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'phosphene-server-'));
-  const db = await openDatabase({ dataDir });
-  const user = await createUser(db, { email: 'server@example.test', tier: 'pro', initialMicro: 1_000_000_000 });
-  const key = (await createKey(db, user.id)).secret;
-  await db.close();
+  if (!key) {
+    const db = await openDatabase({ dataDir, databaseUrl: env.DATABASE_URL });
+    const user = await createUser(db, {
+      email: `server-${process.pid}-${Date.now()}@example.test`,
+      tier: 'pro',
+      initialMicro: 1_000_000_000,
+    });
+    key = (await createKey(db, user.id)).secret;
+    await db.close();
+  }
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     env: {
       ...process.env,
@@ -57,7 +66,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   return {
     url,
     pid: child.pid!,
-    key,
+    key: key!,
     dataDir,
     output: () => output,
     async stop() {
