@@ -14,10 +14,11 @@
  * for a decoder with `chunk_latent_frames`, the pixel term for one chunk plus ~20 bytes per finished
  * pixel (derived from the buffers, not measured).
  *
- * A package can state its own figures instead: `memory: { base_mb, mb_per_megapixel_frame,
- * mb_per_million_token_pairs? }` at the top of its manifest, or `peak_memory_mb` on a resolution (the
- * peak at that preset's max_frames; fewer frames are interpolated linearly from the base, which
- * overestimates a convex curve, the safe side).
+ * A package can state its own figures instead: `peak_memory_mb` on a resolution (in the manifest
+ * schema: the measured peak at that preset's max_frames; fewer frames are interpolated linearly from
+ * the base, which overestimates a convex curve, the safe side), or `memory: { base_mb,
+ * mb_per_megapixel_frame, mb_per_million_token_pairs? }` at the top of its manifest (read when a
+ * schema admits it; not in the schema yet).
  */
 import { z } from 'zod';
 import { latentGrid } from '../../src/pipeline/latents';
@@ -32,7 +33,6 @@ const packageMemory = z.object({
   mb_per_megapixel_frame: z.number().nonnegative(),
   mb_per_million_token_pairs: z.number().nonnegative().optional(),
 });
-const presetMemory = z.object({ peak_memory_mb: z.number().positive() });
 
 /** The size of a job, as in its parameters. */
 export interface JobSize {
@@ -87,10 +87,9 @@ function coefficients(m: ModelManifest) {
 export function estimateJobMemory(m: ModelManifest, size: JobSize): number {
   const c = coefficients(m);
   const preset = m.resolutions.find((r) => r.width === size.width && r.height === size.height);
-  const stated = presetMemory.safeParse(preset);
-  if (preset && stated.success) {
+  if (preset?.peak_memory_mb !== undefined) {
     const share = Math.min(1, size.num_frames / preset.max_frames);
-    return Math.ceil(c.baseMb + (stated.data.peak_memory_mb - c.baseMb) * share);
+    return Math.ceil(c.baseMb + (preset.peak_memory_mb - c.baseMb) * share);
   }
   const pixels = (size.width * size.height) / 1e6;
   const decoded = pixels * decodedAtOnce(m, size.num_frames);
@@ -119,6 +118,11 @@ export function largestFittingFrames(
 export function fittingResolutions(m: ModelManifest, budgetMb: number): ModelManifest['resolutions'] {
   return m.resolutions.flatMap((r) => {
     const frames = largestFittingFrames(m, r, budgetMb);
-    return frames === undefined ? [] : [{ ...r, max_frames: frames }];
+    if (frames === undefined) return [];
+    if (frames === r.max_frames) return [r];
+    // A stated peak is the one at max_frames; with fewer frames it is the planned peak at the new maximum.
+    const peak =
+      r.peak_memory_mb === undefined ? {} : { peak_memory_mb: estimateJobMemory(m, { ...r, num_frames: frames }) };
+    return [{ ...r, max_frames: frames, ...peak }];
   });
 }

@@ -84,4 +84,15 @@ describe('largestFittingFrames and fittingResolutions', () => {
     ]);
     expect(fittingResolutions(builtIn, 100)).toEqual([]);
   });
+
+  it('restate a preset’s measured peak at the cut maximum', () => {
+    const preset = { width: 854, height: 480, max_frames: 161, label: '480p', peak_memory_mb: 16_160 };
+    const stated = { ...builtIn, resolutions: [preset] };
+    const [cut] = fittingResolutions(stated, 8_000);
+    expect(cut!.max_frames).toBeLessThan(161);
+    expect(cut!.peak_memory_mb).toBe(
+      estimateJobMemory(stated, { width: 854, height: 480, num_frames: cut!.max_frames }),
+    );
+    expect(cut!.peak_memory_mb).toBeLessThanOrEqual(8_000);
+  });
 });
