@@ -42,7 +42,7 @@ const MEANINGS = {
   402: 'Insufficient credits (`insufficient_credits`); nothing was charged.',
   403: 'Forbidden.',
   404: 'Not found (`not_found`); another user’s resource is also 404.',
-  429: 'Rate limit (`rate_limited`, with `Retry-After`) or concurrency limit (`concurrency_limit`) exceeded.',
+  429: 'Rate limit (`rate_limited`, with `Retry-After`: 1000 requests per 60 s per user, or 60 invalid keys per 60 s per address) or concurrency limit (`concurrency_limit`) exceeded.',
   503: 'Service unavailable.',
 } as const;
 
