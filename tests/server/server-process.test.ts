@@ -50,10 +50,14 @@ describe('the server process', () => {
       after = workerPids(server.pid).find((pid) => pid !== before);
       await sleep(25);
     }
-    const death = server
-      .output()
-      .split('\n')
-      .find((line) => line.includes(`"pid":${before}`) && line.includes('inference worker died'));
+    // The log line may reach our pipe a moment after the replacement started.
+    const deathLine = () =>
+      server
+        .output()
+        .split('\n')
+        .find((line) => line.includes(`"pid":${before}`) && line.includes('inference worker died'));
+    while (!deathLine()) await sleep(25);
+    const death = deathLine();
     expect(JSON.parse(death!)).toMatchObject({ jobId: null, signal: 'SIGKILL', lastRssMb: expect.any(Number) });
     const submitted = await api('POST', '/api/v1/inference/submit', SMALL);
     expect(await waitForEnd(submitted.body.request_id as string)).toMatchObject({ status: 'completed' });
