@@ -7,11 +7,14 @@
  * as `frames × height × width × 3` bytes (RGB, row-major). Objects are jittered (a seeded offset of up
  * to 3 % of min(width, height)) so the model learns a distribution, not 10k fixed images.
  *
- * Usage: tsx clip-stream.ts --width 256 --height 144 --frames 17 --seed 1 [--count N]
+ * With `--background`, each record ends with the scene's static background (`height × width × 3` bytes).
+ *
+ * Usage: tsx clip-stream.ts --width 256 --height 144 --frames 17 --seed 1 [--count N] [--background]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WordTokenizer } from '../../../src/pipeline/tokenizer';
+import { backgroundImage } from '../../world/backgrounds';
 import { renderScene } from '../../world/render';
 import { describeScene, MAX_OBJECTS, type Scene } from '../../world/scene';
 import { isVisible, mulberry32, splitOf } from '../../world/split';
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     count: { type: 'string', default: '0' },
     split: { type: 'string', default: 'train' },
+    background: { type: 'boolean', default: false },
   },
 });
 const width = Number(values.width);
@@ -63,7 +67,14 @@ async function main(): Promise<void> {
       rgb[q + 1] = rgba[p + 1]!;
       rgb[q + 2] = rgba[p + 2]!;
     }
-    const record = Buffer.concat([Buffer.from(ids.buffer), Buffer.from(rgb.buffer)]);
+    const parts = [Buffer.from(ids.buffer), Buffer.from(rgb.buffer)];
+    // With --background, the scene's static background follows (rounded as the renderer rounds it), so
+    // the trainer knows which pixels belong to objects.
+    if (values.background)
+      parts.push(
+        Buffer.from(Uint8Array.from(backgroundImage(scene.background, width, height), (v) => Math.floor(v + 0.5))),
+      );
+    const record = Buffer.concat(parts);
     if (!process.stdout.write(record)) await new Promise((resolve) => process.stdout.once('drain', resolve));
   }
 }

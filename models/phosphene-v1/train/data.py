@@ -14,11 +14,13 @@ MAX_LENGTH = 32
 class ClipStream:
     """An endless, seeded stream of (token ids [32] int64, clip [F, H, W, 3] uint8) from the renderer."""
 
-    def __init__(self, width: int, height: int, frames: int, seed: int, split: str = 'train', prefetch: int = 48):
+    def __init__(self, width: int, height: int, frames: int, seed: int, split: str = 'train', prefetch: int = 48,
+                 background: bool = False):
         self.shape = (frames, height, width, 3)
-        self.record = MAX_LENGTH * 4 + frames * height * width * 3
+        self.background = background
+        self.record = MAX_LENGTH * 4 + (frames + int(background)) * height * width * 3
         cmd = [os.path.join(ROOT, 'node_modules', '.bin', 'tsx'), os.path.join(os.path.dirname(__file__), 'clip-stream.ts'),
-               '--width', str(width), '--height', str(height), '--frames', str(frames), '--seed', str(seed), '--split', split]
+               '--width', str(width), '--height', str(height), '--frames', str(frames), '--seed', str(seed), '--split', split] + (['--background'] if background else [])
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=ROOT, bufsize=1 << 22)
         # A reader thread keeps records coming while the trainer computes: without it the renderer
         # stalls on the full 64 KiB pipe and rendering and training take turns instead of overlapping.
@@ -38,8 +40,12 @@ class ClipStream:
             raise RuntimeError('the clip stream ended early: run `npm install` and check clip-stream.ts')
         a = np.frombuffer(b''.join(parts), dtype=np.uint8).reshape(n, self.record)
         ids = torch.from_numpy(a[:, : MAX_LENGTH * 4].copy().view(np.int32).astype(np.int64))
-        clips = torch.from_numpy(a[:, MAX_LENGTH * 4:].copy()).reshape(n, *self.shape)
-        return ids, clips
+        body = torch.from_numpy(a[:, MAX_LENGTH * 4:].copy())
+        if self.background:  # the static background comes after the clip, as one more frame
+            f, h, w, c = self.shape
+            both = body.reshape(n, f + 1, h, w, c)
+            return ids, both[:, :f].contiguous(), both[:, f]
+        return ids, body.reshape(n, *self.shape)
 
     def close(self):
         self.proc.kill()

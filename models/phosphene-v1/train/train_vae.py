@@ -25,6 +25,8 @@ p.add_argument('--lr', type=float, default=2e-3)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--device', default='cpu')
 p.add_argument('--freeze-encoder', action='store_true', help='train the decoder only (the DiT\'s latent space stays fixed)')
+p.add_argument('--object-weight', type=float, default=0.0,
+               help='extra loss weight on object pixels (where the clip differs from its background)')
 p.add_argument('--share4', type=float, default=0.0, help='share of steps with 512x288 targets')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -38,7 +40,7 @@ if args.freeze_encoder:
     opt = torch.optim.AdamW(vae.decoder.parameters(), lr=args.lr, weight_decay=0.0)
 start_step, t_start = step, time.time()
 print('vae params', count_params(vae), flush=True)
-streams = {2: ClipStream(256, 144, 17, seed=1000 + step)}
+streams = {2: ClipStream(256, 144, 17, seed=1000 + step, background=args.object_weight > 0)}
 if args.share4 > 0:
     streams[4] = ClipStream(512, 288, 17, seed=2000 + step)
 log = Log('vae')
@@ -49,12 +51,20 @@ data_s = 0.0
 while time.time() < t_end:
     scale = 4 if rng.random() < args.share4 else 2
     t_data = time.time()
-    ids, clips = streams[scale].batch(args.batch)
+    batch = streams[scale].batch(args.batch)
+    ids, clips = batch[0], batch[1]
     data_s += time.time() - t_data
     groups = tubelets(clips)  # uint8 [N, 5, 4, H, W, 3]
     pick = torch.stack([torch.randperm(groups.shape[1])[:2] for _ in range(groups.shape[0])])
     picked = torch.stack([groups[i, pick[i]] for i in range(groups.shape[0])]).flatten(0, 1)  # [2N, 4, H, W, 3]
     target = to_video(picked)  # [2N, 4, 3, H, W]
+    weight = None
+    if args.object_weight > 0:
+        # Objects cover a few % of a frame, so an unweighted loss learns the backgrounds first and the
+        # objects' colours and shapes last: weight the pixels that differ from the scene's background.
+        bg = to_video(batch[2].unsqueeze(1))[:, 0].repeat_interleave(2, dim=0)  # [2N, 3, H, W]
+        mask = ((target - bg.unsqueeze(1)).abs().amax(dim=2, keepdim=True) > 0.05).float()
+        weight = 1 + args.object_weight * mask
     n, _, _, h, w = target.shape
     x = F.avg_pool2d(target.reshape(n * 4, 3, h, w), scale).reshape(n, 12, h // scale, w // scale)
     # Warm up, then a cosine from lr to lr / 10 over the run's time budget.
@@ -75,11 +85,15 @@ while time.time() < t_end:
         padded = F.pad(feats.float(), (1, 1, 1, 1), mode='replicate')[..., y0:y0 + ch + 2, x0:x0 + cw + 2]
         out = vae.decoder.render(padded, (ch + 2) * scale, (cw + 2) * scale).float()
         out = out[..., scale:-scale, scale:-scale]
-    target = target[..., y0 * scale:(y0 + ch) * scale, x0 * scale:(x0 + cw) * scale].to(args.device)
-    l1 = (out - target).abs().mean()
-    mse = (out - target).pow(2).mean()
+    crop = (Ellipsis, slice(y0 * scale, (y0 + ch) * scale), slice(x0 * scale, (x0 + cw) * scale))
+    target = target[crop].to(args.device)
+    if weight is not None:
+        weight = weight[crop].to(args.device)
+    err = out - target
+    l1 = err.abs().mean() if weight is None else (weight * err.abs()).mean() / weight.mean()
+    mse = err.pow(2).mean()
     reg = z.float().pow(2).mean()
-    loss = l1 + mse + 1e-3 * reg
+    loss = l1 + (mse if weight is None else (weight * err.pow(2)).mean() / weight.mean()) + 1e-3 * reg
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
