@@ -14,7 +14,7 @@ import { fsPackageSource } from '../models/fs-package-source';
 import { generateFramesNode } from '../models/node-generate';
 import { encodeMp4Node } from '../video/encode-mp4-node';
 
-const DEFAULT_MODEL = path.resolve(import.meta.dirname, '../../models/phosphene-random');
+const DEFAULT_MODEL = path.resolve(import.meta.dirname, '../../models/phosphene-v1');
 
 const USAGE = `Usage: npm run generate -- --prompt "..." [--out clip.mp4] [options]
 
@@ -29,7 +29,7 @@ const USAGE = `Usage: npm run generate -- --prompt "..." [--out clip.mp4] [optio
   --fps N                  4–30 (alias --frames_per_second)
   --image FILE             first frame (PNG, JPEG or WebP): image-to-video
   --last_image FILE        last frame too: first-last-frame (the model must list that mode)
-  --model DIR              model package folder (default: models/phosphene-random)
+  --model DIR              model package folder (default: models/phosphene-v1)
   --device cpu|webgpu      ONNX Runtime provider (default: cpu)
 `;
 

@@ -56,5 +56,8 @@ export async function scanModelDirs(roots: string[]): Promise<ModelRegistry> {
       }
     }
   }
+  // Trained packages before random-weight skeletons, so the default (the first text-to-video package)
+  // is a model that draws the prompt; otherwise the folder order holds (a stable sort).
+  models.sort((a, b) => Number(a.manifest.weights === 'random') - Number(b.manifest.weights === 'random'));
   return { models, problems, bySlug: (slug) => models.find((m) => m.slug === slug) };
 }

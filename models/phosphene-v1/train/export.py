@@ -237,10 +237,11 @@ def write_reference(out, text, dit, vae):
     def summary(t):
         flat = t.detach().double().flatten()
         return dict(dims=list(t.shape), head=[round(v, 6) for v in flat[:64].tolist()],
+                    tail=[round(v, 6) for v in flat[-64:].tolist()],
                     sum=flat.sum().item(), sum_sq=(flat * flat).sum().item())
     ids = torch.tensor([[2, 44, 4, 16, 50, 32, 52, 44, 12, 54, 3] + [0] * 21])
     hidden = text(ids)
-    lat = formula((1, LATENT_CHANNELS, 2, 9, 16), 0.0)
+    lat = formula((1, LATENT_CHANNELS, 5, 9, 16), 0.0)  # another length than the export's 3
     vel = dit(lat, torch.tensor([750.0]), hidden)
     z = formula((1, LATENT_CHANNELS, 1, 9, 16), 1.0)
     frames = DecoderExport(vae)(z, torch.zeros(72), torch.zeros(128))

@@ -186,7 +186,9 @@ def grid_positions(t: int, h: int, w: int, dim: int, device):
     third = dim // 4 // 2 * 2  # time gets a quarter, y and x share the rest (all even)
     ty = (dim - third) // 4 * 2
     tx = dim - third - ty
-    tt = torch.arange(t, dtype=torch.float32, device=device) / max(t - 1, 1)
+    tt = torch.arange(t, dtype=torch.float32, device=device)
+    # t / (t - 1) as tensor ops (a Python max() would be frozen into the ONNX graph at the export's length).
+    tt = tt / tt.max().clamp(min=1.0)
     yy = (torch.arange(h, dtype=torch.float32, device=device) + 0.5) / h
     xx = (torch.arange(w, dtype=torch.float32, device=device) + 0.5) / w
     et = sinusoid(tt * 64.0, third, 256.0)[:, None, None, :].expand(t, h, w, third)

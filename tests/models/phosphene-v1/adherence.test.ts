@@ -1,0 +1,44 @@
+/**
+ * The shipped model's adherence, measured as a user would get it: 24 held-out prompts at 256×144×17
+ * with Phosor's defaults (4 steps, guidance 1, fixed seeds) through the Node pipeline, each clip read by
+ * the world's evaluator, and image-to-video's first-frame PSNR against the given image.
+ *
+ * The issue's goals (`models/world/gate.ts`: colour and background 95 %, count, shape and motion 90 %;
+ * 30 dB) are NOT met by the first trained package (measured 2026-12-02: background 79 %, count 12.5 %,
+ * colour 0 %, shape 0 %, motion 8 %; 22.4 dB). These floors sit below those measurements, so the test
+ * fails when a new export regresses; raise them with every better export until they are the goals.
+ */
+import { describe, expect, it } from 'vitest';
+import { adherenceGate } from '../../../models/world/gate';
+import { runEval } from '../../../models/world/run-eval';
+
+const MODEL = 'models/phosphene-v1';
+const settings = {
+  n: 24,
+  width: 256,
+  height: 144,
+  num_frames: 17,
+  steps: 4,
+  guidance_scale: 1,
+  sceneSeed: 4242,
+  device: 'cpu',
+};
+/** Measured minus a margin (see the module comment); the random-weight package scores 3 % / 0 %. */
+const FLOORS = { background: 0.6, count: 0.04 };
+const PSNR_FLOOR_DB = 20;
+
+describe('phosphene-v1 on held-out prompts (Node pipeline, CPU)', () => {
+  it('stays at or above the shipped model’s measured adherence', { timeout: 240_000 }, async () => {
+    const report = await runEval(MODEL, settings);
+    const gate = adherenceGate(report.summary);
+    console.info('phosphene-v1 adherence', JSON.stringify(report.summary.accuracy), 'goals met:', gate.pass);
+    for (const [attribute, floor] of Object.entries(FLOORS))
+      expect.soft(report.summary.accuracy[attribute as keyof typeof FLOORS], attribute).toBeGreaterThanOrEqual(floor);
+  });
+
+  it('starts image-to-video clips near the given image (first-frame PSNR)', { timeout: 240_000 }, async () => {
+    const report = await runEval(MODEL, { ...settings, n: 8, imageToVideo: true });
+    console.info('phosphene-v1 first-frame PSNR', report.firstFramePsnr);
+    expect(report.firstFramePsnr).toBeGreaterThanOrEqual(PSNR_FLOOR_DB);
+  });
+});
