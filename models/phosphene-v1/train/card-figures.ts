@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions } from 'sharp';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
 import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
 import { loadModelPackage } from '../../../src/pipeline/model-package/load';
@@ -65,7 +65,7 @@ async function samplesFigure(): Promise<void> {
   const pipe = createVideoPipeline(pkg, ortNodeBackend, 'cpu');
   const [w, h, n] = [256, 144, 17];
   const scenes = sampleScenes(2026, 6, 'heldout');
-  const tiles: sharp.OverlayOptions[] = [];
+  const tiles: OverlayOptions[] = [];
   try {
     for (const [row, scene] of scenes.entries()) {
       const params = resolveParams(pkg.manifest, {

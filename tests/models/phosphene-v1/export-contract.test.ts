@@ -22,6 +22,8 @@ interface Summary {
   tail: number[];
   sum: number;
   sum_sq: number;
+  /** The denoiser's reference also records the timestep it ran at. */
+  timestep?: number;
 }
 
 /** x[i] = sin(0.37 i + phase), as `export.py`'s `formula`. */
@@ -74,7 +76,7 @@ describe('phosphene-v1 export', () => {
     const g = manifest.graphs.denoiser;
     const feeds: Record<string, ort.Tensor> = {
       [g.inputs.latents.name]: formula([1, 16, 5, 9, 16], 0),
-      [g.inputs.timestep.name]: new ort.Tensor('float32', Float32Array.of(reference.denoiser!.timestep as never), [1]),
+      [g.inputs.timestep.name]: new ort.Tensor('float32', Float32Array.of(reference.denoiser!.timestep!), [1]),
       [g.inputs.encoder_hidden_states.name]: hidden,
     };
     for (const layer of g.lora!.layers) {
