@@ -6,21 +6,12 @@ import type { InferenceRequest } from '../../../server/inference/protocol';
 import { WorkerProcess } from '../../../server/inference/worker-process';
 import { describeVideoTrack } from '../../helpers/mp4-boxes';
 import { LARGE, writeLargeTinyPackage } from '../../helpers/large-tiny-package';
+import { TINY_PARAMS } from '../jobs/fixtures';
 
 const TINY = path.resolve('tests/fixtures/models/phosphene-tiny');
 const small = (modelDir = TINY): InferenceRequest => ({
   modelDir,
-  params: {
-    prompt: 'a red ball',
-    negative_prompt: '',
-    width: 64,
-    height: 64,
-    num_frames: 5,
-    num_inference_steps: 1,
-    guidance_scale: 1,
-    seed: 7,
-    frames_per_second: 16,
-  },
+  params: { ...TINY_PARAMS },
   imageKey: null,
   loraId: null,
   loraScale: null,
