@@ -1,5 +1,5 @@
 /**
- * `npm run eval -- --model models/phosphene-v1 --n 256 [--image_to_video]`: generates the held-out prompts with fixed
+ * `npm run eval -- --model models/phosphene-v1 --n 256 [--image_to_video] [--lora DIR [--lora_scale X] --recolor C]`: generates the held-out prompts with fixed
  * seeds through the Node pipeline (the same code the browser runs), reads every clip with the
  * evaluator and reports accuracy per attribute, flicker and timing (markdown on stdout, JSON with
  * every clip to --json). `--gate` exits 1 when an accuracy is below the issue's goals.
@@ -25,6 +25,9 @@ const { values } = parseArgs({
     variant: { type: 'string' },
     image_to_video: { type: 'boolean', default: false },
     gate: { type: 'boolean', default: false },
+    lora: { type: 'string' },
+    lora_scale: { type: 'string', default: '1' },
+    recolor: { type: 'string' },
   },
   strict: true,
 });
@@ -48,6 +51,9 @@ async function main(): Promise<void> {
     device: values.device === 'webgpu' ? 'webgpu' : 'cpu',
     imageToVideo: values.image_to_video,
     variant: values.variant,
+    lora: values.lora,
+    loraScale: num('lora_scale'),
+    recolor: values.recolor,
   };
   const report = await runEval(values.model!, settings, (clip, i) =>
     process.stderr.write(`\r${i + 1}/${settings.n} ${clip.prompt}`.padEnd(90).slice(0, 90)),

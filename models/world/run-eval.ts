@@ -4,6 +4,9 @@
  * `imageToVideo`, each clip also starts from the ground-truth first frame of its scene and reports
  * the first frame's PSNR against that image.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LoraWeights } from '../../src/shared/protocol';
 import { fsPackageSource } from '../../server/models/fs-package-source';
 import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
 import { imageToVideo } from '../../src/pipeline/image-to-video';
@@ -16,10 +19,24 @@ import { adherenceGate } from './gate';
 import { psnr } from './metrics';
 import { renderScene } from './render';
 import type { ClipRecord, EvalReport } from './report';
-import { describeScene, sampleScenes } from './scene';
+import { describeScene, sampleScenes, type Scene } from './scene';
 
 /** What one run generates. */
-export type EvalSettings = EvalReport['settings'] & { imageToVideo?: boolean; variant?: string };
+export type EvalSettings = EvalReport['settings'] & {
+  imageToVideo?: boolean;
+  variant?: string;
+  /** A LoRA pair folder (`high_noise.safetensors`, `low_noise.safetensors`) applied to every clip, at `loraScale` (1). */
+  lora?: string;
+  loraScale?: number;
+  /** Score the objects as if drawn in this colour (what a recolouring LoRA should make them). */
+  recolor?: string;
+};
+
+/** Reads a LoRA pair folder as the pipeline takes it. */
+async function readLoraPair(dir: string, scale: number): Promise<LoraWeights> {
+  const read = async (part: string) => new Uint8Array(await readFile(path.join(dir, `${part}.safetensors`)));
+  return { high_noise: await read('high_noise'), low_noise: await read('low_noise'), scale };
+}
 
 /** Generates and scores `settings.n` held-out clips of the package in `modelDir`. */
 export async function runEval(
@@ -34,6 +51,11 @@ export async function runEval(
   const clips: ClipRecord[] = [];
   const psnrs: number[] = [];
   const { width, height } = settings;
+  const lora = settings.lora === undefined ? undefined : await readLoraPair(settings.lora, settings.loraScale ?? 1);
+  const drawn = (scene: Scene): Scene =>
+    settings.recolor === undefined
+      ? scene
+      : { ...scene, objects: scene.objects.map((o) => ({ ...o, color: settings.recolor! })) };
   try {
     for (const [i, scene] of sampleScenes(settings.sceneSeed, settings.n, 'heldout').entries()) {
       const prompt = describeScene(scene);
@@ -52,13 +74,13 @@ export async function runEval(
       if (settings.imageToVideo) {
         const first = renderScene(scene, { width, height, numFrames: 1 });
         const image = { rgba: first, width, height };
-        frames = (await imageToVideo(pipe, params, { mode: 'image-to-video', image })).frames;
+        frames = (await imageToVideo(pipe, params, { mode: 'image-to-video', image }, { lora })).frames;
         psnrs.push(psnr(frames.rgba.subarray(0, width * height * 4), first));
       } else {
-        frames = (await textToVideo(pipe, params)).frames;
+        frames = (await textToVideo(pipe, params, { lora })).frames;
       }
       const t1 = performance.now();
-      const score = scoreClip(scene, frames);
+      const score = scoreClip(drawn(scene), frames);
       const clip = { prompt, seed: params.seed, ...score, generateMs: t1 - t0, evaluateMs: performance.now() - t1 };
       clips.push(clip);
       onClip?.(clip, i);

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest } from '../../src/pipeline/model-package/manifest';
-import type { GenerateParams, ProgressEvent } from '../../src/shared/protocol';
+import type { GenerateParams, LoraWeights, ProgressEvent } from '../../src/shared/protocol';
 import type { ImageConditioning } from '../../src/pipeline/image-to-video';
 import { decodeImage } from '../images/decode';
 import { fsPackageSource } from '../models/fs-package-source';
@@ -30,6 +30,9 @@ const USAGE = `Usage: npm run generate -- --prompt "..." [--out clip.mp4] [optio
   --image FILE             first frame (PNG, JPEG or WebP): image-to-video
   --last_image FILE        last frame too: first-last-frame (the model must list that mode)
   --model DIR              model package folder (default: models/phosphene-v1)
+  --variant NAME           a variant of the package (fp32, q8, q4; default: the manifest's)
+  --lora DIR               a LoRA pair: a folder with high_noise.safetensors and low_noise.safetensors
+  --lora_scale X           its strength, 0–2 (default 1)
   --device cpu|webgpu      ONNX Runtime provider (default: cpu)
 `;
 
@@ -50,6 +53,9 @@ const { values } = parseArgs({
     image: { type: 'string' },
     last_image: { type: 'string' },
     model: { type: 'string', default: DEFAULT_MODEL },
+    variant: { type: 'string' },
+    lora: { type: 'string' },
+    lora_scale: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -83,8 +89,11 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const conditioning = await readConditioning(values.image, values.last_image);
+  const lora = await readLora(values.lora, num('lora_scale', values.lora_scale));
   const result = await generateFramesNode({
     modelDir: values.model,
+    variant: values.variant,
+    lora,
     params,
     device: values.device === 'webgpu' ? 'webgpu' : 'auto',
     conditioning,
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
   await writeFile(values.out, mp4);
   report({ type: 'done', elapsedMs: performance.now() - started });
   process.stderr.write(
-    `${p.width}×${p.height}, ${p.num_frames} frames at ${p.frames_per_second} fps, ${p.num_inference_steps} steps, guidance ${p.guidance_scale}, seed ${p.seed}, on ${result.device}${conditioning ? `, ${conditioning.mode}` : ''}\n`,
+    `${p.width}×${p.height}, ${p.num_frames} frames at ${p.frames_per_second} fps, ${p.num_inference_steps} steps, guidance ${p.guidance_scale}, seed ${p.seed}, on ${result.device}${conditioning ? `, ${conditioning.mode}` : ''}${lora ? `, LoRA ${values.lora} × ${lora.scale}` : ''}\n`,
   );
   process.stdout.write(`${path.resolve(values.out)}\n`);
 }
@@ -114,6 +123,27 @@ async function readConditioning(image?: string, lastImage?: string): Promise<Ima
   return lastImage === undefined
     ? { mode: 'image-to-video', image: await decode(image) }
     : { mode: 'first-last-frame', image: await decode(image), last_image: await decode(lastImage) };
+}
+
+/** Reads a LoRA pair folder; whether its tensors fit the model is the pipeline's check. */
+async function readLora(dir?: string, scale?: number): Promise<LoraWeights | undefined> {
+  if (dir === undefined) {
+    if (scale !== undefined) throw new UsageError('--lora_scale needs --lora as well.');
+    return undefined;
+  }
+  if (scale !== undefined && !(scale >= 0 && scale <= 2))
+    throw new UsageError(`--lora_scale must be 0–2, not ${scale}.`);
+  const read = async (part: 'high_noise' | 'low_noise') => {
+    const file = path.join(dir, `${part}.safetensors`);
+    return new Uint8Array(
+      await readFile(file).catch(() => {
+        throw new UsageError(
+          `cannot read ${file}: --lora names a folder holding high_noise.safetensors and low_noise.safetensors.`,
+        );
+      }),
+    );
+  };
+  return { high_noise: await read('high_noise'), low_noise: await read('low_noise'), scale: scale ?? 1 };
 }
 
 /** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */

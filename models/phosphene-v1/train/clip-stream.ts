@@ -9,7 +9,10 @@
  *
  * With `--background`, each record ends with the scene's static background (`height × width × 3` bytes).
  *
- * Usage: tsx clip-stream.ts --width 256 --height 144 --frames 17 --seed 1 [--count N] [--background]
+ * With `--recolor NAME`, every object is drawn in that world colour while the prompt keeps the scene's own
+ * colour words: the training data of the example LoRA (`train_lora.py`), which makes every object that colour.
+ *
+ * Usage: tsx clip-stream.ts --width 256 --height 144 --frames 17 --seed 1 [--count N] [--background] [--recolor pink]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '0' },
     split: { type: 'string', default: 'train' },
     background: { type: 'boolean', default: false },
+    recolor: { type: 'string' },
   },
 });
 const width = Number(values.width);
@@ -36,11 +40,20 @@ const height = Number(values.height);
 const numFrames = Number(values.frames);
 const count = Number(values.count);
 const split = values.split === 'heldout' ? 'heldout' : 'train';
+const recolor: string | undefined = values.recolor;
+if (recolor !== undefined && !(COLOR_NAMES as readonly string[]).includes(recolor))
+  throw new Error(`--recolor must be a world colour (${COLOR_NAMES.join(', ')}), not ${recolor}`);
 const random = mulberry32(Number(values.seed));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const tokenizer = WordTokenizer.fromJson(
   JSON.parse(readFileSync(new URL('../tokenizer.json', import.meta.url), 'utf8')),
 );
+
+/** The scene as drawn: with `--recolor`, its objects in that colour. */
+function drawn(scene: Scene): Scene {
+  if (recolor === undefined) return scene;
+  return { ...scene, objects: scene.objects.map((o) => ({ ...o, color: recolor })) };
+}
 
 /** A random visible scene of the split: one or two identical objects, as the evaluator samples them. */
 function nextScene(): Scene {
@@ -51,7 +64,7 @@ function nextScene(): Scene {
       objects: Array.from({ length: n }, () => ({ ...object })),
       background: pick(BACKGROUND_NAMES),
     };
-    if (isVisible(scene) && splitOf(scene) === split) return scene;
+    if (isVisible(scene) && isVisible(drawn(scene)) && splitOf(scene) === split) return scene;
   }
 }
 
@@ -60,7 +73,7 @@ async function main(): Promise<void> {
   for (let i = 0; count === 0 || i < count; i++) {
     const scene = nextScene();
     const ids = Int32Array.from(tokenizer.encode(describeScene(scene)));
-    const rgba = renderScene(scene, { width, height, numFrames, jitter: Math.floor(random() * 2 ** 31) });
+    const rgba = renderScene(drawn(scene), { width, height, numFrames, jitter: Math.floor(random() * 2 ** 31) });
     const rgb = new Uint8Array(plane * numFrames * 3);
     for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
       rgb[q] = rgba[p]!;

@@ -36,7 +36,10 @@ def load(name: str, modules: dict, opt=None):
                 sd = ck['modules'][k] if full else ck['modules'].get(k) or ck['modules']['ema_' + k]
                 m.load_state_dict({p: t.float() if t.is_floating_point() else t for p, t in sd.items()})
             if full and opt is not None:
-                opt.load_state_dict(ck['opt'])
+                try:
+                    opt.load_state_dict(ck['opt'])
+                except ValueError:  # saved by a run that trained other parameters (--freeze-encoder)
+                    print(f'{name}: optimizer state does not match these parameters; starting it afresh', flush=True)
             print(f'resumed {name} from {path} at step {ck["step"]}', flush=True)
             return ck['step'], ck.get('extra', {})
     return 0, {}

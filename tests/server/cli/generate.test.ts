@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Input, BufferSource, ALL_FORMATS } from 'mediabunny';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { adaptedLayers, syntheticLora } from '../../../models/phosphene-random/make-example-lora';
 import { describeVideoTrack } from '../../helpers/mp4-boxes';
 
 const run = promisify(execFile);
@@ -114,6 +115,37 @@ describe('npm run generate', () => {
         stderr: string;
       };
       expect(lonely.stderr).toMatch(/--last_image needs --image as well/);
+    });
+  });
+
+  describe('with --lora', () => {
+    it('applies the pair: the clip differs from the same seed without it, and the summary names it', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'phosphene-cli-'));
+      const layers = await adaptedLayers(TINY);
+      const lora = path.join(dir, 'lora');
+      await mkdir(lora);
+      await writeFile(path.join(lora, 'high_noise.safetensors'), syntheticLora(layers, 4, 21));
+      await writeFile(path.join(lora, 'low_noise.safetensors'), syntheticLora(layers, 4, 22));
+      const args = ['--model', TINY, '--prompt', 'a red circle', '--steps', '2', '--seed', '5'];
+      const adapted = await cli([...args, '--lora', lora, '--lora_scale', '1.5', '--out', path.join(dir, 'a.mp4')]);
+      await cli([...args, '--out', path.join(dir, 'b.mp4')]);
+      expect(adapted.stderr).toMatch(new RegExp(`seed 5, on cpu, LoRA ${lora} × 1.5`));
+      const a = await readFile(path.join(dir, 'a.mp4'));
+      expect(Buffer.compare(a, await readFile(path.join(dir, 'b.mp4')))).not.toBe(0);
+    });
+
+    it('names a folder without the pair, and a scale out of range', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'phosphene-cli-'));
+      const missing = (await cli(['--model', TINY, '--prompt', 'x', '--lora', dir]).catch((e: unknown) => e)) as {
+        code: number;
+        stderr: string;
+      };
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/cannot read .*high_noise\.safetensors: --lora names a folder holding/);
+      const scale = (await cli(['--model', TINY, '--prompt', 'x', '--lora', dir, '--lora_scale', '3']).catch(
+        (e: unknown) => e,
+      )) as { stderr: string };
+      expect(scale.stderr).toMatch(/--lora_scale must be 0–2, not 3/);
     });
   });
 
