@@ -25,6 +25,7 @@ p.add_argument('--lr', type=float, default=5e-4)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--ema', type=float, default=0.999)
 p.add_argument('--reuse', type=int, default=3, help='steps per encoded batch (fresh noise and sigma each)')
+p.add_argument('--rescale', action='store_true', help='measure the latent scaling factor again (after retraining the VAE)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(1)
@@ -40,7 +41,7 @@ opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
 ema_text, ema_dit = copy.deepcopy(text), copy.deepcopy(dit)
 MODULES = {'text': text, 'dit': dit, 'ema_text': ema_text, 'ema_dit': ema_dit}
 step, extra = load('dit', MODULES, opt)
-scaling = extra.get('scaling_factor')
+scaling = None if args.rescale else extra.get('scaling_factor')
 print('text params', count_params(text), 'dit params', count_params(dit), flush=True)
 
 # (frames, clips per batch, share of batches): similar token counts per batch.
