@@ -35,9 +35,9 @@ export interface ImageHarness extends Pick<InferenceHarness, 'user' | 'storage'>
   worker(options?: Partial<WorkerOptions>): ReturnType<InferenceHarness['worker']>;
 }
 
-/** Builds the image harness on `db`. */
-export async function imageHarness(db: Database): Promise<ImageHarness> {
-  const h = await inferenceHarness(db);
+/** Builds the image harness on `db`, serving the fixture packages and those in `extraModelDirs`. */
+export async function imageHarness(db: Database, extraModelDirs: string[] = []): Promise<ImageHarness> {
+  const h = await inferenceHarness(db, extraModelDirs);
   const files = await DiskFileStore.open(await mkdtemp(path.join(tmpdir(), 'phosphene-images-')));
   const app = createApp({
     registry: h.registry,
