@@ -181,6 +181,11 @@ def write_manifest(out, dk, params):
     presets = [(854, 480, 161, '480p landscape'), (480, 854, 161, '480p portrait'), (1280, 720, 161, '720p landscape'),
                (720, 1280, 161, '720p portrait'), (1920, 1080, 153, '1080p landscape'),
                (1080, 1920, 153, '1080p portrait'), (256, 144, 161, '144p landscape (fast preview)')]
+    # Peak RSS (MB) of one job at each preset's max_frames, for the server's and the browser's planning.
+    # Measured 2026-12-02 (BENCHMARKS.md): 1920x1080x153 5,050 MB (inference worker, sampled); 854x480x81
+    # 960 MB and 1280x720x81 1,840 MB (npm run generate), extrapolated linearly to 161 frames from a
+    # ~450 MB base (finished frames are kept, so memory grows with the length); ~10 % margin on each.
+    peak_mb = {(854, 480): 1650, (1280, 720): 3550, (1920, 1080): 5600, (256, 144): 700}
     manifest = {
         'format': 'phosphene-model/1',
         'id': 'phosphene/v1/text-to-video',
@@ -211,7 +216,8 @@ def write_manifest(out, dk, params):
                        scaling_factor=extra.get('scaling_factor', 1.0), base_short_side=BASE_SHORT_SIDE),
         'scheduler': {'type': 'flow-match-euler', 'shift': 1, 'num_train_timesteps': 1000, 'default_steps': 4,
                       'default_guidance_scale': 1},
-        'resolutions': [dict(width=w, height=h, max_frames=f, label=label) for w, h, f, label in presets],
+        'resolutions': [dict(width=w, height=h, max_frames=f, label=label, peak_memory_mb=peak_mb[max(w, h), min(w, h)])
+                        for w, h, f, label in presets],
         'frames': {'min': 5, 'default': 17},  # the UI's first click stays quick; the server applies Phosor's 81
         'default_fps': 16,
         'files': [dict(path=f, size=os.path.getsize(os.path.join(out, f)), sha256=sha256(os.path.join(out, f)))

@@ -25,6 +25,8 @@ p.add_argument('--lr', type=float, default=5e-4)
 p.add_argument('--threads', type=int, default=2)
 p.add_argument('--ema', type=float, default=0.999)
 p.add_argument('--reuse', type=int, default=3, help='steps per encoded batch (fresh noise and sigma each)')
+p.add_argument('--object-weight', type=float, default=0.0,
+               help='extra loss weight on latent cells that hold an object (objects cover a few %% of a clip)')
 p.add_argument('--rescale', action='store_true', help='measure the latent scaling factor again (after retraining the VAE)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -46,7 +48,7 @@ print('text params', count_params(text), 'dit params', count_params(dit), flush=
 
 # (frames, clips per batch, share of batches): similar token counts per batch.
 LENGTHS = [(17, 16, 0.7), (33, 8, 0.2), (81, 4, 0.1)]
-streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f) for f, _, _ in LENGTHS}
+streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f, background=args.object_weight > 0) for f, _, _ in LENGTHS}
 EMPTY = None
 
 
@@ -59,8 +61,17 @@ def encode(clips):
     return z.reshape(n, t, *z.shape[1:]).permute(0, 2, 1, 3, 4).contiguous()  # [N, C, T, 9, 16]
 
 
+def object_cells(clips, background):
+    """[N, 1, T, 9, 16] 1 where a latent cell's 4 frames show an object (differ from the static background)."""
+    diff = (to_video(clips) - to_video(background.unsqueeze(1))).abs().amax(dim=2)  # [N, F, 72, 128]
+    groups = tubelets(diff.unsqueeze(2))[:, :, :, 0]  # [N, T, 4, 72, 128]
+    n, t = groups.shape[:2]
+    cells = torch.nn.functional.max_pool2d((groups.amax(dim=2) > 0.05).float().reshape(n * t, 1, 72, 128), 8)
+    return cells.reshape(n, 1, t, 9, 16)
+
+
 if scaling is None:  # latents / scaling_factor has unit variance (diffusers convention, measured once)
-    _, clips = streams[17].batch(32)
+    clips = streams[17].batch(32)[1]
     scaling = float(1.0 / encode(clips).std())
     extra['scaling_factor'] = scaling
 print('scaling_factor', scaling, flush=True)
@@ -72,8 +83,12 @@ rng = random.Random(step)
 losses = []
 while time.time() < t_end:
     frames, n, _ = rng.choices(LENGTHS, weights=[w for *_, w in LENGTHS])[0]
-    ids, clips = streams[frames].batch(n)
+    batch = streams[frames].batch(n)
+    ids, clips = batch[0], batch[1]
     x0 = encode(clips) * scaling
+    # Objects cover a few % of the latent cells, so a plain loss learns the backgrounds and leaves the
+    # objects faint: weight the cells that hold one (the VAE had the same problem in pixels).
+    weight = 1 + args.object_weight * object_cells(clips, batch[2]) if args.object_weight > 0 else None
     if empty_ids is None:
         empty_ids = ids[0].clone()
         empty_ids[1] = 3  # <s> </s> <pad>... : what the tokenizer makes of an empty prompt
@@ -93,7 +108,8 @@ while time.time() < t_end:
             g['lr'] = args.lr * min(1.0, (step + 1) / 300)
         with torch.autocast('cpu', dtype=torch.bfloat16):
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
-        loss = (v - (noise - x0)).pow(2).mean()
+        se = (v - (noise - x0)).pow(2)
+        loss = se.mean() if weight is None else (weight * se).mean() / weight.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
