@@ -6,7 +6,7 @@
  * shared 2-core machine move 1.5–2× from run to run.
  *
  * BENCH_MODEL (default models/phosphene-v1), BENCH_SIZES (default 256x144x17,854x480x17,854x480x81),
- * BENCH_ROUNDS (default 2), BENCH_WASM_THREADS (default 1).
+ * BENCH_ROUNDS (default 3), BENCH_WASM_THREADS (default 1).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -35,7 +35,7 @@ const SIZES = (process.env.BENCH_SIZES ?? '256x144x17,854x480x17,854x480x81').sp
   if (!width || !height || !num_frames) throw new Error(`BENCH_SIZES: "${s}" is not WIDTHxHEIGHTxFRAMES`);
   return { width, height, num_frames };
 });
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3); // odd, so the median is one run
 const STEPS = 4;
 const PROMPT = 'two yellow stars drifting up over a sunset gradient';
 

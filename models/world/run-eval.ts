@@ -4,9 +4,7 @@
  * `imageToVideo`, each clip also starts from the ground-truth first frame of its scene and reports
  * the first frame's PSNR against that image.
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { LoraWeights } from '../../src/shared/protocol';
+import { readLoraFolder } from '../../server/loras/lora-folder';
 import { fsPackageSource } from '../../server/models/fs-package-source';
 import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
 import { imageToVideo } from '../../src/pipeline/image-to-video';
@@ -19,7 +17,7 @@ import { adherenceGate } from './gate';
 import { psnr } from './metrics';
 import { renderScene } from './render';
 import type { ClipRecord, EvalReport } from './report';
-import { describeScene, sampleScenes, type Scene } from './scene';
+import { describeScene, recolored, sampleScenes, type Scene } from './scene';
 
 /** What one run generates. */
 export type EvalSettings = EvalReport['settings'] & {
@@ -31,12 +29,6 @@ export type EvalSettings = EvalReport['settings'] & {
   /** Score the objects as if drawn in this colour (what a recolouring LoRA should make them). */
   recolor?: string;
 };
-
-/** Reads a LoRA pair folder as the pipeline takes it. */
-async function readLoraPair(dir: string, scale: number): Promise<LoraWeights> {
-  const read = async (part: string) => new Uint8Array(await readFile(path.join(dir, `${part}.safetensors`)));
-  return { high_noise: await read('high_noise'), low_noise: await read('low_noise'), scale };
-}
 
 /** Generates and scores `settings.n` held-out clips of the package in `modelDir`. */
 export async function runEval(
@@ -51,11 +43,9 @@ export async function runEval(
   const clips: ClipRecord[] = [];
   const psnrs: number[] = [];
   const { width, height } = settings;
-  const lora = settings.lora === undefined ? undefined : await readLoraPair(settings.lora, settings.loraScale ?? 1);
-  const drawn = (scene: Scene): Scene =>
-    settings.recolor === undefined
-      ? scene
-      : { ...scene, objects: scene.objects.map((o) => ({ ...o, color: settings.recolor! })) };
+  const lora = settings.lora === undefined ? undefined : await readLoraFolder(settings.lora, settings.loraScale ?? 1);
+  const { recolor } = settings;
+  const drawn = (scene: Scene): Scene => (recolor === undefined ? scene : recolored(scene, recolor));
   try {
     for (const [i, scene] of sampleScenes(settings.sceneSeed, settings.n, 'heldout').entries()) {
       const prompt = describeScene(scene);

@@ -77,5 +77,10 @@ export function describeScene(scene: Scene): string {
   return `${subject} ${backgroundPhrase(scene.background)}`;
 }
 
+/** The scene with every object drawn in `color` (the data and the scoring of a recolouring LoRA). */
+export function recolored(scene: Scene, color: string): Scene {
+  return { ...scene, objects: scene.objects.map((o) => ({ ...o, color })) };
+}
+
 export { parsePrompt } from './parse';
 export { sampleScenes, splitOf, type Split } from './split';

@@ -10,6 +10,8 @@ import { parseManifest } from '../../src/pipeline/model-package/manifest';
 import type { GenerateParams, LoraWeights, ProgressEvent } from '../../src/shared/protocol';
 import type { ImageConditioning } from '../../src/pipeline/image-to-video';
 import { decodeImage } from '../images/decode';
+import { readLoraFolder } from '../loras/lora-folder';
+import { LoraError } from '../../src/shared/errors';
 import { fsPackageSource } from '../models/fs-package-source';
 import { generateFramesNode } from '../models/node-generate';
 import { encodeMp4Node } from '../video/encode-mp4-node';
@@ -125,7 +127,7 @@ async function readConditioning(image?: string, lastImage?: string): Promise<Ima
     : { mode: 'first-last-frame', image: await decode(image), last_image: await decode(lastImage) };
 }
 
-/** Reads a LoRA pair folder; whether its tensors fit the model is the pipeline's check. */
+/** The LoRA pair of `--lora`, at `--lora_scale`. */
 async function readLora(dir?: string, scale?: number): Promise<LoraWeights | undefined> {
   if (dir === undefined) {
     if (scale !== undefined) throw new UsageError('--lora_scale needs --lora as well.');
@@ -133,17 +135,10 @@ async function readLora(dir?: string, scale?: number): Promise<LoraWeights | und
   }
   if (scale !== undefined && !(scale >= 0 && scale <= 2))
     throw new UsageError(`--lora_scale must be 0–2, not ${scale}.`);
-  const read = async (part: 'high_noise' | 'low_noise') => {
-    const file = path.join(dir, `${part}.safetensors`);
-    return new Uint8Array(
-      await readFile(file).catch(() => {
-        throw new UsageError(
-          `cannot read ${file}: --lora names a folder holding high_noise.safetensors and low_noise.safetensors.`,
-        );
-      }),
-    );
-  };
-  return { high_noise: await read('high_noise'), low_noise: await read('low_noise'), scale: scale ?? 1 };
+  // A missing file is the caller's mistake here: show it with the usage.
+  return readLoraFolder(dir, scale ?? 1).catch((error: unknown) => {
+    throw error instanceof LoraError ? new UsageError(error.message) : error;
+  });
 }
 
 /** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */

@@ -5,14 +5,13 @@ Usage: bench.py --width 256 --height 144 --frames 17 [--steps 4] [--rounds 3] [-
 """
 import argparse
 import json
-import os
 import statistics
 import time
 
 import torch
 
-from common import PACKAGE, load
-from model import TextEncoder, VideoAutoencoder, VideoDiT, base_size
+from common import load_trained
+from model import base_size
 
 p = argparse.ArgumentParser()
 p.add_argument('--width', type=int, default=256)
@@ -24,12 +23,7 @@ p.add_argument('--threads', type=int, default=2)
 p.add_argument('--bf16', action='store_true', help='run under bf16 autocast (AMX) instead of fp32')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
-vocab = len(json.load(open(os.path.join(PACKAGE, 'tokenizer.json')))['vocab'])
-vae, text, dit = VideoAutoencoder(), TextEncoder(vocab), VideoDiT()
-load('vae', {'vae': vae})
-load('dit', {'ema_text': text, 'ema_dit': dit})
-for m in (vae, text, dit):
-    m.eval()
+vae, text, dit, _ = load_trained()
 bw, bh = base_size(args.width, args.height)
 t_lat = 1 + (args.frames - 1) // 4
 ids = torch.zeros(1, 32, dtype=torch.long)

@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { WordTokenizer } from '../../../src/pipeline/tokenizer';
 import { backgroundImage } from '../../world/backgrounds';
 import { renderScene } from '../../world/render';
-import { describeScene, MAX_OBJECTS, type Scene } from '../../world/scene';
+import { describeScene, MAX_OBJECTS, recolored, type Scene } from '../../world/scene';
 import { isVisible, mulberry32, splitOf } from '../../world/split';
 import { BACKGROUND_NAMES, COLOR_NAMES, MOTION_NAMES, SHAPE_NAMES } from '../../world/world';
 
@@ -50,10 +50,7 @@ const tokenizer = WordTokenizer.fromJson(
 );
 
 /** The scene as drawn: with `--recolor`, its objects in that colour. */
-function drawn(scene: Scene): Scene {
-  if (recolor === undefined) return scene;
-  return { ...scene, objects: scene.objects.map((o) => ({ ...o, color: recolor })) };
-}
+const drawn = (scene: Scene): Scene => (recolor === undefined ? scene : recolored(scene, recolor));
 
 /** A random visible scene of the split: one or two identical objects, as the evaluator samples them. */
 function nextScene(): Scene {

@@ -45,6 +45,20 @@ def load(name: str, modules: dict, opt=None):
     return 0, {}
 
 
+def load_trained():
+    """(vae, text, dit, extra) of the latest run, EMA weights, in eval mode: what sampling, benchmarks and
+    LoRA training start from."""
+    import json
+    from model import TextEncoder, VideoAutoencoder, VideoDiT
+    vocab = len(json.load(open(os.path.join(PACKAGE, 'tokenizer.json')))['vocab'])
+    vae, text, dit = VideoAutoencoder(), TextEncoder(vocab), VideoDiT()
+    load('vae', {'vae': vae})
+    step, extra = load('dit', {'ema_text': text, 'ema_dit': dit})
+    for m in (vae, text, dit):
+        m.eval()
+    return vae, text, dit, dict(extra, step=step)
+
+
 class Log:
     def __init__(self, name: str):
         self.path = os.path.join(PACKAGE, 'train', 'logs', f'{name}.tsv')

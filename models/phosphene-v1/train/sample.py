@@ -1,16 +1,13 @@
 """Diagnostics in PyTorch alone: VAE reconstructions and DiT samples (Euler, flow matching) of held-out
 clips, written as a PNG grid (rows: truth, reconstruction, sample). Usage: sample.py --out x.png [--steps S]"""
 import argparse
-import json
-import os
 
 import numpy as np
 import torch
 from PIL import Image
 
-from common import PACKAGE, load
+from common import load_trained
 from data import ClipStream, to_video, tubelets
-from model import TextEncoder, VideoAutoencoder, VideoDiT
 
 p = argparse.ArgumentParser()
 p.add_argument('--out', required=True)
@@ -21,13 +18,8 @@ p.add_argument('--threads', type=int, default=2)
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
-vocab = len(json.load(open(os.path.join(PACKAGE, 'tokenizer.json')))['vocab'])
-vae, text, dit = VideoAutoencoder(), TextEncoder(vocab), VideoDiT()
-load('vae', {'vae': vae})
-_, extra = load('dit', {'ema_text': text, 'ema_dit': dit})
+vae, text, dit, extra = load_trained()
 scaling = extra['scaling_factor']
-for m in (vae, text, dit):
-    m.eval()
 stream = ClipStream(128, 72, 17, seed=99, split='heldout')
 ids, clips = stream.batch(args.n)
 stream.close()

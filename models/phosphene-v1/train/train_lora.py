@@ -14,9 +14,9 @@ import time
 
 import torch
 
-from common import PACKAGE, Log, load
+from common import PACKAGE, Log, load_trained
 from data import ClipStream, to_video, tubelets
-from model import TextEncoder, VideoAutoencoder, VideoDiT, lora_layers
+from model import lora_layers
 
 p = argparse.ArgumentParser()
 p.add_argument('--color', default='pink')
@@ -33,13 +33,10 @@ out_dir = args.out or os.path.join(os.path.dirname(PACKAGE), f'phosphene-v1-lora
 manifest = json.load(open(os.path.join(PACKAGE, 'model.json')))
 boundary = manifest['graphs']['denoiser']['lora']['boundary_sigma']
 
-vocab = len(json.load(open(os.path.join(PACKAGE, 'tokenizer.json')))['vocab'])
-vae, text, dit = VideoAutoencoder(), TextEncoder(vocab), VideoDiT()
-load('vae', {'vae': vae})
-step0, extra = load('dit', {'ema_text': text, 'ema_dit': dit})
-scaling = extra['scaling_factor']
+vae, text, dit, extra = load_trained()
+step0, scaling = extra['step'], extra['scaling_factor']
 for m in (vae, text, dit):
-    m.eval().requires_grad_(False)
+    m.requires_grad_(False)
 layers = lora_layers(dit)
 
 

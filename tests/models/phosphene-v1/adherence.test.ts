@@ -13,18 +13,10 @@
 import { describe, expect, it } from 'vitest';
 import { adherenceGate } from '../../../models/world/gate';
 import { runEval } from '../../../models/world/run-eval';
+import { CI_SET } from './ci-set';
 
 const MODEL = 'models/phosphene-v1';
-const settings = {
-  n: 24,
-  width: 256,
-  height: 144,
-  num_frames: 17,
-  steps: 4,
-  guidance_scale: 1,
-  sceneSeed: 4242,
-  device: 'cpu',
-};
+const settings = CI_SET;
 /** Measured minus a margin (see the module comment); the random-weight package scores 3 % / 0 %. */
 const FLOORS = { background: 0.9, count: 0.3, color: 0.04, shape: 0.08, motion: 0.16 };
 const PSNR_FLOOR_DB = 24;

@@ -13,26 +13,17 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scoreClip } from '../../../models/world/evaluate';
 import { runEval } from '../../../models/world/run-eval';
-import { describeScene, sampleScenes, type Scene } from '../../../models/world/scene';
+import { describeScene, recolored, sampleScenes } from '../../../models/world/scene';
 import { markLoraReady, reserveLora } from '../../../server/loras/lifecycle';
 import { loraFileKey } from '../../../server/loras/loras';
 import { useTestDatabase } from '../../helpers/databases';
 import { imageHarness, type ImageHarness } from '../../server/jobs/image-harness';
 import { waitForStatus } from '../../server/jobs/inference-harness';
+import { CI_SET } from './ci-set';
 
 const MODEL = 'models/phosphene-v1';
 const LORA = 'models/phosphene-v1-lora-pink';
-const settings = {
-  n: 16,
-  width: 256,
-  height: 144,
-  num_frames: 17,
-  steps: 4,
-  guidance_scale: 1,
-  sceneSeed: 4242,
-  device: 'cpu',
-  recolor: 'pink',
-};
+const settings = { ...CI_SET, n: 16, recolor: 'pink' };
 /**
  * Measured 2026-12-02 on these 16 prompts (LoRA of 130 steps): pink objects 31.3 % with it, 12.5 % without
  * (the evaluator's reading of the base model's clips). Floors a little under that, so a weaker LoRA or a
@@ -40,7 +31,6 @@ const settings = {
  */
 const PINK_FLOOR = 0.25;
 const PINK_GAIN = 0.125;
-const pink = (scene: Scene): Scene => ({ ...scene, objects: scene.objects.map((o) => ({ ...o, color: 'pink' })) });
 
 describe('the example LoRA (every object pink)', () => {
   it('turns the objects pink on held-out prompts, and without it they are not', { timeout: 240_000 }, async () => {
@@ -99,12 +89,12 @@ describe('the example LoRA through the server (lora_id on a Phosor submit)', () 
       sizes[part] = bytes.byteLength;
     }
     await markLoraReady(db(), lora.id, { bytes: { high_noise: sizes.high_noise!, low_noise: sizes.low_noise! } });
-    const scenes = sampleScenes(settings.sceneSeed, 16, 'heldout');
+    const scenes = sampleScenes(settings.sceneSeed, settings.n, 'heldout');
     const worker = h.worker();
-    const pinkClips = async (loraId?: string, seedBase = 0) => {
+    const pinkClips = async (loraId?: string) => {
       let right = 0;
       for (const [i, scene] of scenes.entries()) {
-        const seed = 1000 + i + seedBase;
+        const seed = 1000 + i;
         const body = {
           model: 'phosphene/v1/text-to-video',
           prompt: describeScene(scene),
@@ -119,14 +109,14 @@ describe('the example LoRA through the server (lora_id on a Phosor submit)', () 
         ).body as { request_id: string };
         await waitForStatus(h.app, key, id, (s) => s === 'completed', 120_000);
         const frames = h.runs.filter((r) => r.seed === seed).at(-1)!.frames;
-        if (scoreClip(pink(scene), frames).correct.color) right++;
+        if (scoreClip(recolored(scene, 'pink'), frames).correct.color) right++;
       }
       return right / scenes.length;
     };
     try {
       // The same prompts and seeds as the pipeline test above, so the server must read the same.
       const withLora = await pinkClips(lora.id);
-      const without = await pinkClips(undefined, 0);
+      const without = await pinkClips();
       console.info('example LoRA through the server: pink', withLora, 'without it', without);
       expect(withLora).toBeGreaterThanOrEqual(PINK_FLOOR);
       expect(withLora - without).toBeGreaterThanOrEqual(PINK_GAIN);
