@@ -30,11 +30,30 @@ export function writeRgbaFrames(
   rgba: Uint8Array,
   at: number,
 ): number {
+  return writeRgbaBand(video, dims, width, height, { start: 0, count: height }, skip, rgba, at);
+}
+
+/**
+ * As `writeRgbaFrames`, for a band of rows: the video's first `band.count` rows become rows
+ * `band.start…` of each `width×height` frame (a decoder that renders large frames in bands).
+ */
+export function writeRgbaBand(
+  video: Float32Array,
+  dims: readonly number[],
+  width: number,
+  height: number,
+  band: { start: number; count: number },
+  skip: number,
+  rgba: Uint8Array,
+  at: number,
+): number {
   const [batch, channels, numFrames, paddedHeight, paddedWidth] = dims as [number, number, number, number, number];
   if (dims.length !== 5 || batch !== 1 || channels !== 3)
     throw new Error(`the VAE decoder returned dims [${dims.join(', ')}], expected [1, 3, F, H, W]`);
-  if (paddedHeight < height || paddedWidth < width)
-    throw new Error(`decoded frames are ${paddedWidth}×${paddedHeight}, smaller than ${width}×${height}`);
+  if (paddedHeight < band.count || paddedWidth < width)
+    throw new Error(`decoded frames are ${paddedWidth}×${paddedHeight}, smaller than ${width}×${band.count}`);
+  if (band.start < 0 || band.start + band.count > height)
+    throw new Error(`rows ${band.start}…${band.start + band.count - 1} are outside a frame of ${height} rows`);
   const count = Math.max(0, numFrames - skip);
   if ((at + count) * width * height * 4 > rgba.length)
     throw new Error(`the VAE decoder returned more frames than the clip has (${at + count})`);
@@ -42,9 +61,9 @@ export function writeRgbaFrames(
   const channelStride = numFrames * plane;
   // A clamped view rounds and clamps on store (NaN → 0): the [-1, 1] → [0, 255] mapping in one write.
   const out = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  let o = at * width * height * 4;
   for (let f = skip; f < numFrames; f++) {
-    for (let y = 0; y < height; y++) {
+    let o = ((at + f - skip) * height + band.start) * width * 4;
+    for (let y = 0; y < band.count; y++) {
       let i = f * plane + y * paddedWidth;
       for (let x = 0; x < width; x++, i++) {
         out[o++] = (video[i]! + 1) * 127.5;

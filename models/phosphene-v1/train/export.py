@@ -4,8 +4,9 @@ Graphs (opset 17, TorchScript exporter, every size a named symbolic dim so the p
 - text_encoder: input_ids [batch, tokens] int64 -> hidden_states [batch, tokens, 128]
 - denoiser: latents [batch, 16, latent_frames, latent_height, latent_width], timestep [batch] (sigma * 1000),
   encoder_hidden_states, lora_down.<layer> [in, lora_rank], lora_up.<layer> [lora_rank, out] -> velocity
-- vae_decoder: latents [1, 16, latent_frames, h, w], out_rows [height], out_cols [width] (only their
-  lengths are read: they set the output size) -> frames [1, 3, 4 * latent_frames, height, width]
+- vae_decoder: latents [1, 16, latent_frames, h, w], out_rows [height], out_cols [width] (where each output
+  row / column samples the base-size features, `model.source_coordinates`: the pipeline may ask for a band
+  of a frame's rows) -> frames [1, 3, 4 * latent_frames, height, width]
 - vae_encoder: frames [1, 3, 1 + 4k, base_height, base_width] -> latents [1, 16, 1 + k, h, w]
 
 Usage: python3 export.py [--out DIR] [--check]
@@ -21,8 +22,8 @@ import torch
 import torch.nn as nn
 
 from common import PACKAGE, WEIGHTS
-from model import (BASE_SHORT_SIDE, LATENT_CHANNELS, SPATIAL, TEMPORAL, TextEncoder, VideoAutoencoder, VideoDiT,
-                   count_params, lora_layers)
+from model import (BASE_SHORT_SIDE, HEAD_HIDDEN, LATENT_CHANNELS, SPATIAL, TEMPORAL, TextEncoder, VideoAutoencoder,
+                   VideoDiT, count_params, lora_layers, source_coordinates)
 
 OPSET = 17
 
@@ -64,7 +65,7 @@ class DecoderExport(nn.Module):
     def forward(self, latents, out_rows, out_cols):
         _, c, t, h, w = latents.shape
         z = latents[0].transpose(0, 1)  # [T, C, h, w]
-        frames = self.decoder.render(self.decoder.features(z), out_rows.shape[0], out_cols.shape[0])  # [T, 4, 3, H, W]
+        frames = self.decoder.render_at(self.decoder.features(z), out_rows, out_cols)  # [T, 4, 3, H, W]
         frames = frames.reshape(t * TEMPORAL, 3, out_rows.shape[0], out_cols.shape[0])
         return frames.transpose(0, 1).unsqueeze(0).clamp(-1.0, 1.0)
 
@@ -128,7 +129,8 @@ def main():
             'encoder_hidden_states': {0: 'batch', 1: 'tokens'}, **dyn},
            os.path.join(out, 'denoiser.onnx'))
     z = torch.randn(1, LATENT_CHANNELS, 2, 9, 16)
-    export(DecoderExport(vae), (z, torch.zeros(144), torch.zeros(256)), ['latents', 'out_rows', 'out_cols'], ['frames'],
+    export(DecoderExport(vae), (z, source_coordinates(144, 72), source_coordinates(256, 128)),
+           ['latents', 'out_rows', 'out_cols'], ['frames'],
            {'latents': {2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'},
             'out_rows': {0: 'height'}, 'out_cols': {0: 'width'},
             'frames': {2: 'frames', 3: 'height', 4: 'width'}},
@@ -161,8 +163,9 @@ def check(out, text, dit, vae, layers):
         feeds[f'lora_up.{name}'] = torch.zeros(2, layer.out_features)
     print('denoiser max |d|', abs(run('denoiser.onnx', feeds) - dit(lat, torch.tensor([500.0]), ref).numpy()).max())
     z = torch.randn(1, LATENT_CHANNELS, 3, 9, 16)
-    got = run('vae_decoder.onnx', {'latents': z, 'out_rows': torch.zeros(480), 'out_cols': torch.zeros(854)})
-    want = DecoderExport(vae)(z, torch.zeros(480), torch.zeros(854))
+    rows, cols = source_coordinates(480, 72), source_coordinates(854, 128)
+    got = run('vae_decoder.onnx', {'latents': z, 'out_rows': rows, 'out_cols': cols})
+    want = DecoderExport(vae)(z, rows, cols)
     print('vae_decoder', got.shape, 'max |d|', abs(got - want.numpy()).max())
     fr = torch.rand(1, 3, 9, 72, 128) * 2 - 1
     got = run('vae_encoder.onnx', {'frames': fr})
@@ -207,7 +210,11 @@ def write_manifest(out, dk, params):
                              outputs=dict(velocity=spec('velocity')), patch_size=[1, 1, 1],
                              lora=dict(rank_dim='lora_rank', boundary_sigma=0.5, layers=lora)),
             'vae_decoder': dict(inputs=dict(latents=spec('latents')), outputs=dict(frames=spec('frames')),
-                                size_inputs=dict(height='out_rows', width='out_cols'), chunk_latent_frames=1),
+                                size_inputs=dict(height='out_rows', width='out_cols', values='source_coordinates'),
+                                chunk_latent_frames=1,
+                                # The largest tensor of one chunk, per output pixel: the head's hidden layer
+                                # (4 frames x 16 channels x 4 bytes).
+                                bytes_per_output_pixel=TEMPORAL * HEAD_HIDDEN * 4),
             'vae_encoder': dict(inputs=dict(frames=spec('frames')), outputs=dict(latents=spec('latents'))),
         },
         'variants': {'fp32': dict(files=f32, requires=[])},
@@ -250,7 +257,8 @@ def write_reference(out, text, dit, vae):
     lat = formula((1, LATENT_CHANNELS, 5, 9, 16), 0.0)  # another length than the export's 3
     vel = dit(lat, torch.tensor([750.0]), hidden)
     z = formula((1, LATENT_CHANNELS, 1, 9, 16), 1.0)
-    frames = DecoderExport(vae)(z, torch.zeros(72), torch.zeros(128))
+    # Rows 10..41 of a 72-row frame and all 128 columns: a band, as the pipeline renders large frames.
+    frames = DecoderExport(vae)(z, source_coordinates(72, 72)[10:42], source_coordinates(128, 128))
     fr = formula((1, 3, 5, 72, 128), 2.0).clamp(-1, 1)
     enc = EncoderExport(vae)(fr)
     ref = dict(input_ids=ids[0].tolist(),

@@ -25,6 +25,7 @@ BASE_SHORT_SIDE = 72
 SPATIAL = 8
 TEMPORAL = 4
 HEAD_FEATURES = 8
+HEAD_HIDDEN = 16  # the per-pixel head's hidden width: its layer is the largest tensor of a decode
 
 
 def base_size(width: int, height: int) -> tuple[int, int]:
@@ -78,7 +79,7 @@ class Encoder(nn.Module):
 class Decoder(nn.Module):
     """[N, C, 9, 16] -> base features [N, 4 * HEAD_FEATURES, 72, 128] -> frames at any size."""
 
-    def __init__(self, widths=(128, 96, 64, 32), head_hidden=16):
+    def __init__(self, widths=(128, 96, 64, 32), head_hidden=HEAD_HIDDEN):
         super().__init__()
         self.conv_in = nn.Conv2d(LATENT_CHANNELS, widths[0], 3, padding=1)
         layers = []
@@ -102,8 +103,41 @@ class Decoder(nn.Module):
         n, _, bh, bw = feats.shape
         f = feats.reshape(n * TEMPORAL, HEAD_FEATURES, bh, bw)
         f = F.interpolate(f, size=(height, width), mode='bilinear', align_corners=False)
-        rgb = self.head2(F.silu(self.head1(f)))
-        return rgb.reshape(n, TEMPORAL, 3, height, width)
+        return self.head(f).reshape(n, TEMPORAL, 3, height, width)
+
+    def render_at(self, feats, rows, cols):
+        """[N, 4 * HF, bh, bw] -> [N, 4, 3, len(rows), len(cols)], sampling the features at the given
+        source coordinates (`source_coordinates`). What the ONNX export runs: a caller can render any band
+        of rows, so no tensor of a large frame has to exist at once (a WebGPU binding holds 128 MiB)."""
+        n, _, bh, bw = feats.shape
+        f = feats.reshape(n * TEMPORAL, HEAD_FEATURES, bh, bw)
+        f = lerp_gather(lerp_gather(f, rows, 2), cols, 3)
+        return self.head(f).reshape(n, TEMPORAL, 3, rows.shape[0], cols.shape[0])
+
+    def head(self, f):
+        return self.head2(F.silu(self.head1(f)))
+
+
+def source_coordinates(out_size: int, in_size: int):
+    """Where each of `out_size` output pixels samples an axis of `in_size` (F.interpolate's bilinear rule with
+    align_corners=False: (i + 0.5) * in / out - 0.5, negatives clamped to 0)."""
+    return ((torch.arange(out_size, dtype=torch.float32) + 0.5) * (in_size / out_size) - 0.5).clamp(min=0.0)
+
+
+def lerp_gather(x, coords, dim: int):
+    """Linear interpolation of `x` along `dim` at fractional `coords` (as F.interpolate: the upper
+    neighbour is clamped to the last index). Gather + lerp only, which every ONNX Runtime provider runs."""
+    size = x.shape[dim]
+    c = coords.clamp(min=0.0)
+    lo = torch.floor(c).clamp(max=size - 1)
+    frac = c - lo
+    lo_i = lo.long()
+    hi_i = (lo_i + 1).clamp(max=size - 1)
+    a = torch.index_select(x, dim, lo_i)
+    b = torch.index_select(x, dim, hi_i)
+    shape = [1] * x.dim()
+    shape[dim] = coords.shape[0]
+    return a + (b - a) * frac.reshape(shape)
 
 
 class VideoAutoencoder(nn.Module):

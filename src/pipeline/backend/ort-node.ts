@@ -9,7 +9,13 @@ import * as ort from 'onnxruntime-node';
 import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../shared/protocol';
 import { countProfiledNodes, renameProviders } from './placement';
 import { runOnHostTensors } from './ort-tensors';
-import type { CreateSessionOptions, GraphSession, OrtBackend } from './types';
+import {
+  DEFAULT_BINDING_BYTES,
+  HOST_TENSOR_BYTES,
+  type CreateSessionOptions,
+  type GraphSession,
+  type OrtBackend,
+} from './types';
 
 const PROVIDER_NAMES = { CPUExecutionProvider: 'cpu', WebGpuExecutionProvider: 'webgpu' };
 
@@ -19,6 +25,8 @@ export const ortNodeBackend: OrtBackend = {
   // There is no WASM on the server: `wasm` and `auto` mean the CPU provider, the server's equivalent.
   resolveDevice: async (request: DeviceRequest): Promise<ResolvedDevice> => (request === 'webgpu' ? 'webgpu' : 'cpu'),
   createSession: createNodeSession,
+  // Dawn's adapter limits are not exposed by onnxruntime-node: plan with WebGPU's default binding size.
+  maxTensorBytes: async (device) => (device === 'webgpu' ? DEFAULT_BINDING_BYTES : HOST_TENSOR_BYTES),
 };
 
 async function createNodeSession(model: Uint8Array, options: CreateSessionOptions): Promise<GraphSession> {

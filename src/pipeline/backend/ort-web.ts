@@ -9,7 +9,13 @@ import { WebGpuUnavailableError } from '../../shared/errors';
 import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../shared/protocol';
 import { countPlacementLogLines, renameProviders } from './placement';
 import { runOnHostTensors } from './ort-tensors';
-import type { CreateSessionOptions, GraphSession, OrtBackend } from './types';
+import {
+  DEFAULT_BINDING_BYTES,
+  HOST_TENSOR_BYTES,
+  type CreateSessionOptions,
+  type GraphSession,
+  type OrtBackend,
+} from './types';
 
 /** ORT's EP names → protocol device names; ort-web's CPU EP is its WebAssembly build. */
 const PROVIDER_NAMES = { WebGpuExecutionProvider: 'webgpu', CPUExecutionProvider: 'wasm' };
@@ -18,6 +24,7 @@ const PROVIDER_NAMES = { WebGpuExecutionProvider: 'webgpu', CPUExecutionProvider
 interface GpuAdapterProbe {
   features: { has(feature: string): boolean };
   info: { isFallbackAdapter?: boolean };
+  limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number };
 }
 
 /** Options of the web backend. */
@@ -42,7 +49,17 @@ export function createWebBackend(options: WebBackendOptions = {}): OrtBackend {
     name: 'onnxruntime-web',
     resolveDevice: resolveWebDevice,
     createSession: (model, opts) => createWebSession(model, opts),
+    maxTensorBytes: async (device) => (device === 'webgpu' ? webGpuTensorBytes() : HOST_TENSOR_BYTES),
   };
+}
+
+/** The adapter's binding limit (capped by its buffer limit): no one tensor of a graph may be larger. */
+async function webGpuTensorBytes(): Promise<number> {
+  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<GpuAdapterProbe | null> } } | undefined)
+    ?.gpu;
+  const limits = (gpu ? await gpu.requestAdapter().catch(() => null) : null)?.limits;
+  const binding = limits?.maxStorageBufferBindingSize ?? DEFAULT_BINDING_BYTES;
+  return Math.min(binding, limits?.maxBufferSize ?? binding);
 }
 
 /**

@@ -73,4 +73,16 @@ export interface OrtBackend {
   resolveDevice(request: DeviceRequest, requiredFeatures?: readonly string[]): Promise<ResolvedDevice>;
   /** Compiles `model` (ONNX bytes) for a device. */
   createSession(model: Uint8Array, options: CreateSessionOptions): Promise<GraphSession>;
+  /**
+   * The largest tensor, in bytes, a graph should hold on `device`: the adapter's
+   * `maxStorageBufferBindingSize` on WebGPU, a budget that bounds the heap elsewhere. Graphs that can
+   * work in parts (the VAE decoder's bands of rows) stay under it.
+   */
+  maxTensorBytes(device: ResolvedDevice): Promise<number>;
 }
+
+/** The per-tensor budget off WebGPU: a WASM heap has 4 GiB in all, and a server plans its memory per job. */
+export const HOST_TENSOR_BYTES = 256 * 1024 * 1024;
+
+/** WebGPU's default `maxStorageBufferBindingSize` (128 MiB), for adapters that do not say. */
+export const DEFAULT_BINDING_BYTES = 128 * 1024 * 1024;

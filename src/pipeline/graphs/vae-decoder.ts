@@ -4,11 +4,13 @@
  * - chunked (`chunk_latent_frames`, a tubelet VAE whose latent frames decode independently): each run
  *   takes a few latent frames and returns `tc` frames per latent frame (latent frame 0 keeps only its
  *   last), written straight into the RGBA output, so peak memory is one chunk, not the clip. With
- *   `size_inputs` the graph renders at the requested size itself.
+ *   `size_inputs` the graph renders at the requested size itself; when their values are source
+ *   coordinates, a large frame renders in bands of rows, so that no tensor exceeds the backend's limit
+ *   (`maxTensorBytes`: a WebGPU binding holds 128 MiB by default, and a 720p head layer is 236 MB).
  */
 import type { RawFrames } from '../../shared/protocol';
 import type { GraphSession, HostTensor } from '../backend/types';
-import { frameRgbaFromVideo, writeRgbaFrames } from '../frames';
+import { frameRgbaFromVideo, writeRgbaBand } from '../frames';
 import { floatInput, readFloat } from '../tensor-io';
 import type { VideoPipeline } from '../video-pipeline';
 
@@ -47,14 +49,27 @@ export async function decodeToFrames(
   const rgba = new Uint8Array(numFrames * width * height * 4);
   const scale = pipe.manifest.latent.scaling_factor;
   const plane = h * w;
-  const sizeFeeds = (): Record<string, HostTensor> =>
-    spec.size_inputs
-      ? {
-          [spec.size_inputs.height]: floatInput('float32', new Float32Array(height), [height]),
-          [spec.size_inputs.width]: floatInput('float32', new Float32Array(width), [width]),
-        }
-      : {};
-  const sizeDims = spec.size_inputs ? { [spec.size_inputs.height]: [height], [spec.size_inputs.width]: [width] } : {};
+  const size = spec.size_inputs;
+  const coordinates = size?.values === 'source_coordinates';
+  const bands =
+    coordinates && spec.bytes_per_output_pixel
+      ? planRowBands(height, width, spec.bytes_per_output_pixel, await pipe.backend.maxTensorBytes(pipe.device))
+      : { rows: height, count: 1 };
+  const sc = pipe.manifest.latent.spatial_compression;
+  const rowSource = coordinates ? sourceCoordinates(height, h * sc) : new Float32Array(height);
+  const colSource = coordinates ? sourceCoordinates(width, w * sc) : new Float32Array(width);
+  /** Size feeds for the band starting at `row`: every band has `bands.rows` rows (the last repeats its
+   * final row), so one compiled shape serves them all. */
+  const sizeFeeds = (row: number): Record<string, HostTensor> => {
+    if (!size) return {};
+    const rows = new Float32Array(bands.rows);
+    for (let i = 0; i < bands.rows; i++) rows[i] = rowSource[Math.min(row + i, height - 1)]!;
+    return {
+      [size.height]: floatInput('float32', rows, [bands.rows]),
+      [size.width]: floatInput('float32', colSource, [width]),
+    };
+  };
+  const sizeDims = size ? { [size.height]: [bands.rows], [size.width]: [width] } : {};
   let session: GraphSession | undefined;
   let written = 0;
   for (let start = 0; start < latentFrames; start += chunk) {
@@ -68,15 +83,48 @@ export async function decodeToFrames(
       for (let i = 0; i < n * plane; i++) part[to + i] = latents[from + i]! / scale;
     }
     session = await pipe.session('vae_decoder', { [spec.inputs.latents.name]: dims, ...sizeDims });
-    const result = await session.run({
-      [spec.inputs.latents.name]: floatInput(spec.inputs.latents.dtype, part, dims),
-      ...sizeFeeds(),
-    });
-    const { data, dims: outDims } = readFloat(result[spec.outputs.frames.name], 'frames');
     // Latent frame 0 stands for frame 0 alone: of its tc decoded frames, keep the last.
     const skip = start === 0 ? tc - 1 : 0;
-    written += writeRgbaFrames(data, outDims, width, height, skip, rgba, written);
+    let count = 0;
+    for (let row = 0; row < height; row += bands.rows) {
+      const result = await session.run({
+        [spec.inputs.latents.name]: floatInput(spec.inputs.latents.dtype, part, dims),
+        ...sizeFeeds(row),
+      });
+      const { data, dims: outDims } = readFloat(result[spec.outputs.frames.name], 'frames');
+      const band = { start: row, count: Math.min(bands.rows, height - row) };
+      count = writeRgbaBand(data, outDims, width, height, band, skip, rgba, written);
+    }
+    written += count;
   }
   if (written !== numFrames) throw new Error(`the VAE decoder gave ${written} frames, expected ${numFrames}`);
   return { frames: { rgba, width, height, numFrames }, session: session! };
+}
+
+/**
+ * Bands of output rows for a decoder whose largest tensor holds `bytesPerPixel` per output pixel: as few
+ * bands as keep that tensor within `maxBytes`, all of one length (`rows`; the last may run past the
+ * frame), so one compiled shape serves every band.
+ */
+export function planRowBands(
+  height: number,
+  width: number,
+  bytesPerPixel: number,
+  maxBytes: number,
+): { rows: number; count: number } {
+  const fit = Math.max(1, Math.floor(maxBytes / (bytesPerPixel * width)));
+  const count = Math.ceil(height / fit);
+  return { rows: Math.ceil(height / count), count };
+}
+
+/**
+ * Where each of `outSize` output pixels samples an axis of `inSize` base pixels: bilinear with
+ * align_corners = false, (i + 0.5) · in / out − 0.5 clamped at 0 (`source_coordinates` in
+ * `models/phosphene-v1/train/model.py`, which the exported graph interpolates at).
+ */
+export function sourceCoordinates(outSize: number, inSize: number): Float32Array {
+  const out = new Float32Array(outSize);
+  const scale = inSize / outSize;
+  for (let i = 0; i < outSize; i++) out[i] = Math.max(0, (i + 0.5) * scale - 0.5);
+  return out;
 }

@@ -118,9 +118,24 @@ export const manifestSchema = z
            * set the output height and width. Absent, it decodes to spatial_compression × the latent grid.
            */
           size_inputs: z
-            .object({ height: z.string().min(1), width: z.string().min(1) })
+            .object({
+              height: z.string().min(1),
+              width: z.string().min(1),
+              /**
+               * `source_coordinates`: each value is where that output row (column) samples the decoder's
+               * base-size features (bilinear, align_corners = false), so the pipeline can render any band
+               * of rows. Absent: only the lengths are read, and a frame renders whole.
+               */
+              values: z.literal('source_coordinates').optional(),
+            })
             .strict()
             .optional(),
+          /**
+           * The bytes of the largest tensor one chunk holds per output pixel (e.g. a per-pixel head's
+           * hidden layer). With `source_coordinates`, the pipeline renders bands of rows small enough that
+           * no tensor exceeds the backend's limit (a WebGPU binding: 128 MiB by default).
+           */
+          bytes_per_output_pixel: z.number().int().positive().optional(),
           /**
            * Present when latent frames decode independently (a tubelet VAE): the pipeline decodes this
            * many at a time, each to temporal_compression frames (latent frame 0 keeps only its last), so

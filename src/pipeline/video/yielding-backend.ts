@@ -40,5 +40,6 @@ export function yieldingBackend(backend: OrtBackend): OrtBackend {
     name: backend.name,
     resolveDevice: (request) => backend.resolveDevice(request),
     createSession: async (model, options) => yieldingSession(await backend.createSession(model, options)),
+    maxTensorBytes: (device) => backend.maxTensorBytes(device),
   };
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { sourceCoordinates } from '../../../src/pipeline/graphs/vae-decoder';
 import { parseManifest } from '../../../src/pipeline/model-package/manifest';
 
 const DIR = path.resolve(process.env.V1_DIR ?? 'models/phosphene-v1');
@@ -87,14 +88,17 @@ describe('phosphene-v1 export', () => {
     expectClose(out[g.outputs.velocity.name]!, reference.denoiser!);
   });
 
-  it('VAE decoder renders 4 frames per latent frame at the size its size inputs give', async () => {
+  it('VAE decoder renders 4 frames per latent frame at the source coordinates it is given (a band of rows)', async () => {
     const s = await session(files.vae_decoder);
+    const g = manifest.graphs.vae_decoder;
+    expect(g.size_inputs?.values).toBe('source_coordinates');
+    const rows = sourceCoordinates(72, 72).slice(10, 42);
     const out = await s.run({
-      latents: formula([1, 16, 1, 9, 16], 1),
-      out_rows: new ort.Tensor('float32', new Float32Array(72), [72]),
-      out_cols: new ort.Tensor('float32', new Float32Array(128), [128]),
+      [g.inputs.latents.name]: formula([1, 16, 1, 9, 16], 1),
+      [g.size_inputs!.height]: new ort.Tensor('float32', rows, [rows.length]),
+      [g.size_inputs!.width]: new ort.Tensor('float32', sourceCoordinates(128, 128), [128]),
     });
-    expectClose(out.frames!, reference.vae_decoder!);
+    expectClose(out[g.outputs.frames.name]!, reference.vae_decoder!);
   });
 
   it('VAE encoder maps 1 + 4k frames to 1 + k latent frames', async () => {

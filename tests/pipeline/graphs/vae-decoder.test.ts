@@ -1,0 +1,103 @@
+/**
+ * The VAE decoder in bands of rows: the built-in model's decoder samples its features at source
+ * coordinates, so the pipeline renders a large frame in bands whose largest tensor stays within the
+ * backend's limit (a WebGPU binding holds 128 MiB by default; a 720p head layer is 236 MB). Banding
+ * must change nothing a viewer can see.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fsPackageSource } from '../../../server/models/fs-package-source';
+import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import type { OrtBackend } from '../../../src/pipeline/backend/types';
+import { decodeToFrames, planRowBands, sourceCoordinates } from '../../../src/pipeline/graphs/vae-decoder';
+import { loadModelPackage } from '../../../src/pipeline/model-package/load';
+import { createVideoPipeline, type VideoPipeline } from '../../../src/pipeline/video-pipeline';
+
+const V1 = path.resolve(process.env.V1_DIR ?? 'models/phosphene-v1');
+
+/** The Node backend with another tensor limit, recording the row count of every decoder run. */
+function limitedBackend(maxBytes: number, rowsSeen: number[]): OrtBackend {
+  return {
+    ...ortNodeBackend,
+    maxTensorBytes: async () => maxBytes,
+    async createSession(model, options) {
+      const session = await ortNodeBackend.createSession(model, options);
+      return {
+        ...session,
+        graphName: session.graphName,
+        device: session.device,
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        run(feeds) {
+          if (feeds.out_rows) rowsSeen.push(feeds.out_rows.dims[0]!);
+          return session.run(feeds);
+        },
+      };
+    },
+  };
+}
+
+/** Smooth latents that TypeScript rebuilds exactly: x[i] = sin(0.37 i). */
+function latents(dims: number[]): Float32Array {
+  const n = dims.reduce((a, b) => a * b, 1);
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37));
+}
+
+describe('planRowBands', () => {
+  it('keeps the largest tensor within the limit, with as few equal bands as that allows', () => {
+    // 1280×720 at 256 B per output pixel is 236 MB: two bands of 360 rows fit 128 MiB.
+    expect(planRowBands(720, 1280, 256, 128 * 2 ** 20)).toEqual({ rows: 360, count: 2 });
+    // 1920×1080 (531 MB): 273 rows fit, so four bands of 270.
+    expect(planRowBands(1080, 1920, 256, 128 * 2 ** 20)).toEqual({ rows: 270, count: 4 });
+    // What fits stays whole; a limit below one row still renders one row at a time.
+    expect(planRowBands(480, 854, 256, 128 * 2 ** 20)).toEqual({ rows: 480, count: 1 });
+    expect(planRowBands(10, 100, 256, 1)).toEqual({ rows: 1, count: 10 });
+  });
+});
+
+describe('sourceCoordinates', () => {
+  it("is bilinear's align_corners = false rule, clamped at 0", () => {
+    expect([...sourceCoordinates(4, 2)]).toEqual([0, 0.25, 0.75, 1.25]);
+    expect([...sourceCoordinates(3, 3)]).toEqual([0, 1, 2]);
+  });
+});
+
+describe('decodeToFrames in bands (phosphene-v1)', () => {
+  let whole: VideoPipeline;
+  let banded: VideoPipeline;
+  const rowsSeen: number[] = [];
+  beforeAll(async () => {
+    const pkg = await loadModelPackage(fsPackageSource(V1));
+    whole = createVideoPipeline(pkg, ortNodeBackend, 'cpu');
+    // 256 B per pixel × 256 columns × 40 rows = 2.6 MB: a 144-row frame needs 4 bands of 36 rows.
+    banded = createVideoPipeline(pkg, limitedBackend(256 * 256 * 40, rowsSeen), 'cpu');
+  });
+  afterAll(async () => {
+    await whole?.release();
+    await banded?.release();
+  });
+
+  it('the manifest declares coordinate size inputs and its largest tensor per pixel', () => {
+    const spec = whole.manifest.graphs.vae_decoder;
+    expect(spec.size_inputs?.values).toBe('source_coordinates');
+    expect(spec.bytes_per_output_pixel).toBe(256);
+  });
+
+  it('gives the frames of a whole-frame decode, with every run within the limit', async () => {
+    const dims = [1, 16, 3, 9, 16];
+    const z = latents(dims);
+    const a = await decodeToFrames(whole, z, dims, 256, 144);
+    const b = await decodeToFrames(banded, z, dims, 256, 144);
+    expect(b.frames.numFrames).toBe(9);
+    expect(b.frames.rgba.length).toBe(a.frames.rgba.length);
+    let worst = 0;
+    for (let i = 0; i < a.frames.rgba.length; i++)
+      worst = Math.max(worst, Math.abs(a.frames.rgba[i]! - b.frames.rgba[i]!));
+    expect(worst).toBeLessThanOrEqual(1);
+    // 3 latent frames × 4 bands, each of 36 rows (one compiled shape).
+    expect(rowsSeen).toEqual(Array(12).fill(36));
+    // The frames are not blank: banding that dropped rows would leave zeros.
+    const alpha = b.frames.rgba.filter((_, i) => i % 4 === 3);
+    expect(alpha.every((v) => v === 255)).toBe(true);
+  });
+});
