@@ -15,14 +15,7 @@ import { CONCURRENT_JOBS } from '../accounts/tiers';
 import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
-
-/** Parses with `schema` or throws a 400 naming each bad field and the rule it broke. */
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-  throw new HttpError(400, 'validation_error', `Invalid request: ${problems}.`);
-}
+import { parseRequest, rejectUnstorableParam } from '../validation';
 
 const keyJson = (k: ApiKeyInfo): z.infer<typeof apiKeySchema> => ({
   key_id: k.id,
@@ -46,6 +39,7 @@ const entryJson = (e: LedgerEntry): z.infer<typeof ledgerEntrySchema> => ({
 /** The account and key routes; mount behind `requireApiKey`. */
 export function accountRouter(db: Database): Router {
   const router = Router();
+  router.param('key_id', rejectUnstorableParam);
 
   router.get('/account', async (_req, res) => {
     const { user } = authOf(res);
@@ -62,7 +56,7 @@ export function accountRouter(db: Database): Router {
   });
 
   router.get('/account/ledger', async (req, res) => {
-    const { page, page_size } = parse(ledgerQuerySchema, req.query);
+    const { page, page_size } = parseRequest(ledgerQuerySchema, req.query);
     const { entries, total } = await ledger(db, authOf(res).user.id, { page, pageSize: page_size });
     res.json({ entries: entries.map(entryJson), page, page_size, total });
   });
@@ -72,7 +66,7 @@ export function accountRouter(db: Database): Router {
   });
 
   router.post('/keys', express.json({ limit: '16kb' }), async (req, res) => {
-    const { name } = parse(createKeyBodySchema, req.body ?? {});
+    const { name } = parseRequest(createKeyBodySchema, req.body ?? {});
     const { key, secret } = await createKey(db, authOf(res).user.id, name);
     res
       .status(201)

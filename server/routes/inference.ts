@@ -4,7 +4,6 @@
  * fetch the URL without headers).
  */
 import express, { Router } from 'express';
-import type { z } from 'zod';
 import { historyQuerySchema, submitRequestSchema } from '../../src/shared/phosor-schemas';
 import { microToCredits } from '../../src/shared/pricing';
 import { authOf } from '../auth/api-key';
@@ -19,6 +18,7 @@ import { cancelJob } from '../jobs/queue';
 import type { VideoStorage } from '../jobs/video-storage';
 import { databaseUrlSigner, DEFAULT_URL_TTL_S, type VideoUrlSigner } from '../jobs/video-url';
 import type { ModelRegistry } from '../models/registry';
+import { parseRequest, rejectUnstorableParam } from '../validation';
 
 /** What the inference routes need besides the database and the models. */
 export interface InferenceOptions {
@@ -44,14 +44,6 @@ export interface InferenceOptions {
   onSubmitted?(job: Job): void;
   /** Signs result URLs; by default with a key kept in the database. */
   signer?: VideoUrlSigner;
-}
-
-/** Parses with `schema` or throws a 400 naming each bad field and the rule it broke. */
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-  throw new HttpError(400, 'validation_error', `Invalid request: ${problems}.`);
 }
 
 const errorOf = (job: Job) =>
@@ -84,6 +76,7 @@ const signerFor = (db: Database, options: InferenceOptions) => options.signer ??
 /** The authenticated inference routes; mount behind `requireApiKey`. */
 export function inferenceRouter(db: Database, registry: ModelRegistry, options: InferenceOptions): Router {
   const router = Router();
+  router.param('request_id', rejectUnstorableParam);
   const signer = signerFor(db, options);
   const ownJob = async (res: express.Response, id: string): Promise<Job> => {
     const job = await findUserJob(db, authOf(res).user.id, id);
@@ -93,7 +86,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   const origin = () => options.publicUrl?.replace(/\/$/, '') ?? '';
 
   router.post('/inference/submit', express.json({ limit: '64kb' }), async (req, res) => {
-    const body = parse(submitRequestSchema, req.body ?? {});
+    const body = parseRequest(submitRequestSchema, req.body ?? {});
     const { user } = authOf(res);
     // Assets first: an unknown image or LoRA is 404 whatever else the body says.
     await checkAssets(db, options.lookups ?? noStoredAssets, user.id, {
@@ -123,7 +116,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   });
 
   router.get('/inference/history', async (req, res) => {
-    const { page, page_size } = parse(historyQuerySchema, req.query);
+    const { page, page_size } = parseRequest(historyQuerySchema, req.query);
     const { jobs, total } = await listUserJobs(db, authOf(res).user.id, { page, pageSize: page_size });
     res.json({ data: jobs.map(historyJson), page, page_size, total });
   });
@@ -146,6 +139,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
 /** `GET /inference/video/{request_id}?expires&signature`: the completed video, for whoever holds a valid URL. */
 export function videoDownloadRouter(db: Database, options: InferenceOptions): Router {
   const router = Router();
+  router.param('request_id', rejectUnstorableParam);
   const signer = signerFor(db, options);
   router.get('/inference/video/:request_id', async (req, res) => {
     const id = req.params.request_id;

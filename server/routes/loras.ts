@@ -7,6 +7,7 @@ import { removeLoraFiles } from '../loras/files';
 import { deleteUserLora } from '../loras/lifecycle';
 import { findUserLora, listUserLoras } from '../loras/loras';
 import type { FileStore } from '../storage/file-store';
+import { rejectUnstorableParam } from '../validation';
 import { loraJson, loraStatusJson } from './storage-json';
 
 const notFound = (id: string) =>
@@ -15,6 +16,7 @@ const notFound = (id: string) =>
 /** The LoRA routes; mount behind `requireApiKey`. */
 export function lorasRouter(db: Database, files: FileStore): Router {
   const router = Router();
+  router.param('lora_id', rejectUnstorableParam);
 
   router.get('/loras', async (_req, res) => {
     res.json({ loras: (await listUserLoras(db, authOf(res).user.id)).map(loraJson) });

@@ -1,17 +1,8 @@
 /** The JSON shapes of the storage and LoRA routes (Phosor's doc shows none; see server/routes/README.md). */
 import type { z } from 'zod';
 import type { imageResponseSchema, loraSchema, loraStatusResponseSchema } from '../../src/shared/storage-schemas';
-import { HttpError } from '../http-error';
 import type { Lora } from '../loras/loras';
 import type { StoredImage } from '../storage/images';
-
-/** Parses with `schema` or throws a 400 naming each bad field and the rule it broke. */
-export function parseBody<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-  throw new HttpError(400, 'validation_error', `Invalid request: ${problems}.`);
-}
 
 /** An image upload or import: `key` is what a submit's `image_url` takes. */
 export const imageJson = (image: StoredImage): z.infer<typeof imageResponseSchema> => ({

@@ -12,7 +12,8 @@ import { collectBytes, storeImage } from '../storage/image-intake';
 import { readMultipart } from '../storage/multipart';
 import { importFetchOptions, storageSettings, type StorageOptions, type StorageSettings } from '../storage/options';
 import { lorasRouter } from './loras';
-import { imageJson, loraJson, parseBody } from './storage-json';
+import { parseRequest } from '../validation';
+import { imageJson, loraJson } from './storage-json';
 
 /** Maps a refused or failed fetch to a 400 naming the field. */
 function importError(field: string, error: unknown): unknown {
@@ -45,7 +46,7 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
   });
 
   router.post('/storage/image/import', express.json({ limit: '16kb' }), async (req, res) => {
-    const body = parseBody(imageImportBodySchema, req.body ?? {});
+    const body = parseRequest(imageImportBodySchema, req.body ?? {});
     const fetched = await fetchBuffer(body.url, importFetchOptions(settings, 'image')).catch((error: unknown) => {
       throw importError('url', error);
     });
@@ -64,7 +65,7 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
   });
 
   router.post('/storage/lora/import', express.json({ limit: '16kb' }), async (req, res) => {
-    const body = parseBody(loraImportBodySchema, req.body ?? {});
+    const body = parseRequest(loraImportBodySchema, req.body ?? {});
     const urls = { high_noise: body.high_noise_url, low_noise: body.low_noise_url };
     res.json(loraJson(await imports.start(authOf(res).user.id, urls, body.name)));
   });

@@ -7,6 +7,7 @@ import busboy from 'busboy';
 import type { Request } from 'express';
 import type { Readable } from 'node:stream';
 import { HttpError } from '../http-error';
+import { isUnstorableText, STORABLE_TEXT_RULE } from '../validation';
 import { FileTooLargeError } from './file-store';
 
 /** What one expected file part may be. */
@@ -104,6 +105,8 @@ export function readMultipart<F extends string>(
       if (name in fileRules) return fail(invalid(`${name}: send it as a file part, with a file name.`));
       if (!(name in fieldRules)) return fail(invalid(`unknown field "${name}"; expected ${names}.`));
       if (info.valueTruncated) return fail(invalid(`${name}: at most ${fieldRules[name]} characters.`));
+      // Text fields are stored (a LoRA's name): PostgreSQL's text cannot hold NUL (server/validation.ts).
+      if (isUnstorableText(value)) return fail(invalid(`${name}: ${STORABLE_TEXT_RULE}.`));
       fields[name] = value;
     });
     parser.on('partsLimit', () => fail(invalid(`too many parts; expected ${names}.`)));
