@@ -9,6 +9,6 @@ import { warmOfflineCacheOnControl } from './offline-cache';
 import './app.css';
 
 const app = new Playground(readPageOptions(location.search));
-if (new URLSearchParams(location.search).has('debug')) exposeDebugHandle(app);
+if (app.options.debug) exposeDebugHandle(app);
 warmOfflineCacheOnControl();
 mount(App, { target: document.getElementById('app')!, props: { app } });

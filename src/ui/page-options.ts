@@ -2,11 +2,15 @@
 import type { DeviceRequest } from '../shared/protocol';
 import type { EncoderChoice } from './worker/generate-client';
 
-/** Page options; `encoder` forces an MP4 encoder (the e2e tests force the ffmpeg.wasm fallback). */
+/**
+ * Page options; `encoder` forces an MP4 encoder (the e2e tests force the ffmpeg.wasm fallback); `debug`
+ * exposes `window.phosphene` and has the worker report where each graph's nodes run.
+ */
 export interface PageOptions {
   device: DeviceRequest | null;
   encoder: EncoderChoice;
   model: string | null;
+  debug: boolean;
 }
 
 /** Reads the page options from a query string. */
@@ -18,5 +22,6 @@ export function readPageOptions(search: string): PageOptions {
     device: device === 'auto' || device === 'webgpu' || device === 'wasm' ? device : null,
     encoder: encoder === 'webcodecs' || encoder === 'ffmpeg.wasm' ? encoder : 'auto',
     model: q.get('model'),
+    debug: q.has('debug'),
   };
 }

@@ -3,16 +3,22 @@ import { readPageOptions } from '../../src/ui/page-options';
 
 describe('readPageOptions', () => {
   it('defaults to the automatic choices', () => {
-    expect(readPageOptions('')).toEqual({ device: null, encoder: 'auto', model: null });
+    expect(readPageOptions('')).toEqual({ device: null, encoder: 'auto', model: null, debug: false });
   });
   it('reads a forced device, encoder and model', () => {
-    expect(readPageOptions('?device=wasm&encoder=ffmpeg.wasm&model=phosphene-tiny')).toEqual({
+    expect(readPageOptions('?device=wasm&encoder=ffmpeg.wasm&model=phosphene-tiny&debug')).toEqual({
       device: 'wasm',
       encoder: 'ffmpeg.wasm',
       model: 'phosphene-tiny',
+      debug: true,
     });
   });
   it('ignores values it does not know', () => {
-    expect(readPageOptions('?device=cuda&encoder=hevc')).toEqual({ device: null, encoder: 'auto', model: null });
+    expect(readPageOptions('?device=cuda&encoder=hevc')).toEqual({
+      device: null,
+      encoder: 'auto',
+      model: null,
+      debug: false,
+    });
   });
 });

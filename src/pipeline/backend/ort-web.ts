@@ -33,6 +33,11 @@ export interface WebBackendOptions {
   numThreads?: number;
   /** Where ORT's `.wasm`/`.mjs` files are served, when the bundler does not emit them. */
   wasmPaths?: string;
+  /**
+   * Learn each graph's node placement from a second, verbose compile (see `probePlacement`). It doubles
+   * session start-up, so only tests and debug pages ask for it; without it placements are unknown.
+   */
+  probePlacement?: boolean;
 }
 
 /** The onnxruntime-web backend with default options, for workers that need nothing else. */
@@ -48,7 +53,7 @@ export function createWebBackend(options: WebBackendOptions = {}): OrtBackend {
   return {
     name: 'onnxruntime-web',
     resolveDevice: resolveWebDevice,
-    createSession: (model, opts) => createWebSession(model, opts),
+    createSession: (model, opts) => createWebSession(model, opts, options.probePlacement ?? false),
     maxTensorBytes: async (device) => (device === 'webgpu' ? webGpuTensorBytes() : HOST_TENSOR_BYTES),
   };
 }
@@ -91,13 +96,17 @@ async function resolveWebDevice(
   return 'webgpu';
 }
 
-async function createWebSession(model: Uint8Array, options: CreateSessionOptions): Promise<GraphSession> {
+async function createWebSession(
+  model: Uint8Array,
+  options: CreateSessionOptions,
+  withPlacement: boolean,
+): Promise<GraphSession> {
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [options.device === 'webgpu' ? 'webgpu' : 'wasm'],
     graphOptimizationLevel: 'all',
     freeDimensionOverrides: options.freeDimensionOverrides ?? {},
   };
-  const placement = await probePlacement(model, sessionOptions, options.graphName);
+  const placement = withPlacement ? await probePlacement(model, sessionOptions, options.graphName) : undefined;
   const session = await ort.InferenceSession.create(model, sessionOptions);
   return {
     graphName: options.graphName,

@@ -11,6 +11,7 @@ import {
   type GenerateResult,
   type ProgressEvent,
 } from '../../shared/protocol';
+import { placementRequested } from '../../shared/worker-name';
 import { createWebBackend } from '../backend/ort-web';
 import type { OrtBackend } from '../backend/types';
 import { loadModelPackage } from '../model-package/load';
@@ -38,7 +39,10 @@ let backend: OrtBackend | null = null;
 
 /** The pipeline for a model and device, loaded once and kept until another one is asked for. */
 async function pipelineFor(request: GenerateRequest, context: JobContext): Promise<VideoPipeline> {
-  backend ??= yieldingBackend(createWebBackend());
+  // A worker started for tests or `?debug` (its name says so) reports where each graph's nodes run.
+  backend ??= yieldingBackend(
+    createWebBackend({ probePlacement: placementRequested((globalThis as { name?: string }).name) }),
+  );
   const ort = backend;
   const device = await ort.resolveDevice(request.device);
   const key = `${request.modelUrl}|${request.variant ?? ''}|${device}`;

@@ -41,12 +41,13 @@ export class Playground {
   readonly form = new FormState();
   readonly job = new JobState();
   readonly history = new HistoryState();
-  readonly client = new GenerateClient();
+  readonly client: GenerateClient;
   fieldErrors = $state.raw<FieldError[]>([]);
   shown = $state.raw<ShownClip | null>(null);
   #controller: AbortController | null = null;
 
   constructor(readonly options: PageOptions) {
+    this.client = new GenerateClient({ placement: options.debug });
     if (options.device) this.form.device = options.device;
   }
 

@@ -13,6 +13,7 @@ import type {
   GenerateResult,
   ProgressEvent,
 } from '../../shared/protocol';
+import { workerName } from '../../shared/worker-name';
 import type { GenerateWorkerApi } from '../../workers/generate.worker';
 
 /** Which MP4 encoder a job asks for. */
@@ -47,11 +48,17 @@ export class GenerateClient {
   #worker: Worker | null = null;
   #api: Comlink.Remote<GenerateWorkerApi> | null = null;
 
+  /**
+   * `placement`: the worker reports where each graph's nodes run, which costs a second, verbose
+   * compile of every graph; only tests and `?debug` pages ask for it.
+   */
+  constructor(private readonly options: { placement?: boolean } = {}) {}
+
   #remote(): Comlink.Remote<GenerateWorkerApi> {
     if (!this.#api) {
       this.#worker = new Worker(new URL('../../workers/generate.worker.ts', import.meta.url), {
         type: 'module',
-        name: 'phosphene-generate',
+        name: workerName(this.options),
       });
       this.#api = Comlink.wrap<GenerateWorkerApi>(this.#worker);
     }
