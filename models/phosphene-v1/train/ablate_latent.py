@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import PACKAGE, load_trained
+from common import PACKAGE, ema_update, flow_batch, load_trained
 from data import ClipStream, to_video, tubelets
 from model import TextEncoder, VideoDiT
 
@@ -151,29 +151,17 @@ while time.time() < t_end:
         empty_ids[1] = 3
         empty_ids[2:] = 0
     for _ in range(3):  # as train_dit.py's --reuse 3
-        n = ids.shape[0]
-        drop = torch.rand(n) < 0.1
-        cond_ids = torch.where(drop[:, None], empty_ids[None], ids)
-        r = torch.rand(n)
-        u = torch.where(r < 0.6, torch.sigmoid(torch.randn(n)), torch.where(r < 0.9, torch.rand(n), 0.95 + 0.05 * torch.rand(n)))
-        sigma = u.clamp(1e-3, 1.0)
-        noise = torch.randn_like(x0)
-        s = sigma.view(n, 1, 1, 1, 1)
-        xt = (1 - s) * x0 + s * noise
+        cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids)
         for g in opt.param_groups:
             g['lr'] = args.lr * min(1.0, (step + 1) / 300)
         with torch.autocast('cpu', dtype=torch.bfloat16):
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
-        loss = (weight * (v - (noise - x0)).pow(2)).mean() / weight.mean()
+        loss = (weight * (v - target).pow(2)).mean() / weight.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        with torch.no_grad():
-            d = min(0.999, (1 + step) / (10 + step))
-            for e, m in ((ema_text, text), (ema_dit, dit)):
-                for pe, pm in zip(e.parameters(), m.parameters()):
-                    pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        ema_update(((ema_text, text), (ema_dit, dit)), step, 0.999)
         step += 1
         losses.append(loss.item())
     if step % 150 == 0:

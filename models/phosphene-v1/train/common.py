@@ -59,6 +59,31 @@ def load_trained():
     return vae, text, dit, dict(extra, step=step)
 
 
+def flow_batch(x0, ids, empty_ids, drop: float = 0.1):
+    """One rectified-flow training batch: (prompt ids with `drop` of them emptied for classifier-free
+    guidance, sigma [N], x_sigma = (1 - sigma) x0 + sigma noise, target velocity noise - x0). Sigma is a
+    logit-normal for the middle, uniform for the ends, and a tenth near 1, where a few-step sampler's
+    first step decides what the clip shows."""
+    n = x0.shape[0]
+    dropped = torch.rand(n) < drop
+    cond_ids = torch.where(dropped[:, None], empty_ids[None], ids)
+    r = torch.rand(n)
+    u = torch.where(r < 0.6, torch.sigmoid(torch.randn(n)), torch.where(r < 0.9, torch.rand(n), 0.95 + 0.05 * torch.rand(n)))
+    sigma = u.clamp(1e-3, 1.0)
+    noise = torch.randn_like(x0)
+    s = sigma.view(n, *([1] * (x0.dim() - 1)))
+    return cond_ids, sigma, (1 - s) * x0 + s * noise, noise - x0
+
+
+@torch.no_grad()
+def ema_update(pairs, step: int, decay: float):
+    """EMA of (ema module, trained module) pairs, with the warm-up min(decay, (1 + step) / (10 + step))."""
+    d = min(decay, (1 + step) / (10 + step))
+    for e, m in pairs:
+        for pe, pm in zip(e.parameters(), m.parameters()):
+            pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+
+
 class Log:
     def __init__(self, name: str):
         self.path = os.path.join(PACKAGE, 'train', 'logs', f'{name}.tsv')

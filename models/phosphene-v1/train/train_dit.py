@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from common import PACKAGE, Log, load, save
+from common import PACKAGE, Log, ema_update, flow_batch, load, save
 from data import ClipStream, to_video, tubelets
 from model import TextEncoder, VideoAutoencoder, VideoDiT, count_params
 
@@ -94,31 +94,18 @@ while time.time() < t_end:
         empty_ids[1] = 3  # <s> </s> <pad>... : what the tokenizer makes of an empty prompt
         empty_ids[2:] = 0
     for _ in range(args.reuse):
-        drop = torch.rand(n) < 0.1
-        cond_ids = torch.where(drop[:, None], empty_ids[None], ids)
-        # Logit-normal for the middle, uniform for the ends, and a tenth near sigma = 1, where a few-step
-        # sampler's first step decides what the clip shows.
-        r = torch.rand(n)
-        u = torch.where(r < 0.6, torch.sigmoid(torch.randn(n)), torch.where(r < 0.9, torch.rand(n), 0.95 + 0.05 * torch.rand(n)))
-        sigma = u.clamp(1e-3, 1.0)
-        noise = torch.randn_like(x0)
-        s = sigma.view(n, 1, 1, 1, 1)
-        xt = (1 - s) * x0 + s * noise
+        cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids)
         for g in opt.param_groups:
             g['lr'] = args.lr * min(1.0, (step + 1) / 300)
         with torch.autocast('cpu', dtype=torch.bfloat16):
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
-        se = (v - (noise - x0)).pow(2)
+        se = (v - target).pow(2)
         loss = se.mean() if weight is None else (weight * se).mean() / weight.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        with torch.no_grad():
-            d = min(args.ema, (1 + step) / (10 + step))
-            for e, m in ((ema_text, text), (ema_dit, dit)):
-                for pe, pm in zip(e.parameters(), m.parameters()):
-                    pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+        ema_update(((ema_text, text), (ema_dit, dit)), step, args.ema)
         step += 1
         extra['samples'] = extra.get('samples', 0) + n
         losses.append(loss.item())
