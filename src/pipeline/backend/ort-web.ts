@@ -50,11 +50,13 @@ export function createWebBackend(options: WebBackendOptions = {}): OrtBackend {
   const cores = globalThis.navigator?.hardwareConcurrency ?? 1;
   ort.env.wasm.numThreads = options.numThreads ?? (globalThis.crossOriginIsolated ? Math.min(4, cores) : 1);
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
+  let gpuTensorBytes: Promise<number> | undefined; // the adapter's limits do not change: ask once
   return {
     name: 'onnxruntime-web',
     resolveDevice: resolveWebDevice,
     createSession: (model, opts) => createWebSession(model, opts, options.probePlacement ?? false),
-    maxTensorBytes: async (device) => (device === 'webgpu' ? webGpuTensorBytes() : HOST_TENSOR_BYTES),
+    maxTensorBytes: async (device) =>
+      device === 'webgpu' ? (gpuTensorBytes ??= webGpuTensorBytes()) : HOST_TENSOR_BYTES,
   };
 }
 

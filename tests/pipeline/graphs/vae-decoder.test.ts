@@ -24,10 +24,6 @@ function limitedBackend(maxBytes: number, rowsSeen: number[]): OrtBackend {
       const session = await ortNodeBackend.createSession(model, options);
       return {
         ...session,
-        graphName: session.graphName,
-        device: session.device,
-        inputNames: session.inputNames,
-        outputNames: session.outputNames,
         run(feeds) {
           if (feeds.out_rows) rowsSeen.push(feeds.out_rows.dims[0]!);
           return session.run(feeds);
