@@ -9,6 +9,8 @@ import { readJobsConfig } from './jobs/config';
 import { fsVideoStorage } from './jobs/video-storage';
 import { findUserLora } from './loras/loras';
 import { startLoraSweeper } from './loras/sweeper';
+import { runPeriodically } from './db/periodic';
+import { sweepIdempotencyKeys } from './idempotency/keys';
 import { scanModelDirs } from './models/registry';
 import { log } from './log/logger';
 import { DiskFileStore } from './storage/file-store';
@@ -46,6 +48,8 @@ const pool = jobsConfig.worker
   : undefined;
 const worker = pool ? startWorker({ db, registry, storage, ...jobsConfig, executors: pool.workers }) : undefined;
 const loraSweeper = startLoraSweeper(db, files);
+// Idempotency-Key records older than a day are forgotten (hourly is plenty: a stale row only costs space).
+const keySweeper = runPeriodically('Idempotency-Key sweep', () => sweepIdempotencyKeys(db), 3600_000);
 const lookups = { findImage: findUserImage, findLora: findUserLora };
 const jobs = {
   storage,
@@ -76,6 +80,7 @@ server.requestTimeout = 2 * 3600_000;
 function shutdown(signal: string): void {
   console.log(`${signal}: closing`);
   void loraSweeper.stop();
+  void keySweeper.stop();
   // Close the database before exiting so PGlite flushes and the DATA_DIR lock file is released.
   // The worker puts a running job back in the queue before the database closes.
   const stopWorker = (worker?.stop() ?? Promise.resolve()).then(() => pool?.close());

@@ -39,7 +39,12 @@ const QUEUE_CAPACITY_LOCK = 7_305_502;
  * check exact too, however many API nodes submit at once (without it simultaneous submits on PostgreSQL
  * each saw room and overshot). Submits serialise on it for the few milliseconds of this transaction.
  */
-export function submitJob(db: Database, job: NewJob, queueCapacity = DEFAULT_QUEUE_CAPACITY): Promise<Job> {
+export function submitJob(
+  db: Database,
+  job: NewJob,
+  queueCapacity = DEFAULT_QUEUE_CAPACITY,
+  inSameTransaction?: (tx: Queryable, job: Job) => Promise<void>,
+): Promise<Job> {
   return db.transaction(async (tx) => {
     await lockUser(tx, job.userId);
     const limit = CONCURRENT_JOBS[job.tier];
@@ -69,7 +74,9 @@ export function submitJob(db: Database, job: NewJob, queueCapacity = DEFAULT_QUE
         job.costMicro,
       ],
     );
-    return toJob(rows[0]!);
+    const created = toJob(rows[0]!);
+    await inSameTransaction?.(tx, created);
+    return created;
   });
 }
 

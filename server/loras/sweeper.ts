@@ -2,8 +2,7 @@
 import type { Database } from '../db/database';
 import type { FileStore } from '../storage/file-store';
 import { LORA_PARTS, loraFileKey } from './loras';
-import { log } from '../log/logger';
-import { errorSummary } from '../log/error-summary';
+import { runPeriodically, type Periodic } from '../db/periodic';
 
 /** What one sweep did. */
 export interface SweepResult {
@@ -42,29 +41,8 @@ export async function sweepLoras(db: Database, files: FileStore, batch = 200): P
 }
 
 /** A running sweeper. */
-export interface LoraSweeper {
-  /** Stops the timer and waits for a sweep in progress. */
-  stop(): Promise<void>;
-}
+export type LoraSweeper = Periodic;
 
 /** Sweeps now and then every `intervalMs` (10 minutes by default); errors are logged, not thrown. */
-export function startLoraSweeper(db: Database, files: FileStore, intervalMs = 10 * 60_000): LoraSweeper {
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = running.then(() =>
-      sweepLoras(db, files).then(
-        () => undefined,
-        (error: unknown) => log.error({ err: errorSummary(error) }, 'LoRA sweep failed'),
-      ),
-    );
-  };
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}
+export const startLoraSweeper = (db: Database, files: FileStore, intervalMs = 10 * 60_000): LoraSweeper =>
+  runPeriodically('LoRA sweep', () => sweepLoras(db, files), intervalMs);

@@ -42,6 +42,8 @@ const MEANINGS = {
   402: 'Insufficient credits (`insufficient_credits`); nothing was charged.',
   403: 'Forbidden.',
   404: 'Not found (`not_found`); another user’s resource is also 404.',
+  409: 'A request with this `Idempotency-Key` is still running (`idempotency_key_in_use`); retry shortly for its answer.',
+  422: 'This `Idempotency-Key` was used with a different body (`idempotency_key_reused`); use a new key.',
   429: 'Rate limit (`rate_limited`, with `Retry-After`: 1000 requests per 60 s per user, or 60 invalid keys per 60 s per address) or concurrency limit (`concurrency_limit`) exceeded.',
   503: 'Service unavailable.',
 } as const;
@@ -65,3 +67,15 @@ export const authErrors = (more: Partial<Record<ErrorStatus, string | true>> = {
 
 /** A path parameter object with one string id. */
 export const idParam = (name: string, description: string) => z.object({ [name]: z.string().meta({ description }) });
+
+/**
+ * The optional `Idempotency-Key` request header of a POST that creates something, for `request.headers`;
+ * pair it with `errors({ 409: true, 422: true })`.
+ */
+export const idempotencyHeader = z.object({
+  'Idempotency-Key': z.string().min(1).max(255).optional().meta({
+    description:
+      'Makes a retry safe: the same key and body within 24 h get the first answer again (header `Idempotent-Replayed: true`) and nothing is done or charged twice. Errors are not replayed.',
+    example: '5f0c8f6e-2d1b-4c3a-9a57-0f1e2d3c4b5a',
+  }),
+});

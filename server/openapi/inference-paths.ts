@@ -9,7 +9,7 @@ import {
   submitRequestSchema,
   submitResponseSchema,
 } from '../../src/shared/phosor-schemas';
-import { authErrors, errors, exampleOf, named, idParam, json, withApiKey } from './common';
+import { authErrors, errors, exampleOf, idempotencyHeader, named, idParam, json, withApiKey } from './common';
 
 const requestId = idParam('request_id', 'The job id submit answered (`job_…`).');
 
@@ -28,9 +28,13 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
       'Absent or null fields take the model’s defaults; unknown fields are ignored. The price is charged now.',
     tags,
     security: withApiKey,
-    request: { body: { required: true, ...json(submit, 'The job’s parameters (Phosor’s names).') } },
+    request: {
+      headers: idempotencyHeader,
+      body: { required: true, ...json(submit, 'The job’s parameters (Phosor’s names).') },
+    },
     responses: {
       200: json(named(registry, 'SubmitResponse', submitResponseSchema), 'The job is queued.'),
+      ...errors({ 409: true, 422: true }),
       ...authErrors({
         400: 'A field breaks a rule (`validation_error`), or the job needs more memory than a worker may use (`job_too_large`, naming the limit and the largest size that fits; nothing charged).',
         402: true,

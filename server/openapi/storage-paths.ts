@@ -10,7 +10,7 @@ import {
   lorasResponseSchema,
   loraStatusResponseSchema,
 } from '../../src/shared/storage-schemas';
-import { authErrors, idParam, json, named, withApiKey } from './common';
+import { authErrors, errors, idempotencyHeader, idParam, json, named, withApiKey } from './common';
 
 /** A file part of a multipart form (OpenAPI 3.1 style, with 3.0's `format` for older tools). */
 const filePart = (description: string) =>
@@ -41,15 +41,25 @@ const notYours = 'No such LoRA among yours (`not_found`); deleted and expired on
 export function registerStoragePaths(registry: OpenAPIRegistry): void {
   const image = named(registry, 'Image', imageResponseSchema);
   const lora = named(registry, 'Lora', loraSchema);
-  const post = (path: string, summary: string, body: ZodRequestBody, answer: ReturnType<typeof json>) =>
+  const post = (
+    path: string,
+    summary: string,
+    body: ZodRequestBody,
+    answer: ReturnType<typeof json>,
+    idempotent = true,
+  ) =>
     registry.registerPath({
       method: 'post',
       path,
       summary,
       tags: ['Storage'],
       security: withApiKey,
-      request: { body },
-      responses: { 200: answer, ...authErrors({ 400: badUpload }) },
+      request: idempotent ? { headers: idempotencyHeader, body } : { body },
+      responses: {
+        200: answer,
+        ...authErrors({ 400: badUpload }),
+        ...(idempotent ? errors({ 409: true, 422: true }) : {}),
+      },
     });
   post(
     '/api/v1/storage/image/upload',
@@ -68,6 +78,8 @@ export function registerStoragePaths(registry: OpenAPIRegistry): void {
     'Upload a LoRA (two .safetensors files)',
     multipart(loraUploadForm, 'File parts `high_noise` and `low_noise`, optional text field `name`.'),
     json(lora, 'The LoRA, ready.'),
+    // Streamed to disk, so its body has no fingerprint before the work: no Idempotency-Key yet.
+    false,
   );
   post(
     '/api/v1/storage/lora/import',

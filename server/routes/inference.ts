@@ -19,6 +19,9 @@ import type { VideoStorage } from '../jobs/video-storage';
 import { databaseUrlSigner, DEFAULT_URL_TTL_S, type VideoUrlSigner } from '../jobs/video-url';
 import type { ModelRegistry } from '../models/registry';
 import { parseRequest, rejectUnstorableParam } from '../validation';
+import { jsonFingerprint } from '../idempotency/header';
+import { completeIdempotencyKey } from '../idempotency/keys';
+import { respondIdempotently } from '../idempotency/respond';
 
 /** What the inference routes need besides the database and the models. */
 export interface InferenceOptions {
@@ -88,19 +91,31 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   router.post('/inference/submit', express.json({ limit: '64kb' }), async (req, res) => {
     const body = parseRequest(submitRequestSchema, req.body ?? {});
     const { user } = authOf(res);
-    // Assets first: an unknown image or LoRA is 404 whatever else the body says.
-    await checkAssets(db, options.lookups ?? noStoredAssets, user.id, {
-      imageKey: body.image_url ?? undefined,
-      loraId: body.lora_id ?? undefined,
-    });
-    const request = resolveJobRequest(registry, body, options.memoryBudgetMb);
-    const job = await submitJob(
+    await respondIdempotently(
       db,
-      { ...request, userId: user.id, tier: user.tier, modelSlug: request.model.slug },
-      options.queueCapacity,
+      req,
+      res,
+      'POST /inference/submit',
+      () => jsonFingerprint(req.body),
+      async (key) => {
+        // Assets first: an unknown image or LoRA is 404 whatever else the body says.
+        await checkAssets(db, options.lookups ?? noStoredAssets, user.id, {
+          imageKey: body.image_url ?? undefined,
+          loraId: body.lora_id ?? undefined,
+        });
+        const request = resolveJobRequest(registry, body, options.memoryBudgetMb);
+        const answer = (job: Job) => ({ statusCode: 200, body: { request_id: job.id, status: 'queued' } });
+        // The key's record commits with the charge: a crash can leave neither or both, never a second charge.
+        const job = await submitJob(
+          db,
+          { ...request, userId: user.id, tier: user.tier, modelSlug: request.model.slug },
+          options.queueCapacity,
+          key && ((tx, created) => completeIdempotencyKey(tx, key, answer(created))),
+        );
+        options.onSubmitted?.(job);
+        return answer(job);
+      },
     );
-    options.onSubmitted?.(job);
-    res.json({ request_id: job.id, status: 'queued' });
   });
 
   router.get('/inference/status/:request_id', async (req, res) => {

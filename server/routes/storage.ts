@@ -13,6 +13,8 @@ import { readMultipart } from '../storage/multipart';
 import { importFetchOptions, storageSettings, type StorageOptions, type StorageSettings } from '../storage/options';
 import { lorasRouter } from './loras';
 import { parseRequest } from '../validation';
+import { jsonFingerprint, partsFingerprint } from '../idempotency/header';
+import { respondIdempotently } from '../idempotency/respond';
 import { imageJson, loraJson } from './storage-json';
 
 /** Maps a refused or failed fetch to a 400 naming the field. */
@@ -36,28 +38,41 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
       upload.bytes = await collectBytes(stream, settings.maxImageBytes);
     });
     if (!upload) throw new HttpError(400, 'validation_error', 'Invalid upload: missing part file (the image).');
-    const image = await storeImage(db, settings, {
-      userId: authOf(res).user.id,
-      ...upload,
-      field: upload.part,
-      source: 'upload',
+    const image = upload;
+    const fingerprint = () => partsFingerprint([{ name: image.part, bytes: image.bytes }]);
+    await respondIdempotently(db, req, res, 'POST /storage/image/upload', fingerprint, async () => {
+      const stored = await storeImage(db, settings, {
+        userId: authOf(res).user.id,
+        ...image,
+        field: image.part,
+        source: 'upload',
+      });
+      return { statusCode: 200, body: imageJson(stored) };
     });
-    res.json(imageJson(image));
   });
 
   router.post('/storage/image/import', express.json({ limit: '16kb' }), async (req, res) => {
     const body = parseRequest(imageImportBodySchema, req.body ?? {});
-    const fetched = await fetchBuffer(body.url, importFetchOptions(settings, 'image')).catch((error: unknown) => {
-      throw importError('url', error);
-    });
-    const image = await storeImage(db, settings, {
-      userId: authOf(res).user.id,
-      bytes: fetched.bytes,
-      field: 'url',
-      source: 'import',
-      sourceUrl: body.url,
-    });
-    res.json(imageJson(image));
+    await respondIdempotently(
+      db,
+      req,
+      res,
+      'POST /storage/image/import',
+      () => jsonFingerprint(req.body),
+      async () => {
+        const fetched = await fetchBuffer(body.url, importFetchOptions(settings, 'image')).catch((error: unknown) => {
+          throw importError('url', error);
+        });
+        const image = await storeImage(db, settings, {
+          userId: authOf(res).user.id,
+          bytes: fetched.bytes,
+          field: 'url',
+          source: 'import',
+          sourceUrl: body.url,
+        });
+        return { statusCode: 200, body: imageJson(image) };
+      },
+    );
   });
 
   router.post('/storage/lora/upload', async (req, res) => {
@@ -67,7 +82,18 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
   router.post('/storage/lora/import', express.json({ limit: '16kb' }), async (req, res) => {
     const body = parseRequest(loraImportBodySchema, req.body ?? {});
     const urls = { high_noise: body.high_noise_url, low_noise: body.low_noise_url };
-    res.json(loraJson(await imports.start(authOf(res).user.id, urls, body.name)));
+    // The replay is the answer of the time (status `processing`); GET /loras/{id}/status has the news.
+    await respondIdempotently(
+      db,
+      req,
+      res,
+      'POST /storage/lora/import',
+      () => jsonFingerprint(req.body),
+      async () => ({
+        statusCode: 200,
+        body: loraJson(await imports.start(authOf(res).user.id, urls, body.name)),
+      }),
+    );
   });
 
   return router;

@@ -151,9 +151,37 @@ describe('the OpenAPI document', () => {
       }
     });
 
-    it('give submit Phosor’s statuses: 400, 401, 402, 404, 429, 503', () => {
+    it('give submit Phosor’s statuses, 400, 401, 402, 404, 429 and 503, and the Idempotency-Key ones, 409 and 422', () => {
       const submit = operations.find((o) => o.key === 'POST /api/v1/inference/submit')!.op;
-      expect(Object.keys(submit.responses).sort()).toEqual(['200', '400', '401', '402', '404', '429', '503']);
+      expect(Object.keys(submit.responses).sort()).toEqual([
+        '200',
+        '400',
+        '401',
+        '402',
+        '404',
+        '409',
+        '422',
+        '429',
+        '503',
+      ]);
+    });
+
+    it('document the Idempotency-Key header on every POST that honours it', () => {
+      const honoured = [
+        'POST /api/v1/inference/submit',
+        'POST /api/v1/storage/image/upload',
+        'POST /api/v1/storage/image/import',
+        'POST /api/v1/storage/lora/import',
+      ];
+      const withHeader = operations
+        .filter((o) =>
+          (o.op.parameters ?? []).some(
+            (p: { in?: string; name?: string }) => p.in === 'header' && p.name === 'Idempotency-Key',
+          ),
+        )
+        .map((o) => o.key)
+        .sort();
+      expect(withHeader).toEqual([...honoured].sort());
     });
 
     it('take uploads as multipart/form-data with binary file parts', () => {

@@ -27,6 +27,9 @@ p.add_argument('--ema', type=float, default=0.999)
 p.add_argument('--reuse', type=int, default=3, help='steps per encoded batch (fresh noise and sigma each)')
 p.add_argument('--object-weight', type=float, default=0.0,
                help='extra loss weight on latent cells that hold an object (objects cover a few %% of a clip)')
+p.add_argument('--decay', type=float, default=0.0,
+               help='share of the run (by wall clock) over which lr falls linearly to a tenth at the end: '
+                    'a constant lr leaves the weights noisy, and the export is taken at the end of a session')
 p.add_argument('--rescale', action='store_true', help='measure the latent scaling factor again (after retraining the VAE)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -81,6 +84,15 @@ t_end = time.time() + args.minutes * 60
 last_save = time.time()
 rng = random.Random(step)
 losses = []
+
+
+def lr_decay():
+    if args.decay <= 0:
+        return 1.0
+    left = max(0.0, t_end - time.time()) / (args.minutes * 60)  # 1 at the start, 0 at the end
+    return 0.1 + 0.9 * min(1.0, left / args.decay)
+
+
 while time.time() < t_end:
     frames, n, _ = rng.choices(LENGTHS, weights=[w for *_, w in LENGTHS])[0]
     batch = streams[frames].batch(n)
@@ -96,7 +108,7 @@ while time.time() < t_end:
     for _ in range(args.reuse):
         cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids)
         for g in opt.param_groups:
-            g['lr'] = args.lr * min(1.0, (step + 1) / 300)
+            g['lr'] = args.lr * min(1.0, (step + 1) / 300) * lr_decay()
         with torch.autocast('cpu', dtype=torch.bfloat16):
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
         se = (v - target).pow(2)
@@ -110,7 +122,8 @@ while time.time() < t_end:
         extra['samples'] = extra.get('samples', 0) + n
         losses.append(loss.item())
     if len(losses) >= 48:
-        log.write(step=step, t=round(time.time() - log.t0), frames=frames, loss=sum(losses) / len(losses))
+        log.write(step=step, t=round(time.time() - log.t0), frames=frames, loss=sum(losses) / len(losses),
+                  lr=opt.param_groups[0]['lr'])
         losses = []
     if time.time() - last_save > 600:
         extra['cpu_hours'] = extra.get('cpu_hours', 0.0) + (time.time() - last_save) * args.threads / 3600

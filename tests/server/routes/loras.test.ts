@@ -260,6 +260,24 @@ describe.each(DATABASE_KINDS)('LoRA routes on %s', (kind) => {
         expect(await apps.files.read(loraFileKey(res.body.lora_id, 'low_noise'))).toEqual(tinyLora(4));
       });
     });
+    describe('retried with the same Idempotency-Key', () => {
+      it('starts one import and answers the retry with its LoRA', async () => {
+        const send = () =>
+          api
+            .post('/api/v1/storage/lora/import')
+            .set('Idempotency-Key', 'import-once')
+            .send({ high_noise_url: url('/high.safetensors'), low_noise_url: url('/low.safetensors'), name: 'once' });
+        const first = await send().expect(200);
+        const again = await send().expect(200);
+        expect(again.headers['idempotent-replayed']).toBe('true');
+        expect(again.body.lora_id).toBe(first.body.lora_id);
+        const { rows } = await db().query("SELECT COUNT(*) AS n FROM loras WHERE user_id = $1 AND name = 'once'", [
+          user.id,
+        ]);
+        expect(Number(rows[0]!.n)).toBe(1);
+        await settled(first.body.lora_id);
+      });
+    });
     describe('a URL serving an invalid file', () => {
       it('becomes failed with the reason, keeping no files', async () => {
         const res = await importPair(url('/high.safetensors'), url('/broken.safetensors')).expect(200);
