@@ -6,6 +6,8 @@ import { toInt } from '../db/database';
 /** One job. */
 export interface Job {
   id: string;
+  /** Submission order; the queue is served in it. */
+  seq: number;
   userId: string;
   modelId: string;
   modelSlug: string;
@@ -29,6 +31,7 @@ export interface Job {
 /** The row as both drivers return it (bigint as string from `pg`, jsonb maybe as text). */
 export interface JobRow {
   id: string;
+  seq: unknown;
   user_id: string;
   model_id: string;
   model_slug: string;
@@ -55,6 +58,7 @@ const date = (v: Date | string | null): Date | null => (v === null ? null : new 
 export function toJob(r: JobRow): Job {
   return {
     id: r.id,
+    seq: toInt(r.seq),
     userId: r.user_id,
     modelId: r.model_id,
     modelSlug: r.model_slug,

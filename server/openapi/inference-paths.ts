@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   historyQuerySchema,
   historyResponseSchema,
+  quoteResponseSchema,
   resultResponseSchema,
   statusResponseSchema,
   submitRequestSchema,
@@ -40,6 +41,24 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
         402: true,
         404: 'The `image_url` or `lora_id` is not one of yours (`image_not_found`, `lora_not_found`).',
         503: 'The queue is at capacity (`queue_full`) or the server has no model (`no_models`).',
+      }),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/api/v1/inference/quote',
+    summary: 'Price a job without submitting it (not in Phosor)',
+    description:
+      'Takes a submit body and answers what submit would run and charge, priced and checked by the same code; nothing is charged.',
+    tags,
+    security: withApiKey,
+    request: { body: { required: true, ...json(submit, 'The job’s parameters, as for submit.') } },
+    responses: {
+      200: json(named(registry, 'QuoteResponse', quoteResponseSchema), 'The price and your balance.'),
+      ...authErrors({
+        400: 'A field breaks a rule (`validation_error`) or the job is too large (`job_too_large`).',
+        404: 'The `image_url` or `lora_id` is not one of yours (`image_not_found`, `lora_not_found`).',
+        503: 'The server has no model (`no_models`).',
       }),
     },
   });

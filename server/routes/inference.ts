@@ -4,7 +4,7 @@
  * fetch the URL without headers).
  */
 import express, { Router } from 'express';
-import { historyQuerySchema, submitRequestSchema } from '../../src/shared/phosor-schemas';
+import { historyQuerySchema, submitRequestSchema, type SubmitRequest } from '../../src/shared/phosor-schemas';
 import { microToCredits } from '../../src/shared/pricing';
 import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';
@@ -14,6 +14,8 @@ import { JobNotCompletedError, JobNotFoundError } from '../jobs/errors';
 import type { Job } from '../jobs/job';
 import { resolveJobRequest } from '../jobs/job-request';
 import { findJob, findUserJob, listUserJobs, submitJob } from '../jobs/job-store';
+import { queueStanding, type QueueStanding } from '../jobs/queue-eta';
+import { balance } from '../accounts/ledger';
 import { cancelJob } from '../jobs/queue';
 import type { VideoStorage } from '../jobs/video-storage';
 import { databaseUrlSigner, DEFAULT_URL_TTL_S, type VideoUrlSigner } from '../jobs/video-url';
@@ -52,11 +54,13 @@ export interface InferenceOptions {
 const errorOf = (job: Job) =>
   job.status === 'failed' ? { code: job.errorCode ?? 'failed', message: job.errorMessage ?? '' } : undefined;
 
-const statusJson = (job: Job) => ({
+const statusJson = (job: Job, standing: QueueStanding = {}) => ({
   request_id: job.id,
   status: job.status,
   progress: job.progress,
   error: errorOf(job),
+  queue_position: standing.queuePosition,
+  eta_seconds: standing.etaSeconds,
 });
 
 const historyJson = (job: Job) => ({
@@ -87,6 +91,14 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
     return job;
   };
   const origin = () => options.publicUrl?.replace(/\/$/, '') ?? '';
+  /** What submit runs and charges for `body` (quote answers the same); assets first: an unknown image or LoRA is 404. */
+  const resolveFor = async (userId: string, body: SubmitRequest) => {
+    await checkAssets(db, options.lookups ?? noStoredAssets, userId, {
+      imageKey: body.image_url ?? undefined,
+      loraId: body.lora_id ?? undefined,
+    });
+    return resolveJobRequest(registry, body, options.memoryBudgetMb);
+  };
 
   router.post('/inference/submit', express.json({ limit: '64kb' }), async (req, res) => {
     const body = parseRequest(submitRequestSchema, req.body ?? {});
@@ -98,12 +110,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
       'POST /inference/submit',
       () => jsonFingerprint(req.body),
       async (key) => {
-        // Assets first: an unknown image or LoRA is 404 whatever else the body says.
-        await checkAssets(db, options.lookups ?? noStoredAssets, user.id, {
-          imageKey: body.image_url ?? undefined,
-          loraId: body.lora_id ?? undefined,
-        });
-        const request = resolveJobRequest(registry, body, options.memoryBudgetMb);
+        const request = await resolveFor(user.id, body);
         const answer = (job: Job) => ({ statusCode: 200, body: { request_id: job.id, status: 'queued' } });
         // The key's record commits with the charge: a crash can leave neither or both, never a second charge.
         const job = await submitJob(
@@ -119,7 +126,26 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   });
 
   router.get('/inference/status/:request_id', async (req, res) => {
-    res.json(statusJson(await ownJob(res, req.params.request_id)));
+    const job = await ownJob(res, req.params.request_id);
+    res.json(statusJson(job, await queueStanding(db, job)));
+  });
+
+  // Not in Phosor: prices a submit body with the code that charges it, and checks it as submit would.
+  router.post('/inference/quote', express.json({ limit: '64kb' }), async (req, res) => {
+    const body = parseRequest(submitRequestSchema, req.body ?? {});
+    const { user } = authOf(res);
+    const request = await resolveFor(user.id, body);
+    const micro = await balance(db, user.id);
+    res.json({
+      model: request.modelId,
+      width: request.params.width,
+      height: request.params.height,
+      num_frames: request.params.num_frames,
+      num_inference_steps: request.params.num_inference_steps,
+      credits: microToCredits(request.costMicro),
+      balance: microToCredits(micro),
+      affordable: micro >= request.costMicro,
+    });
   });
 
   router.get('/inference/result/:request_id', async (req, res) => {

@@ -86,12 +86,34 @@ export type JobStatus = z.infer<typeof jobStatusSchema>;
 /** Answer of submit: the job's id and `queued`. */
 export const submitResponseSchema = z.object({ request_id: z.string(), status: z.literal('queued') });
 
-/** Answer of status; `error` is ours, present on failed jobs. */
+/** Answer of status; `error`, `queue_position` and `eta_seconds` are ours (Phosor clients ignore them). */
 export const statusResponseSchema = z.object({
   request_id: z.string(),
   status: jobStatusSchema,
   progress: z.number().int().min(0).max(100),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  queue_position: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'While queued: 1 when a worker takes this job next.' }),
+  eta_seconds: z.number().int().min(0).optional().meta({
+    description:
+      'While queued or processing: seconds until the job should be done, from the speed of the server’s recent jobs; absent before any job has completed.',
+  }),
+});
+
+/** Answer of our quote endpoint: what submit would run and charge, priced by the same code. */
+export const quoteResponseSchema = z.object({
+  model: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  num_frames: z.number().int().meta({ description: 'After alignment to the model’s frame rule.' }),
+  num_inference_steps: z.number().int(),
+  credits: z.number().meta({ description: 'The price submit would charge now.' }),
+  balance: z.number().meta({ description: 'Your balance in credits.' }),
+  affordable: z.boolean().meta({ description: 'Whether the balance covers the price (else submit answers 402).' }),
 });
 
 /** Answer of result: a URL to download without headers (signed, expiring) and the seed used. */
