@@ -10,6 +10,7 @@ import { fsVideoStorage } from './jobs/video-storage';
 import { findUserLora } from './loras/loras';
 import { startLoraSweeper } from './loras/sweeper';
 import { runPeriodically } from './db/periodic';
+import { answerClientErrorsAsJson } from './client-errors';
 import { sweepIdempotencyKeys } from './idempotency/keys';
 import { scanModelDirs } from './models/registry';
 import { log } from './log/logger';
@@ -73,6 +74,7 @@ const server = app.listen(config.port, config.host, () => {
     `Phosphene ${version} on http://${shownHost}:${port} (${registry.models.length} model packages, ${jobsConfig.workers} inference workers of ${jobsConfig.workerMemoryMb} MB)`,
   );
 });
+answerClientErrorsAsJson(server);
 // LoRA uploads carry up to 2 × 2048 MB: Node's default 5-minute request timeout would cut slow ones off.
 // Every other route's body must arrive within 30 s (server/body-timeout.ts).
 server.requestTimeout = 2 * 3600_000;
