@@ -20,7 +20,12 @@ const TOO_LARGE = refusal(
   'headers_too_large',
   'The request line and headers exceed 16 KiB; send long values (a prompt) in the JSON body instead of the URL.',
 );
-const TIMED_OUT = refusal(408, 'Request Timeout', 'request_timeout', 'The request took too long to arrive; send it again.');
+const TIMED_OUT = refusal(
+  408,
+  'Request Timeout',
+  'request_timeout',
+  'The request took too long to arrive; send it again.',
+);
 const MALFORMED = refusal(400, 'Bad Request', 'bad_request', 'Malformed HTTP request; it could not be parsed.');
 
 /** Installs the JSON answer to parser errors on `server`. */
