@@ -1,9 +1,9 @@
 /** The `X-API-Key` middleware: who is calling, and whether they are over the rate limit. */
 import type { RequestHandler, Response } from 'express';
-import { authenticate } from '../accounts/keys';
 import type { User } from '../accounts/users';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
+import { authenticateCached } from './key-cache';
 import { RateLimiter } from './rate-limit';
 
 /** What an authenticated request carries in `res.locals.auth`. */
@@ -41,7 +41,7 @@ export function requireApiKey(db: Database, limiter: RateLimiter = new RateLimit
     const blocked = limiter.blocked(address);
     if (blocked) return refuse(blocked, failures);
     const secret = req.get('x-api-key');
-    const auth = secret ? await authenticate(db, secret) : undefined;
+    const auth = secret ? await authenticateCached(db, secret) : undefined;
     if (!auth) {
       const retryAfter = secret ? await limiter.hit(address, limiter.failedAuthLimit) : 0;
       return retryAfter ? refuse(retryAfter, failures) : next(invalidKey());

@@ -25,9 +25,10 @@ export const FAILED_AUTH_LIMIT = 60;
 // Old windows are deleted by every few-hundredth request, not by a timer, so an idle node does nothing.
 const PRUNE_EVERY = 500;
 
-/** Counts requests per subject in the database and says whether one more fits. */
+/** Counts requests per subject (in the database on PostgreSQL, in memory on PGlite) and says whether one more fits. */
 export class RateLimiter {
   private readonly blockedUntil = new Map<string, number>();
+  private readonly windows = new Map<string, { start: number; hits: number }>();
   private hits = 0;
 
   constructor(
@@ -54,6 +55,31 @@ export class RateLimiter {
   async hit(subject: string, limit = this.options.limit): Promise<number> {
     const cached = this.blocked(subject);
     if (cached) return cached;
+    const { hits, leftMs } = this.db.kind === 'pglite' ? this.countHere(subject) : await this.countShared(subject);
+    if (hits <= limit) return 0;
+    if (this.blockedUntil.size > 10_000) this.blockedUntil.clear();
+    this.blockedUntil.set(subject, Date.now() + leftMs);
+    return Math.max(1, Math.ceil(leftMs / 1000));
+  }
+
+  /**
+   * PGlite: this process is the only one (its lock file proves it), so the count lives in memory and a
+   * request costs no database write; the window rule is the same as the shared one's.
+   */
+  private countHere(subject: string): { hits: number; leftMs: number } {
+    const now = Date.now();
+    let window = this.windows.get(subject);
+    if (!window || now - window.start >= this.options.windowMs) {
+      if (this.windows.size > 100_000) this.windows.clear();
+      window = { start: now, hits: 0 };
+      this.windows.set(subject, window);
+    }
+    window.hits++;
+    return { hits: window.hits, leftMs: Math.max(1, window.start + this.options.windowMs - now) };
+  }
+
+  /** PostgreSQL: one row per subject shared by every API node, upserted and read back in one statement. */
+  private async countShared(subject: string): Promise<{ hits: number; leftMs: number }> {
     // $2 is the window in ms; a row whose window has ended starts a new one at this request.
     const ended = `rate_windows.window_start <= now() - $2::double precision * interval '1 millisecond'`;
     const { rows } = await this.db.query<{ hits: unknown; left_ms: unknown }>(
@@ -66,11 +92,7 @@ export class RateLimiter {
       [subject, this.options.windowMs],
     );
     if (++this.hits % PRUNE_EVERY === 0) void this.prune();
-    if (Number(rows[0]!.hits) <= limit) return 0;
-    const leftMs = Math.max(1, Number(rows[0]!.left_ms));
-    if (this.blockedUntil.size > 10_000) this.blockedUntil.clear();
-    this.blockedUntil.set(subject, Date.now() + leftMs);
-    return Math.max(1, Math.ceil(leftMs / 1000));
+    return { hits: Number(rows[0]!.hits), leftMs: Math.max(1, Number(rows[0]!.left_ms)) };
   }
 
   private async prune(): Promise<void> {

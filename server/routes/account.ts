@@ -13,6 +13,7 @@ import { createKey, listKeys, revokeKey, type ApiKeyInfo } from '../accounts/key
 import { balance, ledger, type LedgerEntry } from '../accounts/ledger';
 import { CONCURRENT_JOBS } from '../accounts/tiers';
 import { authOf } from '../auth/api-key';
+import { forgetCachedKeys } from '../auth/key-cache';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
 import { parseRequest, rejectUnstorableParam } from '../validation';
@@ -75,6 +76,7 @@ export function accountRouter(db: Database): Router {
 
   router.delete('/keys/:key_id', async (req, res) => {
     const key = await revokeKey(db, req.params.key_id, authOf(res).user.id);
+    forgetCachedKeys(db);
     if (!key) throw new HttpError(404, 'not_found', `No API key ${req.params.key_id} among your keys.`);
     res.json(keyJson(key));
   });

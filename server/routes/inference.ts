@@ -45,6 +45,8 @@ export interface InferenceOptions {
    * at submit (400 `job_too_large`). Absent, nothing is refused for its size.
    */
   memoryBudgetMb?: number;
+  /** How old the queue snapshot behind status's queue_position and eta_seconds may be (default 500 ms). */
+  queueSnapshotMs?: number;
   /** Called once a job is queued, e.g. to wake the worker's claim loops. */
   onSubmitted?(job: Job): void;
   /** Signs result URLs; by default with a key kept in the database. */
@@ -127,7 +129,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
 
   router.get('/inference/status/:request_id', async (req, res) => {
     const job = await ownJob(res, req.params.request_id);
-    res.json(statusJson(job, await queueStanding(db, job)));
+    res.json(statusJson(job, await queueStanding(db, job, options.queueSnapshotMs)));
   });
 
   // Not in Phosor: prices a submit body with the code that charges it, and checks it as submit would.

@@ -9,11 +9,14 @@ import { newJob, TINY_PARAMS } from './fixtures';
 describe.each(DATABASE_KINDS)('queue position and ETA in the status answer on %s', (kind) => {
   const db = useTestDatabase(kind);
   let h: InferenceHarness;
+  let app: InferenceHarness['app'];
   beforeAll(async () => {
     h = await inferenceHarness(db());
+    // A fresh snapshot per request, so each answer follows the queue change just made.
+    app = h.appWith({ queueSnapshotMs: 0 });
   });
   const status = async (key: string, id: string) =>
-    (await request(h.app).get(`/api/v1/inference/status/${id}`).set('X-API-Key', key).expect(200)).body;
+    (await request(app).get(`/api/v1/inference/status/${id}`).set('X-API-Key', key).expect(200)).body;
 
   it('numbers the queue from 1 and gives no ETA before any job has completed', async () => {
     const { user, key } = await h.user(1_000_000);

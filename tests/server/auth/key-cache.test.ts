@@ -1,0 +1,42 @@
+import request from 'supertest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { beforeAll, describe, it } from 'vitest';
+import { createKey, revokeKey } from '../../../server/accounts/keys';
+import { createUser } from '../../../server/accounts/users';
+import { createApp } from '../../../server/app';
+import { KEY_CACHE_MS } from '../../../server/auth/key-cache';
+import { scanModelDirs } from '../../../server/models/registry';
+import { DATABASE_KINDS, useTestDatabase } from '../../helpers/databases';
+
+describe.each(DATABASE_KINDS)('the authenticated-key cache on %s', (kind) => {
+  const db = useTestDatabase(kind);
+  let app: ReturnType<typeof createApp>;
+  let n = 0;
+  beforeAll(async () => {
+    app = createApp({ registry: await scanModelDirs([]), distDir: '/nonexistent', db: db() });
+  });
+  const freshKey = async () => {
+    const user = await createUser(db(), { email: `cache-${++n}@example.test`, tier: 'pro' });
+    return { user, ...(await createKey(db(), user.id)) };
+  };
+  const account = (secret: string) => request(app).get('/api/v1/account').set('X-API-Key', secret);
+
+  it('forgets a key revoked through the API at once, though it had just been used', async () => {
+    const { secret } = await freshKey();
+    const other = await createKey(db(), (await freshKey()).user.id);
+    await account(secret).expect(200);
+    const { body } = await request(app).get('/api/v1/keys').set('X-API-Key', secret).expect(200);
+    const id = (body.keys as { key_id: string }[])[0]!.key_id;
+    await request(app).delete(`/api/v1/keys/${id}`).set('X-API-Key', secret).expect(200);
+    await account(secret).expect(401);
+    await account(other.secret).expect(200);
+  });
+
+  it('stops a key revoked elsewhere (another node, the admin CLI) within KEY_CACHE_MS', async () => {
+    const { key, secret } = await freshKey();
+    await account(secret).expect(200);
+    await revokeKey(db(), key.id);
+    await sleep(KEY_CACHE_MS + 100);
+    await account(secret).expect(401);
+  });
+});
