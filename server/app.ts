@@ -3,6 +3,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
+import { systemInfoRouter } from './routes/system-info';
 import { requireApiKey } from './auth/api-key';
 import { bodyTimeout } from './body-timeout';
 import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
@@ -73,6 +74,7 @@ export function createApp(config: AppConfig): express.Express {
     app.use('/api/v1', accountRouter(config.db));
     if (config.storage) app.use('/api/v1', storageApi(config.db, config.storage));
     if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
+    app.use('/api/v1', systemInfoRouter(config.db, config.registry, { version: config.version, ...config.jobs }));
   }
   app.use('/api', (req, _res, next) => {
     next(new HttpError(404, 'not_found', `No API route ${req.method} ${req.originalUrl}.`));

@@ -60,6 +60,7 @@ const jobs = {
   memoryBudgetMb: jobsConfig.workerMemoryMb,
   lookups,
   onSubmitted: () => worker?.wake(),
+  workers: () => pool?.workers.map((w) => w.state()) ?? [],
 };
 
 const app = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs, logger: log });

@@ -47,6 +47,15 @@ interface Running {
   reject(error: Error): void;
 }
 
+/** One worker process as /system-info shows it. */
+export interface WorkerState {
+  /** null while no process runs (not started yet, or being replaced). */
+  pid: number | null;
+  busy: boolean;
+  /** The last resident memory sample, MB (sampled every 100 ms). */
+  rssMb: number | null;
+}
+
 /** A supervised worker process; also a `JobExecutor` for one claim loop. */
 export class WorkerProcess implements JobExecutor {
   private child: ChildProcess | undefined;
@@ -63,6 +72,15 @@ export class WorkerProcess implements JobExecutor {
   /** The process id of the current worker process, if one runs. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** What the process is doing now, for /system-info. */
+  state(): WorkerState {
+    return {
+      pid: this.child?.pid ?? null,
+      busy: this.running !== undefined,
+      rssMb: this.lastRssMb === undefined ? null : Math.round(this.lastRssMb),
+    };
   }
 
   /** Starts the process now rather than on the first job (so the first job does not wait for it). */

@@ -10,6 +10,7 @@ import {
   ledgerResponseSchema,
 } from '../../src/shared/account-schemas';
 import { modelsResponseSchema } from '../../src/shared/models-schemas';
+import { systemInfoSchema } from '../../src/shared/system-schemas';
 import { authErrors, idParam, json, withApiKey } from './common';
 
 /** Registers `GET /models` and the account and key routes. */
@@ -20,6 +21,14 @@ export function registerAccountPaths(registry: OpenAPIRegistry): void {
     summary: 'List the models, one entry per package and mode (no API key)',
     tags: ['Models'],
     responses: { 200: json(modelsResponseSchema, 'The models.') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/system-info',
+    summary: 'This server node: machine, memory, queue and inference worker processes (not in Phosor)',
+    tags: ['System'],
+    security: withApiKey,
+    responses: { 200: json(systemInfoSchema, 'The node’s state now.'), ...authErrors() },
   });
   const tags = ['Account'];
   registry.registerPath({

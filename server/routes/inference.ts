@@ -21,6 +21,7 @@ import type { VideoStorage } from '../jobs/video-storage';
 import { databaseUrlSigner, DEFAULT_URL_TTL_S, type VideoUrlSigner } from '../jobs/video-url';
 import type { ModelRegistry } from '../models/registry';
 import { parseRequest, rejectUnstorableParam } from '../validation';
+import type { WorkerState } from '../inference/worker-process';
 import { jsonFingerprint } from '../idempotency/header';
 import { completeIdempotencyKey } from '../idempotency/keys';
 import { respondIdempotently } from '../idempotency/respond';
@@ -45,6 +46,8 @@ export interface InferenceOptions {
    * at submit (400 `job_too_large`). Absent, nothing is refused for its size.
    */
   memoryBudgetMb?: number;
+  /** This node's inference worker processes, for /system-info; absent on an API-only node. */
+  workers?(): WorkerState[];
   /** How old the queue snapshot behind status's queue_position and eta_seconds may be (default 500 ms). */
   queueSnapshotMs?: number;
   /** Called once a job is queued, e.g. to wake the worker's claim loops. */

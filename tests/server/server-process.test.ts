@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemInfoSchema } from '../../src/shared/system-schemas';
 import { hasOnnxRuntimeLoaded, workerPids, startServerProcess, type ServerProcess } from '../helpers/server-process';
 
 const SMALL = { prompt: 'a red ball', width: 64, height: 64, num_frames: 5, num_inference_steps: 1 };
@@ -39,6 +40,18 @@ describe('the server process', () => {
     expect(workers).toHaveLength(1);
     expect(hasOnnxRuntimeLoaded(workers[0]!)).toBe(true);
     expect(hasOnnxRuntimeLoaded(server.pid)).toBe(false);
+  });
+
+  it('shows its worker process, queue and models in /system-info', async () => {
+    const { status, body } = await api('GET', '/api/v1/system-info');
+    expect(status).toBe(200);
+    expect(systemInfoSchema.parse(body)).toMatchObject({
+      cuda_available: false,
+      queue: { queued: 0, processing: 0, capacity: 100 },
+      workers: { processes: [{ pid: workerPids(server.pid)[0], busy: false, rss_mb: expect.any(Number) }] },
+      models: expect.arrayContaining(['phosphene/tiny-test/text-to-video']),
+    });
+    expect((await fetch(`${server.url}/api/v1/system-info`)).status).toBe(401);
   });
 
   it('logs a worker killed while idle, replaces it, and the API keeps answering', async () => {
