@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { systemInfoRouter } from './routes/system-info';
+import { inferenceEventsRouter } from './routes/inference-events';
 import { requireApiKey } from './auth/api-key';
 import { bodyTimeout } from './body-timeout';
 import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
@@ -74,6 +75,7 @@ export function createApp(config: AppConfig): express.Express {
     app.use('/api/v1', accountRouter(config.db));
     if (config.storage) app.use('/api/v1', storageApi(config.db, config.storage));
     if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
+    if (config.jobs) app.use('/api/v1', inferenceEventsRouter(config.db, config.jobs));
     app.use('/api/v1', systemInfoRouter(config.db, config.registry, { version: config.version, ...config.jobs }));
   }
   app.use('/api', (req, _res, next) => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   historyQuerySchema,
   historyResponseSchema,
+  jobEventSchema,
   quoteResponseSchema,
   resultResponseSchema,
   statusResponseSchema,
@@ -71,6 +72,24 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     request: { params: requestId },
     responses: {
       200: json(status, 'The job’s state; `error` when it failed.'),
+      ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/events/{request_id}',
+    summary: 'Follow a job’s progress as Server-Sent Events (not in Phosor)',
+    description:
+      'An event (`id`, `event`: the status, `data`: JSON) whenever what status answers changes, with the stage and denoising step; the stream ends after `completed` or `failed`. Reconnect with `Last-Event-ID` to get only what changed since. No preview images yet.',
+    tags,
+    security: withApiKey,
+    request: { params: requestId, headers: z.object({ 'Last-Event-ID': z.string().optional() }) },
+    responses: {
+      200: {
+        description: 'The event stream; each `data` line is a JobEvent.',
+        content: { 'text/event-stream': { schema: named(registry, 'JobEvent', jobEventSchema) } },
+      },
+      204: { description: 'The job is finished and `Last-Event-ID` is its final event: nothing more will come.' },
       ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
     },
   });

@@ -22,12 +22,13 @@ import { databaseUrlSigner, DEFAULT_URL_TTL_S, type VideoUrlSigner } from '../jo
 import type { ModelRegistry } from '../models/registry';
 import { parseRequest, rejectUnstorableParam } from '../validation';
 import type { WorkerState } from '../inference/worker-process';
+import type { EventsOptions } from './inference-events';
 import { jsonFingerprint } from '../idempotency/header';
 import { completeIdempotencyKey } from '../idempotency/keys';
 import { respondIdempotently } from '../idempotency/respond';
 
 /** What the inference routes need besides the database and the models. */
-export interface InferenceOptions {
+export interface InferenceOptions extends EventsOptions {
   storage: VideoStorage;
   /** Queued jobs accepted before submit answers 503 (default 100). */
   queueCapacity?: number;
@@ -48,8 +49,6 @@ export interface InferenceOptions {
   memoryBudgetMb?: number;
   /** This node's inference worker processes, for /system-info; absent on an API-only node. */
   workers?(): WorkerState[];
-  /** How old the queue snapshot behind status's queue_position and eta_seconds may be (default 500 ms). */
-  queueSnapshotMs?: number;
   /** Called once a job is queued, e.g. to wake the worker's claim loops. */
   onSubmitted?(job: Job): void;
   /** Signs result URLs; by default with a key kept in the database. */

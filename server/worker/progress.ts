@@ -23,3 +23,37 @@ export function progressOf(event: ProgressEvent | { type: 'store' }): number | u
       return undefined;
   }
 }
+
+/** What a job is doing, as the events stream names it. */
+export type JobStage =
+  | 'queued'
+  | 'loading'
+  | 'encoding_prompt'
+  | 'denoising'
+  | 'decoding'
+  | 'encoding_video'
+  | 'storing'
+  | 'completed'
+  | 'failed';
+
+/**
+ * The stage and denoising step a stored progress value means: the inverse of `progressOf` for a job of
+ * `totalSteps` steps, so the stream can name both without a column per detail. `step` counts the
+ * steps finished (0 before the first; `totalSteps` from decoding on).
+ */
+export function stageOf(
+  status: 'queued' | 'processing' | 'completed' | 'failed',
+  progress: number,
+  totalSteps: number,
+): { stage: JobStage; step: number } {
+  if (status === 'completed') return { stage: 'completed', step: totalSteps };
+  if (status === 'queued') return { stage: 'queued', step: 0 };
+  if (status === 'failed') return { stage: 'failed', step: 0 };
+  if (progress < 10) return { stage: 'loading', step: 0 };
+  if (progress >= 99) return { stage: 'storing', step: totalSteps };
+  if (progress >= 88) return { stage: 'encoding_video', step: totalSteps };
+  if (progress >= 85) return { stage: 'decoding', step: totalSteps };
+  // The largest step s with 10 + floor(75 s / totalSteps) <= progress; 0 is the prompt encoding.
+  const step = Math.min(totalSteps, Math.floor(((progress - 10 + 1) * totalSteps - 1) / 75));
+  return step === 0 ? { stage: 'encoding_prompt', step: 0 } : { stage: 'denoising', step };
+}

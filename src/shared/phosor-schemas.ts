@@ -104,6 +104,25 @@ export const statusResponseSchema = z.object({
   }),
 });
 
+/** The data of one event of our events stream (`GET /inference/events/{id}`); the event's name is `status`'s value. */
+export const jobEventSchema = statusResponseSchema.extend({
+  stage: z
+    .enum([
+      'queued',
+      'loading',
+      'encoding_prompt',
+      'denoising',
+      'decoding',
+      'encoding_video',
+      'storing',
+      'completed',
+      'failed',
+    ])
+    .meta({ description: 'What the job is doing.' }),
+  step: z.number().int().min(0).meta({ description: 'Denoising steps finished.' }),
+  total_steps: z.number().int().min(1),
+});
+
 /** Answer of our quote endpoint: what submit would run and charge, priced by the same code. */
 export const quoteResponseSchema = z.object({
   model: z.string(),

@@ -59,6 +59,12 @@ function send(x: Exchange): Promise<Answer> {
         agent: false,
       },
       (res) => {
+        // An event stream of a job that never ends would never end either: its status is the answer.
+        if (String(res.headers['content-type']).startsWith('text/event-stream')) {
+          resolve({ status: res.statusCode ?? 0, contentType: 'text/event-stream', text: '' });
+          req.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>

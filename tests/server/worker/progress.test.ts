@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../server/db/database';
 import { findJob, submitJob } from '../../../server/jobs/job-store';
 import { claimNextJob, failJob } from '../../../server/jobs/queue';
-import { progressOf } from '../../../server/worker/progress';
+import { progressOf, stageOf } from '../../../server/worker/progress';
 import { progressWriter } from '../../../server/worker/progress-writer';
 import { openTestDatabase } from '../../helpers/databases';
 import { newJob, userWith } from '../jobs/fixtures';
@@ -46,5 +46,36 @@ describe('progressWriter on PGlite', () => {
     await writer.flush();
     expect(lost).toBe(1);
     expect((await findJob(db, id))!.progress).toBe(40);
+  });
+});
+
+describe('stageOf', () => {
+  it('reads back the step of every step event, for step counts from 1 to 150', () => {
+    for (let total = 1; total <= 150; total++)
+      for (let step = 1; step < total; step++) {
+        const progress = progressOf({ type: 'step', step, totalSteps: total, timestep: 0 })!;
+        // Past 75 steps several steps share a progress value: the latest of them is what it means.
+        let latest = step;
+        while (
+          latest + 1 < total &&
+          progressOf({ type: 'step', step: latest + 1, totalSteps: total, timestep: 0 }) === progress
+        )
+          latest++;
+        expect(stageOf('processing', progress, total), `${step}/${total}`).toEqual({
+          stage: 'denoising',
+          step: latest,
+        });
+      }
+  });
+
+  it('names every other stage by the value progressOf gives it', () => {
+    const at = (event: Parameters<typeof progressOf>[0]) => stageOf('processing', progressOf(event)!, 4);
+    expect(at({ type: 'load', file: 'x', loadedBytes: 5, totalBytes: 10 })).toEqual({ stage: 'loading', step: 0 });
+    expect(at({ type: 'encode-prompt' })).toEqual({ stage: 'encoding_prompt', step: 0 });
+    expect(at({ type: 'decode' })).toEqual({ stage: 'decoding', step: 4 });
+    expect(at({ type: 'encode-video', frame: 3, totalFrames: 17 })).toEqual({ stage: 'encoding_video', step: 4 });
+    expect(at({ type: 'store' })).toEqual({ stage: 'storing', step: 4 });
+    expect(stageOf('queued', 0, 4)).toEqual({ stage: 'queued', step: 0 });
+    expect(stageOf('completed', 100, 4)).toEqual({ stage: 'completed', step: 4 });
   });
 });
