@@ -12,6 +12,7 @@ import { startLoraSweeper } from './loras/sweeper';
 import { runPeriodically } from './db/periodic';
 import { answerClientErrorsAsJson } from './client-errors';
 import { sweepIdempotencyKeys } from './idempotency/keys';
+import { deliverDueWebhooks, enqueueWebhookEvents } from './webhooks/deliveries';
 import { scanModelDirs } from './models/registry';
 import { log } from './log/logger';
 import { DiskFileStore } from './storage/file-store';
@@ -50,6 +51,15 @@ const pool = jobsConfig.worker
 const worker = pool ? startWorker({ db, registry, storage, ...jobsConfig, executors: pool.workers }) : undefined;
 const loraSweeper = startLoraSweeper(db, files);
 // Idempotency-Key records older than a day are forgotten (hourly is plenty: a stale row only costs space).
+// Job events to webhooks: enqueue what happened, send what is due (each attempt leased across nodes).
+const webhooks = runPeriodically(
+  'webhook delivery',
+  async () => {
+    await enqueueWebhookEvents(db);
+    await deliverDueWebhooks(db);
+  },
+  1000,
+);
 const keySweeper = runPeriodically('Idempotency-Key sweep', () => sweepIdempotencyKeys(db), 3600_000);
 const lookups = { findImage: findUserImage, findLora: findUserLora };
 const jobs = {
@@ -84,6 +94,7 @@ function shutdown(signal: string): void {
   console.log(`${signal}: closing`);
   void loraSweeper.stop();
   void keySweeper.stop();
+  void webhooks.stop();
   // Close the database before exiting so PGlite flushes and the DATA_DIR lock file is released.
   // The worker puts a running job back in the queue before the database closes.
   const stopWorker = (worker?.stop() ?? Promise.resolve()).then(() => pool?.close());

@@ -7,6 +7,7 @@ import { lockUser } from '../accounts/user-lock';
 import { toInt, type Database, type Queryable } from '../db/database';
 import { ConcurrencyLimitError, QueueFullError } from './errors';
 import { toJob, type Job, type JobRow } from './job';
+import type { JobWebhook } from '../webhooks/deliveries';
 
 /** A validated, priced job about to be submitted. */
 export interface NewJob {
@@ -19,6 +20,8 @@ export interface NewJob {
   loraId?: string;
   loraScale?: number;
   costMicro: number;
+  /** Where to POST the job's events (ours, not Phosor's). */
+  webhook?: JobWebhook;
 }
 
 /** Queued jobs the server accepts before answering 503, when not configured. */
@@ -60,8 +63,8 @@ export function submitJob(
     const id = `job_${randomUUID()}`;
     await chargeForJob(tx, job.userId, id, job.costMicro);
     const { rows } = await tx.query<JobRow>(
-      `INSERT INTO jobs (id, user_id, model_id, model_slug, params, image_key, lora_id, lora_scale, cost_micro)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+      `INSERT INTO jobs (id, user_id, model_id, model_slug, params, image_key, lora_id, lora_scale, cost_micro, webhook)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
       [
         id,
         job.userId,
@@ -72,6 +75,7 @@ export function submitJob(
         job.loraId ?? null,
         job.loraScale ?? null,
         job.costMicro,
+        job.webhook ? JSON.stringify(job.webhook) : null,
       ],
     );
     const created = toJob(rows[0]!);

@@ -38,7 +38,7 @@ export interface FetchedResponse {
  * between the check and the connect (DNS rebinding) cannot redirect us. Handles `all: true`, which
  * Node's happy-eyeballs connect asks for.
  */
-function pinnedLookup(vetted: ResolvedAddress): LookupFunction {
+export function pinnedLookup(vetted: ResolvedAddress): LookupFunction {
   return ((_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options?.all) callback(null, [vetted]);
     else callback(null, vetted.address, vetted.family);

@@ -5,6 +5,7 @@ import {
   historyQuerySchema,
   historyResponseSchema,
   jobEventSchema,
+  webhookDeliveriesSchema,
   quoteResponseSchema,
   resultResponseSchema,
   statusResponseSchema,
@@ -72,6 +73,18 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     request: { params: requestId },
     responses: {
       200: json(status, 'The job’s state; `error` when it failed.'),
+      ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/webhooks/{request_id}',
+    summary: 'See every delivery of a job’s webhook and each attempt (not in Phosor)',
+    tags,
+    security: withApiKey,
+    request: { params: requestId },
+    responses: {
+      200: json(named(registry, 'WebhookDeliveries', webhookDeliveriesSchema), 'Deliveries, oldest first.'),
       ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
     },
   });

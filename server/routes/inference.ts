@@ -23,6 +23,9 @@ import type { ModelRegistry } from '../models/registry';
 import { parseRequest, rejectUnstorableParam } from '../validation';
 import type { WorkerState } from '../inference/worker-process';
 import type { EventsOptions } from './inference-events';
+import { UrlRefusedError } from '../net/errors';
+import { deliveriesOf, type JobWebhook } from '../webhooks/deliveries';
+import { vetWebhookUrl, type WebhookNetOptions } from '../webhooks/send';
 import { jsonFingerprint } from '../idempotency/header';
 import { completeIdempotencyKey } from '../idempotency/keys';
 import { respondIdempotently } from '../idempotency/respond';
@@ -47,6 +50,8 @@ export interface InferenceOptions extends EventsOptions {
    * at submit (400 `job_too_large`). Absent, nothing is refused for its size.
    */
   memoryBudgetMb?: number;
+  /** Where webhooks may be delivered (public https addresses by default). */
+  webhookNet?: WebhookNetOptions;
   /** This node's inference worker processes, for /system-info; absent on an API-only node. */
   workers?(): WorkerState[];
   /** Called once a job is queued, e.g. to wake the worker's claim loops. */
@@ -82,6 +87,21 @@ const historyJson = (job: Job) => ({
   completed_at: job.finishedAt?.toISOString() ?? null,
 });
 
+/** A submit's webhook, its URL vetted as deliveries will vet it, with the default events. */
+async function checkWebhook(
+  webhook: NonNullable<SubmitRequest['webhook']>,
+  net: WebhookNetOptions | undefined,
+): Promise<JobWebhook> {
+  try {
+    await vetWebhookUrl(webhook.url, net);
+  } catch (error) {
+    if (error instanceof UrlRefusedError) throw new HttpError(400, 'url_refused', `webhook.url: ${error.message}`);
+    throw error;
+  }
+  const events = webhook.events ?? (['completed', 'failed'] as const);
+  return { url: webhook.url, secret: webhook.secret, events: [...new Set(events)] };
+}
+
 const signerFor = (db: Database, options: InferenceOptions) => options.signer ?? databaseUrlSigner(db);
 
 /** The authenticated inference routes; mount behind `requireApiKey`. */
@@ -115,11 +135,12 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
       () => jsonFingerprint(req.body),
       async (key) => {
         const request = await resolveFor(user.id, body);
+        const webhook = body.webhook ? await checkWebhook(body.webhook, options.webhookNet) : undefined;
         const answer = (job: Job) => ({ statusCode: 200, body: { request_id: job.id, status: 'queued' } });
         // The key's record commits with the charge: a crash can leave neither or both, never a second charge.
         const job = await submitJob(
           db,
-          { ...request, userId: user.id, tier: user.tier, modelSlug: request.model.slug },
+          { ...request, userId: user.id, tier: user.tier, modelSlug: request.model.slug, webhook },
           options.queueCapacity,
           key && ((tx, created) => completeIdempotencyKey(tx, key, answer(created))),
         );
@@ -127,6 +148,12 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
         return answer(job);
       },
     );
+  });
+
+  // Not in Phosor: every delivery of the job's webhook and each attempt, for its owner.
+  router.get('/inference/webhooks/:request_id', async (req, res) => {
+    const job = await ownJob(res, req.params.request_id);
+    res.json({ request_id: job.id, deliveries: await deliveriesOf(db, job.userId, job.id) });
   });
 
   router.get('/inference/status/:request_id', async (req, res) => {

@@ -46,6 +46,26 @@ const text = (max: number, rule: string) =>
     .min(1, { error: `${rule}; got a blank string` })
     .max(max, { error: `${rule} of at most ${max} characters` });
 
+/** The job events a webhook can ask for. */
+export const WEBHOOK_EVENTS = ['processing', 'completed', 'failed'] as const;
+
+/** Ours, not Phosor's: where to POST the job's events, signed with `secret` (docs/webhooks.md). */
+export const webhookSchema = z
+  .object({
+    url: text(2048, 'must be the https URL to POST the job events to'),
+    secret: z
+      .string({ error: (iss) => `must be a string of 16 to 256 characters; got ${shown(iss.input)}` })
+      .min(16, { error: 'must be at least 16 characters (it signs the deliveries)' })
+      .max(256, { error: 'must be at most 256 characters' }),
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS, { error: `must each be one of ${WEBHOOK_EVENTS.join(', ')}` }))
+      .min(1, { error: 'must name at least one event' })
+      .max(3)
+      .optional()
+      .meta({ default: ['completed', 'failed'] }),
+  })
+  .meta({ description: 'Not in Phosor: job events POSTed to your URL, signed with HMAC-SHA256.' });
+
 /** Body of `POST /api/v1/inference/submit`; absent fields take the model's defaults. Unknown fields are ignored. */
 export const submitRequestSchema = z.object({
   prompt: text(4000, 'is required: a non-blank string describing the video').meta({ example: 'a red ball rolling' }),
@@ -72,6 +92,7 @@ export const submitRequestSchema = z.object({
   image_url: text(1024, 'must be the key of an image you uploaded (POST /api/v1/storage/image/upload)').nullish(),
   lora_id: text(200, 'must be the id of one of your LoRAs (GET /api/v1/loras)').nullish(),
   lora_scale: numberIn(0, 2, 'must be a number from 0.0 to 2.0', false).meta({ default: 1 }),
+  webhook: webhookSchema.nullish(),
 });
 
 /** A validated submit body. */
@@ -190,3 +211,27 @@ export const historyQuerySchema = z.object({
 
 /** The one error shape of every non-2xx answer. */
 export const errorResponseSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+/** Answer of our `GET /inference/webhooks/{request_id}`: each delivery of the job's webhook and its attempts. */
+export const webhookDeliveriesSchema = z.object({
+  request_id: z.string(),
+  deliveries: z.array(
+    z.object({
+      event_id: z
+        .string()
+        .meta({ description: 'Sent as Phosphene-Event-Id with every attempt: drop duplicates by it.' }),
+      event: z.enum(WEBHOOK_EVENTS),
+      status: z.enum(['pending', 'delivered', 'failed']),
+      next_attempt_at: z.string().nullable(),
+      attempts: z.array(
+        z.object({
+          attempt: z.number().int(),
+          at: z.string(),
+          http_status: z.number().int().nullable(),
+          error: z.string().nullable(),
+          duration_ms: z.number().int(),
+        }),
+      ),
+    }),
+  ),
+});

@@ -139,6 +139,7 @@ const FIELDS = [
   'name',
   'page',
   'page_size',
+  'webhook',
   '__proto__',
   'constructor',
 ];

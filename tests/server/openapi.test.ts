@@ -103,7 +103,7 @@ describe('the OpenAPI document', () => {
       const documented = operations.map((o) => o.key).sort();
       expect(mountedApiRoutes(app)).toEqual(documented);
       expect(documented).toEqual(expect.arrayContaining(PHOSOR));
-      expect(documented).toHaveLength(22);
+      expect(documented).toHaveLength(23);
     });
 
     it('has no documented route the app answers with its "No API route" 404', async () => {
@@ -203,8 +203,8 @@ describe('the OpenAPI document', () => {
     const submit = schemas.SubmitRequest!;
     const field = (name: string) => submit.properties![name]!;
 
-    it('has Phosor’s parameter names, prompt alone required', () => {
-      expect(Object.keys(submit.properties!).sort()).toEqual([...SUBMIT_PARAMETERS].sort());
+    it('has Phosor’s parameter names and our webhook, prompt alone required', () => {
+      expect(Object.keys(submit.properties!).sort()).toEqual([...SUBMIT_PARAMETERS, 'webhook'].sort());
       expect(submit.required).toEqual(['prompt']);
     });
 
