@@ -72,7 +72,7 @@ export function createApp(config: AppConfig): express.Express {
     if (config.jobs) app.use('/api/v1', videoDownloadRouter(config.db, config.jobs));
     // Every API route below this line needs an X-API-Key (Phosor: all but /models).
     app.use('/api/v1', requireApiKey(config.db, new RateLimiter(config.db, config.rateLimit)));
-    app.use('/api/v1', accountRouter(config.db));
+    app.use('/api/v1', accountRouter(config.db, config.storage?.storageQuotaBytes ?? config.jobs?.storageQuotaBytes));
     if (config.storage) app.use('/api/v1', storageApi(config.db, config.storage));
     if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
     if (config.jobs) app.use('/api/v1', inferenceEventsRouter(config.db, config.jobs));

@@ -16,6 +16,7 @@ import { deliverDueWebhooks, enqueueWebhookEvents } from './webhooks/deliveries'
 import { scanModelDirs } from './models/registry';
 import { log } from './log/logger';
 import { DiskFileStore } from './storage/file-store';
+import { sweepRetention } from './storage/retention';
 import { findUserImage } from './storage/images';
 import { startWorker } from './worker/worker';
 
@@ -60,6 +61,12 @@ const webhooks = runPeriodically(
   },
   1000,
 );
+// Videos and images past their retention (and never one a live job needs), every 10 minutes.
+const retention = runPeriodically(
+  'retention sweep',
+  () => sweepRetention(db, { videos: storage, files }, jobsConfig.retention),
+  10 * 60_000,
+);
 const keySweeper = runPeriodically('Idempotency-Key sweep', () => sweepIdempotencyKeys(db), 3600_000);
 const lookups = { findImage: findUserImage, findLora: findUserLora };
 const jobs = {
@@ -73,7 +80,15 @@ const jobs = {
   workers: () => pool?.workers.map((w) => w.state()) ?? [],
 };
 
-const app = createApp({ registry, distDir: config.distDir, version, db, storage: { files }, jobs, logger: log });
+const app = createApp({
+  registry,
+  distDir: config.distDir,
+  version,
+  db,
+  storage: { files, storageQuotaBytes: jobsConfig.storageQuotaBytes },
+  jobs,
+  logger: log,
+});
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -94,6 +109,7 @@ function shutdown(signal: string): void {
   console.log(`${signal}: closing`);
   void loraSweeper.stop();
   void keySweeper.stop();
+  void retention.stop();
   void webhooks.stop();
   // Close the database before exiting so PGlite flushes and the DATA_DIR lock file is released.
   // The worker puts a running job back in the queue before the database closes.

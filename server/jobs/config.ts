@@ -1,6 +1,7 @@
 /** The job settings read from the environment by `server/index.ts`. */
 import os from 'node:os';
 import path from 'node:path';
+import type { RetentionSettings } from '../storage/retention';
 import { z } from 'zod';
 import { DEFAULT_QUEUE_CAPACITY } from './job-store';
 import { EXECUTION_TIMEOUT_MS, QUEUE_TIMEOUT_MS } from './sweeper';
@@ -11,6 +12,8 @@ const seconds = (fallbackMs: number) =>
     .number()
     .positive()
     .default(fallbackMs / 1000);
+
+const DAY_MS = 24 * 3600_000;
 
 const envSchema = z.object({
   WORKER: z.enum(['0', '1']).default('1'),
@@ -23,6 +26,13 @@ const envSchema = z.object({
   VIDEO_URL_TTL_S: z.coerce.number().int().min(1).default(DEFAULT_URL_TTL_S),
   PUBLIC_URL: z.url().optional(),
   VIDEO_DIR: z.string().min(1).optional(),
+  VIDEO_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  IMAGE_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  STORAGE_QUOTA_MB: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10 * 1024),
 });
 
 /** The share of the machine's memory that inference workers may use together, when WORKER_MEMORY_MB is unset. */
@@ -53,6 +63,10 @@ export interface JobsConfig {
   publicUrl?: string;
   /** Where videos are stored: `VIDEO_DIR`, else `<DATA_DIR>/videos`. */
   videoDir: string;
+  /** VIDEO_RETENTION_DAYS and IMAGE_RETENTION_DAYS (7 each). */
+  retention: RetentionSettings;
+  /** STORAGE_QUOTA_MB (10240): what each user may store in all. */
+  storageQuotaBytes: number;
 }
 
 /** Parses `env`, throwing a message that names the bad variable and the rule. */
@@ -75,5 +89,7 @@ export function readJobsConfig(env: NodeJS.ProcessEnv, dataDir: string): JobsCon
     urlTtlSeconds: e.VIDEO_URL_TTL_S,
     publicUrl: e.PUBLIC_URL,
     videoDir: path.resolve(e.VIDEO_DIR ?? path.join(dataDir, 'videos')),
+    retention: { videoRetentionMs: e.VIDEO_RETENTION_DAYS * DAY_MS, imageRetentionMs: e.IMAGE_RETENTION_DAYS * DAY_MS },
+    storageQuotaBytes: e.STORAGE_QUOTA_MB * 2 ** 20,
   };
 }

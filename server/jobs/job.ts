@@ -23,6 +23,8 @@ export interface Job {
   attempts: number;
   claimToken: string | null;
   videoKey: string | null;
+  /** Set once retention removed the video file. */
+  videoRemovedAt: Date | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -47,6 +49,7 @@ export interface JobRow {
   attempts: unknown;
   claim_token: string | null;
   video_key: string | null;
+  video_removed_at: Date | string | null;
   created_at: Date | string;
   started_at: Date | string | null;
   finished_at: Date | string | null;
@@ -74,6 +77,7 @@ export function toJob(r: JobRow): Job {
     attempts: toInt(r.attempts),
     claimToken: r.claim_token,
     videoKey: r.video_key,
+    videoRemovedAt: date(r.video_removed_at),
     createdAt: new Date(r.created_at),
     startedAt: date(r.started_at),
     finishedAt: date(r.finished_at),

@@ -42,12 +42,13 @@ export async function reportProgress(db: Queryable, job: Job, progress: number):
   return rowCount > 0;
 }
 
-/** Marks the claimed job completed with its video; false when the claim was lost meanwhile. */
-export async function completeJob(db: Queryable, job: Job, videoKey: string): Promise<boolean> {
+/** Marks the claimed job completed with its video (of `videoBytes`); false when the claim was lost meanwhile. */
+export async function completeJob(db: Queryable, job: Job, videoKey: string, videoBytes?: number): Promise<boolean> {
   const { rowCount } = await db.query(
-    `UPDATE jobs SET status = 'completed', progress = 100, video_key = $3, finished_at = now(), claim_token = NULL
+    `UPDATE jobs SET status = 'completed', progress = 100, video_key = $3, video_bytes = $4, finished_at = now(),
+       claim_token = NULL
      WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
-    [job.id, job.claimToken, videoKey],
+    [job.id, job.claimToken, videoKey, videoBytes ?? null],
   );
   return rowCount > 0;
 }

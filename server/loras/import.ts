@@ -12,6 +12,7 @@ import { publicAddressesOnly } from '../net/address-policy';
 import { importFetchOptions, type StorageSettings } from '../storage/options';
 import { removeLoraFiles, writeLoraFile } from './files';
 import { markLoraFailed, markLoraReady, reserveLora } from './lifecycle';
+import { checkStorageQuota } from '../storage/quota';
 import { LORA_PARTS, type Lora, type LoraPart } from './loras';
 import { log } from '../log/logger';
 import { errorSummary } from '../log/error-summary';
@@ -36,13 +37,16 @@ async function fetchBoth(db: Database, settings: StorageSettings, lora: Lora, ur
       const { body } = await safeFetch(urls[part], importFetchOptions(settings, 'lora'));
       bytes[part] = await writeLoraFile(settings.files, lora.id, part, body, settings.maxLoraBytes);
     }
+    await checkStorageQuota(db, lora.userId, settings.storageQuotaBytes, bytes.high_noise! + bytes.low_noise!);
     const ready = await markLoraReady(db, lora.id, {
       bytes: { high_noise: bytes.high_noise!, low_noise: bytes.low_noise! },
     });
     if (!ready) await removeLoraFiles(settings.files, lora.id);
   } catch (error) {
     const message = (error as Error).message;
-    await markLoraFailed(db, lora.id, message.startsWith('Invalid LoRA') ? message : `${part}: ${message}`, false);
+    const whole =
+      message.startsWith('Invalid LoRA') || (error instanceof HttpError && error.code === 'storage_quota_exceeded');
+    await markLoraFailed(db, lora.id, whole ? message : `${part}: ${message}`, false);
     await removeLoraFiles(settings.files, lora.id);
   }
 }
@@ -59,6 +63,7 @@ export class LoraImports {
   /** Checks both URLs, reserves the LoRA and starts fetching; resolves once it is `processing`. */
   async start(userId: string, urls: Record<LoraPart, string>, name?: string): Promise<Lora> {
     for (const part of LORA_PARTS) await precheck(this.settings, `${part}_url`, urls[part]);
+    await checkStorageQuota(this.db, userId, this.settings.storageQuotaBytes);
     const lora = await reserveLora(this.db, { userId, name, source: 'import', urls });
     const task = fetchBoth(this.db, this.settings, lora, urls)
       .catch((error: unknown) =>

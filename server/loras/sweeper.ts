@@ -4,6 +4,9 @@ import type { FileStore } from '../storage/file-store';
 import { LORA_PARTS, loraFileKey } from './loras';
 import { runPeriodically, type Periodic } from '../db/periodic';
 
+// A queued or running job still needs the LoRA it names: it stays until that job has ended.
+const IN_USE = `EXISTS (SELECT 1 FROM jobs j WHERE j.lora_id = loras.id AND j.status IN ('queued', 'processing'))`;
+
 /** What one sweep did. */
 export interface SweepResult {
   expired: number;
@@ -26,11 +29,11 @@ export async function sweepLoras(db: Database, files: FileStore, batch = 200): P
     [STALE_PROCESSING_MS],
   );
   const expired = await db.query(
-    'UPDATE loras SET deleted_at = now() WHERE deleted_at IS NULL AND expires_at <= now() RETURNING id',
+    `UPDATE loras SET deleted_at = now() WHERE deleted_at IS NULL AND expires_at <= now() AND NOT ${IN_USE} RETURNING id`,
   );
   const { rows } = await db.query<{ id: string }>(
     `SELECT id FROM loras WHERE files_removed_at IS NULL AND deleted_at IS NOT NULL
-     AND (status <> 'processing' OR expires_at <= now()) ORDER BY deleted_at LIMIT $1`,
+     AND (status <> 'processing' OR expires_at <= now()) AND NOT ${IN_USE} ORDER BY deleted_at LIMIT $1`,
     [batch],
   );
   for (const { id } of rows) {

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
 import { readMultipart } from '../storage/multipart';
+import { checkStorageQuota } from '../storage/quota';
 import type { StorageSettings } from '../storage/options';
 import { removeLoraFiles, writeLoraFile } from './files';
 import { markLoraFailed, markLoraReady, reserveLora } from './lifecycle';
@@ -10,6 +11,7 @@ import { LORA_PARTS, type Lora, type LoraPart } from './loras';
 
 /** Reserves a LoRA slot, stores both parts and marks it ready; on any failure discards it and rethrows. */
 export async function uploadLora(db: Database, settings: StorageSettings, userId: string, req: Request): Promise<Lora> {
+  await checkStorageQuota(db, userId, settings.storageQuotaBytes);
   const lora = await reserveLora(db, { userId, source: 'upload' });
   const bytes: Partial<Record<LoraPart, number>> = {};
   const rule = { maxBytes: settings.maxLoraBytes, extensions: ['.safetensors'] };
@@ -21,6 +23,7 @@ export async function uploadLora(db: Database, settings: StorageSettings, userId
         bytes[part] = await writeLoraFile(settings.files, lora.id, part, stream, settings.maxLoraBytes);
       },
     );
+    await checkStorageQuota(db, userId, settings.storageQuotaBytes, bytes.high_noise! + bytes.low_noise!);
     const ready = await markLoraReady(db, lora.id, {
       bytes: { high_noise: bytes.high_noise!, low_noise: bytes.low_noise! },
       name: fields.name?.trim(),

@@ -16,6 +16,7 @@ import { authOf } from '../auth/api-key';
 import { forgetCachedKeys } from '../auth/key-cache';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
+import { DEFAULT_STORAGE_QUOTA_BYTES, storageUsage } from '../storage/quota';
 import { parseRequest, rejectUnstorableParam } from '../validation';
 
 const keyJson = (k: ApiKeyInfo): z.infer<typeof apiKeySchema> => ({
@@ -38,13 +39,14 @@ const entryJson = (e: LedgerEntry): z.infer<typeof ledgerEntrySchema> => ({
 });
 
 /** The account and key routes; mount behind `requireApiKey`. */
-export function accountRouter(db: Database): Router {
+export function accountRouter(db: Database, storageQuotaBytes = DEFAULT_STORAGE_QUOTA_BYTES): Router {
   const router = Router();
   router.param('key_id', rejectUnstorableParam);
 
   router.get('/account', async (_req, res) => {
     const { user } = authOf(res);
     const micro = await balance(db, user.id);
+    const usage = await storageUsage(db, user.id);
     const account: z.infer<typeof accountResponseSchema> = {
       user_id: user.id,
       email: user.email,
@@ -52,6 +54,13 @@ export function accountRouter(db: Database): Router {
       concurrent_jobs: CONCURRENT_JOBS[user.tier],
       balance: microToCredits(micro),
       balance_microcredits: micro,
+      storage: {
+        used_bytes: usage.total,
+        quota_bytes: storageQuotaBytes,
+        images_bytes: usage.images,
+        loras_bytes: usage.loras,
+        videos_bytes: usage.videos,
+      },
     };
     res.json(account);
   });

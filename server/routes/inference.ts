@@ -24,6 +24,7 @@ import { parseRequest, rejectUnstorableParam } from '../validation';
 import type { WorkerState } from '../inference/worker-process';
 import type { EventsOptions } from './inference-events';
 import { UrlRefusedError } from '../net/errors';
+import { checkStorageQuota, DEFAULT_STORAGE_QUOTA_BYTES } from '../storage/quota';
 import { deliveriesOf, type JobWebhook } from '../webhooks/deliveries';
 import { vetWebhookUrl, type WebhookNetOptions } from '../webhooks/send';
 import { jsonFingerprint } from '../idempotency/header';
@@ -50,6 +51,8 @@ export interface InferenceOptions extends EventsOptions {
    * at submit (400 `job_too_large`). Absent, nothing is refused for its size.
    */
   memoryBudgetMb?: number;
+  /** What each user may store in all (default 10 GiB); a submit at or over it is refused. */
+  storageQuotaBytes?: number;
   /** Where webhooks may be delivered (public https addresses by default). */
   webhookNet?: WebhookNetOptions;
   /** This node's inference worker processes, for /system-info; absent on an API-only node. */
@@ -102,6 +105,13 @@ async function checkWebhook(
   return { url: webhook.url, secret: webhook.secret, events: [...new Set(events)] };
 }
 
+const videoExpired = (job: Job) =>
+  new HttpError(
+    410,
+    'video_expired',
+    `The video of job ${job.id} was removed on ${job.videoRemovedAt!.toISOString()} (videos are kept for a limited time); submit the job again with seed ${job.params.seed} to make it anew.`,
+  );
+
 const signerFor = (db: Database, options: InferenceOptions) => options.signer ?? databaseUrlSigner(db);
 
 /** The authenticated inference routes; mount behind `requireApiKey`. */
@@ -135,6 +145,8 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
       () => jsonFingerprint(req.body),
       async (key) => {
         const request = await resolveFor(user.id, body);
+        // The video will count against the quota: refuse once the user is at or over it.
+        await checkStorageQuota(db, user.id, options.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES);
         const webhook = body.webhook ? await checkWebhook(body.webhook, options.webhookNet) : undefined;
         const answer = (job: Job) => ({ statusCode: 200, body: { request_id: job.id, status: 'queued' } });
         // The key's record commits with the charge: a crash can leave neither or both, never a second charge.
@@ -182,6 +194,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   router.get('/inference/result/:request_id', async (req, res) => {
     const job = await ownJob(res, req.params.request_id);
     if (job.status !== 'completed') throw new JobNotCompletedError(job.id, job.status, job.errorMessage ?? undefined);
+    if (job.videoRemovedAt) throw videoExpired(job);
     const expires = Math.floor(Date.now() / 1000) + (options.urlTtlSeconds ?? DEFAULT_URL_TTL_S);
     const url = `${origin()}/api/v1/inference/video/${encodeURIComponent(job.id)}?${await signer.sign(job.id, expires)}`;
     res.json({ data: { video: { url }, seed: job.params.seed }, request_id: job.id });
@@ -231,6 +244,7 @@ export function videoDownloadRouter(db: Database, options: InferenceOptions): Ro
       );
     const job = await findJob(db, id);
     if (!job || job.status !== 'completed' || !job.videoKey) throw new JobNotFoundError(id);
+    if (job.videoRemovedAt) throw videoExpired(job);
     // The URL is the capability, so any origin may embed the video (the app's default CORP is same-origin).
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     res.sendFile(options.storage.localPath(job.videoKey), {

@@ -10,6 +10,7 @@ import { FetchFailedError, UrlRefusedError } from '../net/errors';
 import { fetchBuffer } from '../net/safe-fetch';
 import { collectBytes, storeImage } from '../storage/image-intake';
 import { readMultipart } from '../storage/multipart';
+import { checkStorageQuota } from '../storage/quota';
 import { importFetchOptions, storageSettings, type StorageOptions, type StorageSettings } from '../storage/options';
 import { lorasRouter } from './loras';
 import { parseRequest } from '../validation';
@@ -41,6 +42,7 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
     const image = upload;
     const fingerprint = () => partsFingerprint([{ name: image.part, bytes: image.bytes }]);
     await respondIdempotently(db, req, res, 'POST /storage/image/upload', fingerprint, async () => {
+      await checkStorageQuota(db, authOf(res).user.id, settings.storageQuotaBytes, image.bytes.length);
       const stored = await storeImage(db, settings, {
         userId: authOf(res).user.id,
         ...image,
@@ -63,6 +65,7 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
         const fetched = await fetchBuffer(body.url, importFetchOptions(settings, 'image')).catch((error: unknown) => {
           throw importError('url', error);
         });
+        await checkStorageQuota(db, authOf(res).user.id, settings.storageQuotaBytes, fetched.bytes.length);
         const image = await storeImage(db, settings, {
           userId: authOf(res).user.id,
           bytes: fetched.bytes,

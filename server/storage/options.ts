@@ -3,6 +3,7 @@ import type { AddressPolicy } from '../net/address-policy';
 import type { SafeFetchOptions } from '../net/safe-fetch';
 import type { Resolver } from '../net/vet-url';
 import type { FileStore } from './file-store';
+import { DEFAULT_STORAGE_QUOTA_BYTES } from './quota';
 
 /** What `createApp` takes for storage; only `files` is required. */
 export interface StorageOptions {
@@ -15,6 +16,8 @@ export interface StorageOptions {
   imageImportTimeoutMs?: number;
   /** Each LoRA file import; 30 minutes by default (2 GB at ~1 MB/s). */
   loraImportTimeoutMs?: number;
+  /** What each user may store in all (images, LoRAs, videos); 10 GiB by default (STORAGE_QUOTA_MB). */
+  storageQuotaBytes?: number;
   /** Test seams for URL imports: which addresses may be fetched, DNS, and an extra CA. */
   fetch?: { policy?: AddressPolicy; resolve?: Resolver; ca?: string };
 }
@@ -32,6 +35,8 @@ export function storageSettings(options: StorageOptions): StorageSettings {
     imageImportTimeoutMs: 30_000,
     loraImportTimeoutMs: 30 * 60_000,
     ...options,
+    // An explicit undefined (a caller passing its own optional setting on) still means the default.
+    storageQuotaBytes: options.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES,
   };
 }
 

@@ -77,7 +77,7 @@ export async function runJob(
     progress.set(99);
     await progress.flush();
     const key = await storage.write(job.id, mp4);
-    if (await completeJob(db, job, key)) return 'completed';
+    if (await completeJob(db, job, key, mp4.byteLength)) return 'completed';
     await storage.remove(key);
     return 'lost';
   } catch (error) {

@@ -18,6 +18,15 @@ export const accountResponseSchema = z.object({
   concurrent_jobs: z.number().int(),
   balance: z.number(),
   balance_microcredits: z.number().int(),
+  storage: z
+    .object({
+      used_bytes: z.number().int(),
+      quota_bytes: z.number().int(),
+      images_bytes: z.number().int(),
+      loras_bytes: z.number().int(),
+      videos_bytes: z.number().int(),
+    })
+    .meta({ description: 'Ours: what you store against your quota (uploads and submits past it answer 413).' }),
 });
 
 /** One credit ledger entry; `microcredits` is the stored integer, `credits` the same for people. */

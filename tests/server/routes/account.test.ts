@@ -36,7 +36,7 @@ describe.each(DATABASE_KINDS)('account routes on %s', (kind) => {
 
   describe('GET /api/v1/account', () => {
     describe('with a valid key', () => {
-      it('answers email, tier and balance', async () => {
+      it('answers email, tier, balance and storage', async () => {
         const res = await as(secret).get('/api/v1/account').expect(200);
         expect(res.body).toEqual({
           user_id: user.id,
@@ -45,6 +45,7 @@ describe.each(DATABASE_KINDS)('account routes on %s', (kind) => {
           concurrent_jobs: 5,
           balance: 100,
           balance_microcredits: 100_000_000,
+          storage: { used_bytes: 0, quota_bytes: 10 * 2 ** 30, images_bytes: 0, loras_bytes: 0, videos_bytes: 0 },
         });
       });
     });
