@@ -43,6 +43,7 @@ const MEANINGS = {
   403: 'Forbidden.',
   404: 'Not found (`not_found`); another user’s resource is also 404.',
   409: 'A request with this `Idempotency-Key` is still running (`idempotency_key_in_use`); retry shortly for its answer.',
+  413: 'Too large: the body is over its limit, or your storage is at its quota (`storage_quota_exceeded`, saying what you store).',
   422: 'This `Idempotency-Key` was used with a different body (`idempotency_key_reused`); use a new key.',
   429: 'Rate limit (`rate_limited`, with `Retry-After`: 1000 requests per 60 s per user, or 60 invalid keys per 60 s per address) or concurrency limit (`concurrency_limit`) exceeded.',
   503: 'Service unavailable.',

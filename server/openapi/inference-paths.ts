@@ -37,7 +37,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: json(named(registry, 'SubmitResponse', submitResponseSchema), 'The job is queued.'),
-      ...errors({ 409: true, 422: true }),
+      ...errors({ 409: true, 413: true, 422: true }),
       ...authErrors({
         400: 'A field breaks a rule (`validation_error`), or the job needs more memory than a worker may use (`job_too_large`, naming the limit and the largest size that fits; nothing charged).',
         402: true,

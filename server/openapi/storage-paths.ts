@@ -58,6 +58,7 @@ export function registerStoragePaths(registry: OpenAPIRegistry): void {
       responses: {
         200: answer,
         ...authErrors({ 400: badUpload }),
+        ...errors({ 413: true }),
         ...(idempotent ? errors({ 409: true, 422: true }) : {}),
       },
     });

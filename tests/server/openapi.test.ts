@@ -151,7 +151,7 @@ describe('the OpenAPI document', () => {
       }
     });
 
-    it('give submit Phosor’s statuses, 400, 401, 402, 404, 429 and 503, and the Idempotency-Key ones, 409 and 422', () => {
+    it('give submit Phosor’s statuses, 400, 401, 402, 404, 429 and 503, our 413 (quota) and the Idempotency-Key ones, 409 and 422', () => {
       const submit = operations.find((o) => o.key === 'POST /api/v1/inference/submit')!.op;
       expect(Object.keys(submit.responses).sort()).toEqual([
         '200',
@@ -160,6 +160,7 @@ describe('the OpenAPI document', () => {
         '402',
         '404',
         '409',
+        '413',
         '422',
         '429',
         '503',
