@@ -66,7 +66,7 @@ export function createApp(config: AppConfig): express.Express {
   });
   // The OpenAPI document of /api/v1 and Swagger UI, both from the zod schemas the routes validate with.
   app.use(docsRouter(config.version));
-  app.use('/api/v1', modelsRouter(config.registry, config.jobs?.memoryBudgetMb));
+  app.use('/api/v1', modelsRouter(config.registry, config.jobs?.memoryBudgetMb, config.jobs?.modelAliases ?? true));
   if (config.db) {
     // Result URLs are signed: Phosor clients download them without an X-API-Key.
     if (config.jobs) app.use('/api/v1', videoDownloadRouter(config.db, config.jobs));

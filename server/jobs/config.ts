@@ -26,6 +26,7 @@ const envSchema = z.object({
   VIDEO_URL_TTL_S: z.coerce.number().int().min(1).default(DEFAULT_URL_TTL_S),
   PUBLIC_URL: z.url().optional(),
   VIDEO_DIR: z.string().min(1).optional(),
+  MODEL_ALIASES: z.enum(['on', 'off']).default('on'),
   VIDEO_RETENTION_DAYS: z.coerce.number().positive().default(7),
   IMAGE_RETENTION_DAYS: z.coerce.number().positive().default(7),
   STORAGE_QUOTA_MB: z.coerce
@@ -65,6 +66,8 @@ export interface JobsConfig {
   videoDir: string;
   /** VIDEO_RETENTION_DAYS and IMAGE_RETENTION_DAYS (7 each). */
   retention: RetentionSettings;
+  /** MODEL_ALIASES (on): whether Phosor's model ids run on our default model. */
+  modelAliases: boolean;
   /** STORAGE_QUOTA_MB (10240): what each user may store in all. */
   storageQuotaBytes: number;
 }
@@ -91,5 +94,6 @@ export function readJobsConfig(env: NodeJS.ProcessEnv, dataDir: string): JobsCon
     videoDir: path.resolve(e.VIDEO_DIR ?? path.join(dataDir, 'videos')),
     retention: { videoRetentionMs: e.VIDEO_RETENTION_DAYS * DAY_MS, imageRetentionMs: e.IMAGE_RETENTION_DAYS * DAY_MS },
     storageQuotaBytes: e.STORAGE_QUOTA_MB * 2 ** 20,
+    modelAliases: e.MODEL_ALIASES === 'on',
   };
 }

@@ -51,8 +51,13 @@ function checkImageForMode(choice: ModelChoice, imageKey: string | undefined): v
  * checks the job fits a worker's `memoryBudgetMb` (when given; an absent `num_frames` shrinks to what
  * fits), prices.
  */
-export function resolveJobRequest(registry: ModelRegistry, body: SubmitRequest, memoryBudgetMb?: number): JobRequest {
-  const choice = chooseModel(registry, body.model, Boolean(body.image_url));
+export function resolveJobRequest(
+  registry: ModelRegistry,
+  body: SubmitRequest,
+  memoryBudgetMb?: number,
+  aliases = true,
+): JobRequest {
+  const choice = chooseModel(registry, body.model, Boolean(body.image_url), aliases);
   const m = choice.model.manifest;
   checkImageForMode(choice, body.image_url ?? undefined);
   // Phosor's 854×480 when the model has it; a model without it (a test fixture) defaults to its first size.

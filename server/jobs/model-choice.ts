@@ -15,6 +15,15 @@ export const PHOSOR_MODEL_FAMILY = 'wan/2.2-14b';
  */
 export const RUNNABLE_MODES: readonly string[] = ['text-to-video', 'image-to-video'];
 
+/** Phosor's ids this server answers to, each with the id of the model that runs it. */
+export function phosorAliases(registry: ModelRegistry): { alias: string; modelId: string; mode: string }[] {
+  const fallback = registry.models.find((m) => m.manifest.modes.includes('text-to-video'));
+  if (!fallback) return [];
+  return fallback.manifest.modes
+    .filter((mode) => RUNNABLE_MODES.includes(mode))
+    .map((mode) => ({ alias: `${PHOSOR_MODEL_FAMILY}/${mode}`, modelId: modelIdFor(fallback, mode), mode }));
+}
+
 /** A resolved model: the package, the mode, and the id the job is recorded under. */
 export interface ModelChoice {
   model: RegisteredModel;
@@ -32,7 +41,8 @@ export function defaultModel(registry: ModelRegistry): RegisteredModel {
 }
 
 /**
- * Resolves `model`; 400 naming the accepted ids otherwise. Absent, it is the default package's
+ * Resolves `model`; 400 naming the accepted ids otherwise. With `aliases` off (MODEL_ALIASES=off) Phosor's
+ * ids are unknown here rather than quietly run on another model. Absent, it is the default package's
  * text-to-video, or its image-to-video when the submit has an `image_url` (Phosor documents no
  * default for image jobs, and a client that sends an image wants it animated).
  */
@@ -40,6 +50,7 @@ export function chooseModel(
   registry: ModelRegistry,
   requested: string | null | undefined,
   withImage = false,
+  aliases = true,
 ): ModelChoice {
   const fallback = defaultModel(registry);
   if (!requested) {
@@ -48,7 +59,7 @@ export function chooseModel(
   }
   const known = registry.models.flatMap((model) => model.manifest.modes.map((mode) => ({ model, mode })));
   let choice = known.find((k) => modelIdFor(k.model, k.mode) === requested);
-  if (!choice && requested.startsWith(`${PHOSOR_MODEL_FAMILY}/`)) {
+  if (!choice && aliases && requested.startsWith(`${PHOSOR_MODEL_FAMILY}/`)) {
     const mode = requested.slice(PHOSOR_MODEL_FAMILY.length + 1);
     choice = known.find((k) => k.model === fallback && k.mode === mode);
   }

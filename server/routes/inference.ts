@@ -53,6 +53,8 @@ export interface InferenceOptions extends EventsOptions {
   memoryBudgetMb?: number;
   /** What each user may store in all (default 10 GiB); a submit at or over it is refused. */
   storageQuotaBytes?: number;
+  /** Whether Phosor's model ids run on our default model (MODEL_ALIASES, default on); see GET /models. */
+  modelAliases?: boolean;
   /** Where webhooks may be delivered (public https addresses by default). */
   webhookNet?: WebhookNetOptions;
   /** This node's inference worker processes, for /system-info; absent on an API-only node. */
@@ -131,7 +133,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
       imageKey: body.image_url ?? undefined,
       loraId: body.lora_id ?? undefined,
     });
-    return resolveJobRequest(registry, body, options.memoryBudgetMb);
+    return resolveJobRequest(registry, body, options.memoryBudgetMb, options.modelAliases ?? true);
   };
 
   router.post('/inference/submit', express.json({ limit: '64kb' }), async (req, res) => {
@@ -197,7 +199,8 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
     if (job.videoRemovedAt) throw videoExpired(job);
     const expires = Math.floor(Date.now() / 1000) + (options.urlTtlSeconds ?? DEFAULT_URL_TTL_S);
     const url = `${origin()}/api/v1/inference/video/${encodeURIComponent(job.id)}?${await signer.sign(job.id, expires)}`;
-    res.json({ data: { video: { url }, seed: job.params.seed }, request_id: job.id });
+    // `model` is ours: the model that actually ran, whatever id was asked for.
+    res.json({ data: { video: { url }, seed: job.params.seed, model: job.modelId }, request_id: job.id });
   });
 
   router.get('/inference/history', async (req, res) => {

@@ -1,4 +1,5 @@
 /** `GET /api/v1/models` in Phosor's response shape, one entry per model and mode. */
+import { phosorAliases } from '../jobs/model-choice';
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { phosorModelSchema } from '../../src/shared/models-schemas';
@@ -42,10 +43,18 @@ function toPhosor(model: RegisteredModel, memoryBudgetMb?: number): PhosorModel[
  * The models router; no authentication, as in Phosor. With `memoryBudgetMb` (WORKER_MEMORY_MB) it lists
  * only the presets and frame limits that fit a worker; a package where nothing fits is left out.
  */
-export function modelsRouter(registry: ModelRegistry, memoryBudgetMb?: number): Router {
+export function modelsRouter(registry: ModelRegistry, memoryBudgetMb?: number, aliases = true): Router {
   const router = Router();
   router.get('/models', (_req, res) => {
-    res.json({ models: registry.models.flatMap((model) => toPhosor(model, memoryBudgetMb)) });
+    const models = registry.models.flatMap((model) => toPhosor(model, memoryBudgetMb));
+    // Phosor's ids, listed as what they are: other names for one of ours.
+    const aliased = aliases
+      ? phosorAliases(registry).flatMap(({ alias, modelId }) => {
+          const target = models.find((m) => m.model_id === modelId);
+          return target ? [{ ...target, model_id: alias, alias_of: modelId }] : [];
+        })
+      : [];
+    res.json({ models: [...models, ...aliased] });
   });
   return router;
 }

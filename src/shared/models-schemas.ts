@@ -8,6 +8,10 @@ export const phosorModelSchema = z.object({
   model_type: z.literal('video'),
   model_mode: z.string(),
   metadata: z.record(z.string(), z.unknown()),
+  alias_of: z
+    .string()
+    .optional()
+    .meta({ description: 'Ours: this id is served by that model of this server, not by the model it names.' }),
 });
 
 /** Answer of `GET /api/v1/models`. */

@@ -158,7 +158,11 @@ export const quoteResponseSchema = z.object({
 
 /** Answer of result: a URL to download without headers (signed, expiring) and the seed used. */
 export const resultResponseSchema = z.object({
-  data: z.object({ video: z.object({ url: z.string() }), seed: z.number().int() }),
+  data: z.object({
+    video: z.object({ url: z.string() }),
+    seed: z.number().int(),
+    model: z.string().meta({ description: 'Ours: the model that actually ran (Phosor ids are aliases).' }),
+  }),
   request_id: z.string(),
 });
 

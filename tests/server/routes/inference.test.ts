@@ -46,7 +46,10 @@ describe.each(DATABASE_KINDS)('inference routes on %s', (kind) => {
             progress: 100,
           });
           const result = await as(key).get(`/api/v1/inference/result/${id}`).expect(200);
-          expect(result.body).toEqual({ data: { video: { url: expect.any(String) }, seed: 42 }, request_id: id });
+          expect(result.body).toEqual({
+            data: { video: { url: expect.any(String) }, seed: 42, model: 'phosphene/tiny-test/text-to-video' },
+            request_id: id,
+          });
           const url = new URL(result.body.data.video.url, 'http://relative.invalid');
           expect(url.pathname).toBe(`/api/v1/inference/video/${id}`);
           // No X-API-Key: Phosor clients download the URL as it is.
@@ -102,6 +105,25 @@ describe.each(DATABASE_KINDS)('inference routes on %s', (kind) => {
           .submit({ ...SMALL, model: 'wan/2.2-14b/text-to-video' })
           .expect(200);
         expect((await history(key))[0].model).toBe(TINY_T2V);
+      });
+
+      it('lists Phosor’s ids in GET /models as aliases of the model that serves them', async () => {
+        const { body } = await request(h.app).get('/api/v1/models').expect(200);
+        const alias = body.models.find((m: { model_id: string }) => m.model_id === 'wan/2.2-14b/text-to-video');
+        expect(alias).toMatchObject({ alias_of: TINY_T2V, model_mode: 'text-to-video' });
+        const ours = body.models.find((m: { model_id: string }) => m.model_id === TINY_T2V);
+        expect(ours.alias_of).toBeUndefined();
+      });
+
+      it('is refused, and not listed, when the operator turns aliasing off', async () => {
+        const { key } = await h.user(1_000_000);
+        const strict = h.appWith({ modelAliases: false });
+        const res = await as(key)
+          .submit({ ...SMALL, model: 'wan/2.2-14b/text-to-video' }, strict)
+          .expect(400);
+        expect(res.body.error.message).toMatch(/model: unknown model "wan\/2\.2-14b\/text-to-video"/);
+        const { body } = await request(strict).get('/api/v1/models').expect(200);
+        expect(body.models.some((m: { alias_of?: string }) => m.alias_of)).toBe(false);
       });
     });
 
