@@ -18,6 +18,7 @@ const modelsResponseSchema = z.object({
       description: z.string(),
       model_type: z.string(),
       model_mode: z.string(),
+      alias_of: z.string().optional(),
       metadata: z.looseObject({
         manifest_url: z.string().optional(),
         name: z.string().optional(),
@@ -104,7 +105,10 @@ export async function loadCatalog(
   const parsed = modelsResponseSchema.safeParse(await fetchJson(new URL('/api/v1/models', base).href, signal));
   if (!parsed.success)
     throw new Error('The server sent a model list this playground cannot read (GET /api/v1/models).');
-  const entries = parsed.data.models.filter((m) => m.model_mode === 'text-to-video' && m.metadata.manifest_url);
+  // Aliases (Phosor's ids for one of ours) would list the same package twice.
+  const entries = parsed.data.models.filter(
+    (m) => m.model_mode === 'text-to-video' && m.metadata.manifest_url && !m.alias_of,
+  );
   const settled = await Promise.allSettled(
     entries.map((m) => readModelChoice(m.model_id, new URL(m.metadata.manifest_url!, base).href, signal)),
   );
