@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { systemInfoRouter } from './routes/system-info';
 import { inferenceEventsRouter } from './routes/inference-events';
+import { historySyncRouter } from './routes/history-sync';
 import { requireApiKey } from './auth/api-key';
 import { bodyTimeout } from './body-timeout';
 import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
@@ -76,6 +77,7 @@ export function createApp(config: AppConfig): express.Express {
     if (config.storage) app.use('/api/v1', storageApi(config.db, config.storage));
     if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
     if (config.jobs) app.use('/api/v1', inferenceEventsRouter(config.db, config.jobs));
+    if (config.jobs) app.use('/api/v1', historySyncRouter(config.db, config.jobs));
     app.use('/api/v1', systemInfoRouter(config.db, config.registry, { version: config.version, ...config.jobs }));
   }
   app.use('/api', (req, _res, next) => {

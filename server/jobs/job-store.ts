@@ -96,17 +96,85 @@ export async function findJob(q: Queryable, jobId: string): Promise<Job | undefi
   return rows[0] && toJob(rows[0]);
 }
 
-/** One page of the user's jobs, newest first, and how many there are. */
+/** Which page of history: by number (Phosor), or after a cursor (`seq` of the last entry seen); `since` filters. */
+export interface HistoryPage {
+  page: number;
+  pageSize: number;
+  /** Entries older than this seq. */
+  beforeSeq?: number;
+  /** Entries changed at or after this time. */
+  since?: Date;
+}
+
+/** One page of the user's jobs, newest first, how many match, and the database's time of the answer. */
 export async function listUserJobs(
   q: Queryable,
   userId: string,
-  page: { page: number; pageSize: number },
-): Promise<{ jobs: Job[]; total: number }> {
-  const { rows } = await q.query<JobRow>('SELECT * FROM jobs WHERE user_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3', [
-    userId,
-    page.pageSize,
-    (page.page - 1) * page.pageSize,
+  page: HistoryPage,
+): Promise<{ jobs: Job[]; total: number; now: Date }> {
+  const filters = `user_id = $1 AND ($2::timestamptz IS NULL OR updated_at >= $2::timestamptz)`;
+  const since = page.since?.toISOString() ?? null;
+  const { rows } = await q.query<JobRow>(
+    `SELECT * FROM jobs WHERE ${filters} AND ($3::bigint IS NULL OR seq < $3::bigint)
+     ORDER BY seq DESC LIMIT $4 OFFSET $5`,
+    [
+      userId,
+      since,
+      page.beforeSeq ?? null,
+      page.pageSize,
+      page.beforeSeq === undefined ? (page.page - 1) * page.pageSize : 0,
+    ],
+  );
+  const { rows: totals } = await q.query<{ n: unknown; now: Date | string }>(
+    `SELECT COUNT(*) AS n, now() AS now FROM jobs WHERE ${filters}`,
+    [userId, since],
+  );
+  return { jobs: rows.map(toJob), total: toInt(totals[0]!.n), now: new Date(totals[0]!.now) };
+}
+
+/** A browser-made clip to record: its client id and recipe. */
+export interface LocalJob {
+  userId: string;
+  clientId: string;
+  modelId: string;
+  params: GenerateParams;
+  createdAt?: Date;
+}
+
+/**
+ * Records a local clip in its owner's history, free and completed, or returns the record its client id
+ * already has (the upload is idempotent: a device that retries after a lost answer gets the same entry).
+ */
+export async function recordLocalJob(q: Queryable, job: LocalJob): Promise<{ job: Job; created: boolean }> {
+  const { rows } = await q.query<JobRow>(
+    `INSERT INTO jobs (id, user_id, model_id, model_slug, params, cost_micro, status, progress, source, client_id,
+       created_at, finished_at)
+     VALUES ($1, $2, $3, '', $4, 0, 'completed', 100, 'local', $5, COALESCE($6::timestamptz, now()),
+       COALESCE($6::timestamptz, now()))
+     ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+     RETURNING *`,
+    [
+      `job_${randomUUID()}`,
+      job.userId,
+      job.modelId,
+      JSON.stringify(job.params),
+      job.clientId,
+      job.createdAt?.toISOString() ?? null,
+    ],
+  );
+  if (rows[0]) return { job: toJob(rows[0]), created: true };
+  const existing = await q.query<JobRow>('SELECT * FROM jobs WHERE user_id = $1 AND client_id = $2', [
+    job.userId,
+    job.clientId,
   ]);
-  const total = await count(q, 'SELECT COUNT(*) AS n FROM jobs WHERE user_id = $1', [userId]);
-  return { jobs: rows.map(toJob), total };
+  return { job: toJob(existing.rows[0]!), created: false };
+}
+
+/** Attaches the MP4 of a local record (replacing none: a record's video is written once). */
+export async function attachLocalVideo(q: Queryable, jobId: string, videoKey: string, bytes: number): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE jobs SET video_key = $2, video_bytes = $3 WHERE id = $1 AND source = 'local' AND video_key IS NULL`,
+    [jobId, videoKey, bytes],
+  );
+  return rowCount > 0;
 }

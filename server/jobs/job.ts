@@ -25,6 +25,10 @@ export interface Job {
   videoKey: string | null;
   /** Set once retention removed the video file. */
   videoRemovedAt: Date | null;
+  /** `local`: a clip made in a browser and synced by its client id. */
+  source: 'server' | 'local';
+  clientId: string | null;
+  updatedAt: Date;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -50,6 +54,9 @@ export interface JobRow {
   claim_token: string | null;
   video_key: string | null;
   video_removed_at: Date | string | null;
+  source: 'server' | 'local';
+  client_id: string | null;
+  updated_at: Date | string;
   created_at: Date | string;
   started_at: Date | string | null;
   finished_at: Date | string | null;
@@ -78,6 +85,9 @@ export function toJob(r: JobRow): Job {
     claimToken: r.claim_token,
     videoKey: r.video_key,
     videoRemovedAt: date(r.video_removed_at),
+    source: r.source,
+    clientId: r.client_id,
+    updatedAt: new Date(r.updated_at),
     createdAt: new Date(r.created_at),
     startedAt: date(r.started_at),
     finishedAt: date(r.finished_at),

@@ -5,6 +5,7 @@ import {
   historyQuerySchema,
   historyResponseSchema,
   jobEventSchema,
+  localRecordSchema,
   webhookDeliveriesSchema,
   quoteResponseSchema,
   resultResponseSchema,
@@ -14,6 +15,7 @@ import {
 } from '../../src/shared/phosor-schemas';
 import { authErrors, errors, exampleOf, idempotencyHeader, named, idParam, json, withApiKey } from './common';
 
+const syncedSchema = z.object({ request_id: z.string(), client_id: z.string(), created: z.boolean() });
 const requestId = idParam('request_id', 'The job id submit answered (`job_…`).');
 
 /** Registers the inference routes. */
@@ -74,6 +76,44 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     responses: {
       200: json(status, 'The job’s state; `error` when it failed.'),
       ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
+    },
+  });
+  const clientId = idParam('client_id', 'The id the browser gave the clip (8–64 letters, digits, - or _).');
+  registry.registerPath({
+    method: 'put',
+    path: '/api/v1/inference/history/{client_id}',
+    summary: 'Record a clip made in the browser in your history (not in Phosor)',
+    description: 'Free and idempotent by `client_id`: a retry answers the same entry (200) instead of a new one (201).',
+    tags,
+    security: withApiKey,
+    request: { params: clientId, body: { required: true, ...json(localRecordSchema, 'The clip’s recipe.') } },
+    responses: {
+      200: json(syncedSchema, 'Already recorded: the same entry.'),
+      201: json(syncedSchema, 'Recorded.'),
+      ...authErrors({ 400: true }),
+    },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/api/v1/inference/history/{client_id}/video',
+    summary: 'Upload the MP4 of a recorded browser clip, once (not in Phosor)',
+    tags,
+    security: withApiKey,
+    request: {
+      params: clientId,
+      body: {
+        required: true,
+        description: 'The MP4 (≤ 256 MiB).',
+        content: { 'video/mp4': { schema: z.string().meta({ format: 'binary' }) } },
+      },
+    },
+    responses: {
+      200: json(
+        z.object({ request_id: z.string(), stored: z.boolean() }),
+        '`stored` false when it already had its MP4.',
+      ),
+      ...authErrors({ 400: true, 404: 'No recorded clip with this client id among yours (`not_found`).', ...{} }),
+      ...errors({ 413: true }),
     },
   });
   registry.registerPath({

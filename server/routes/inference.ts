@@ -90,7 +90,14 @@ const historyJson = (job: Job) => ({
   error: errorOf(job) ?? null,
   created_at: job.createdAt.toISOString(),
   completed_at: job.finishedAt?.toISOString() ?? null,
+  source: job.source,
+  client_id: job.clientId,
+  has_video: job.status === 'completed' && job.videoKey !== null && job.videoRemovedAt === null,
+  updated_at: job.updatedAt.toISOString(),
 });
+
+/** Sync answers overlap by this much, so a change committed while the last answer was read is not missed. */
+const SYNC_OVERLAP_MS = 5_000;
 
 /** A submit's webhook, its URL vetted as deliveries will vet it, with the default events. */
 async function checkWebhook(
@@ -197,6 +204,12 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
     const job = await ownJob(res, req.params.request_id);
     if (job.status !== 'completed') throw new JobNotCompletedError(job.id, job.status, job.errorMessage ?? undefined);
     if (job.videoRemovedAt) throw videoExpired(job);
+    if (!job.videoKey)
+      throw new HttpError(
+        404,
+        'video_not_uploaded',
+        `Job ${job.id} was made in a browser and its MP4 was not uploaded; PUT it to /api/v1/inference/history/${job.clientId}/video from the device that has it.`,
+      );
     const expires = Math.floor(Date.now() / 1000) + (options.urlTtlSeconds ?? DEFAULT_URL_TTL_S);
     const url = `${origin()}/api/v1/inference/video/${encodeURIComponent(job.id)}?${await signer.sign(job.id, expires)}`;
     // `model` is ours: the model that actually ran, whatever id was asked for.
@@ -204,9 +217,22 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   });
 
   router.get('/inference/history', async (req, res) => {
-    const { page, page_size } = parseRequest(historyQuerySchema, req.query);
-    const { jobs, total } = await listUserJobs(db, authOf(res).user.id, { page, pageSize: page_size });
-    res.json({ data: jobs.map(historyJson), page, page_size, total });
+    const { page, page_size, cursor, since } = parseRequest(historyQuerySchema, req.query);
+    const { jobs, total, now } = await listUserJobs(db, authOf(res).user.id, {
+      page,
+      pageSize: page_size,
+      beforeSeq: cursor === undefined ? undefined : Number(cursor),
+      since: since === undefined ? undefined : new Date(since),
+    });
+    const last = jobs.at(-1);
+    res.json({
+      data: jobs.map(historyJson),
+      page,
+      page_size,
+      total,
+      next_cursor: jobs.length === page_size && last ? String(last.seq) : null,
+      synced_at: new Date(now.getTime() - SYNC_OVERLAP_MS).toISOString(),
+    });
   });
 
   // Not in Phosor: lets the playground stop a server job; it fails with code `cancelled` and is refunded.

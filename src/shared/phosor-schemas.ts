@@ -32,10 +32,14 @@ export function alignFrameCount(
 const shown = (input: unknown): string => (input === undefined ? 'nothing' : (JSON.stringify(input) ?? String(input)));
 
 /** A number in [min, max] (an integer when `int`); null counts as absent, as some clients send it. */
-function numberIn(min: number, max: number, rule: string, int = false) {
+function requiredNumberIn(min: number, max: number, rule: string, int = false) {
   const error = (iss: { input?: unknown }) => `${rule}; got ${shown(iss.input)}`;
   const base = z.number({ error });
-  return (int ? base.int({ error }) : base).min(min, { error }).max(max, { error }).nullish();
+  return (int ? base.int({ error }) : base).min(min, { error }).max(max, { error });
+}
+
+function numberIn(min: number, max: number, rule: string, int = false) {
+  return requiredNumberIn(min, max, rule, int).nullish();
 }
 
 /** A non-blank string of at most `max` characters, trimmed. */
@@ -188,6 +192,10 @@ export const historyEntrySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   created_at: z.string(),
   completed_at: z.string().nullable(),
+  source: z.enum(['server', 'local']).meta({ description: 'Ours: `local` for a clip made in a browser and synced.' }),
+  client_id: z.string().nullable().meta({ description: 'Ours: the id the browser gave a synced clip.' }),
+  has_video: z.boolean().meta({ description: 'Ours: whether the server holds the MP4 (result answers it).' }),
+  updated_at: z.string().meta({ description: 'Ours: when the entry last changed (sync with `since`).' }),
 });
 
 /** Answer of history: one page, newest first. */
@@ -196,7 +204,32 @@ export const historyResponseSchema = z.object({
   page: z.number().int(),
   page_size: z.number().int(),
   total: z.number().int(),
+  next_cursor: z
+    .string()
+    .nullable()
+    .meta({ description: 'Ours: pass as `cursor` for the next (older) page; null on the last page.' }),
+  synced_at: z.string().meta({
+    description: 'Ours: pass as `since` next time to get only what changed after this answer (a few seconds overlap).',
+  }),
 });
+
+/** Ours: a clip made in the browser, recorded in its owner's history by its client id (`PUT /inference/history/{client_id}`). */
+export const localRecordSchema = z.object({
+  prompt: text(4000, 'is required: the prompt the clip was made from'),
+  negative_prompt: z.string().max(4000).default(''),
+  model: text(200, 'must be the id of the model that made the clip'),
+  width: requiredNumberIn(1, 8192, 'must be the integer width of the clip', true),
+  height: requiredNumberIn(1, 8192, 'must be the integer height of the clip', true),
+  num_frames: requiredNumberIn(1, 100_000, 'must be the whole number of frames of the clip', true),
+  frames_per_second: requiredNumberIn(1, 120, 'must be an integer from 1 to 120', true),
+  num_inference_steps: requiredNumberIn(1, 1000, 'must be an integer from 1 to 1000', true),
+  guidance_scale: requiredNumberIn(0, 100, 'must be a number from 0 to 100', false),
+  seed: requiredNumberIn(0, 4_294_967_295, 'must be an integer from 0 to 4294967295 (a uint32)', true),
+  created_at: z.iso.datetime({ error: 'must be an ISO 8601 date-time such as 2026-12-06T10:00:00Z' }).optional(),
+});
+
+/** A validated local record. */
+export type LocalRecord = z.infer<typeof localRecordSchema>;
 
 /** Query of history. */
 export const historyQuerySchema = z.object({
@@ -211,6 +244,15 @@ export const historyQuerySchema = z.object({
     .min(1, { error: 'must be an integer from 1 to 100' })
     .max(100, { error: 'must be an integer from 1 to 100' })
     .default(20),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, { error: 'must be a next_cursor from an earlier history answer' })
+    .optional()
+    .meta({ description: 'Ours: the `next_cursor` of the previous page; replaces `page`.' }),
+  since: z.iso
+    .datetime({ error: 'must be an ISO 8601 date-time, e.g. the `synced_at` of your last sync' })
+    .optional()
+    .meta({ description: 'Ours: only entries that changed at or after this time.' }),
 });
 
 /** The one error shape of every non-2xx answer. */

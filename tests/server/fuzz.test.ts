@@ -415,15 +415,25 @@ describe('the API under 10,000 hostile requests (fast-check, PGlite, fixed seed)
       'SELECT u.id, COALESCE(SUM(l.amount), 0) AS sum FROM users u LEFT JOIN credit_ledger l ON l.user_id = u.id GROUP BY u.id',
     );
     for (const u of users.rows) expect(Number(u.sum)).toBeGreaterThanOrEqual(0);
-    const jobs = await db().query<{ id: string; status: string; cost: unknown; charges: unknown; refunds: unknown }>(
-      `SELECT j.id, j.status, j.cost_micro AS cost,
+    const jobs = await db().query<{
+      id: string;
+      status: string;
+      source: string;
+      cost: unknown;
+      charges: unknown;
+      refunds: unknown;
+    }>(
+      `SELECT j.id, j.status, j.source, j.cost_micro AS cost,
          (SELECT array_agg(amount) FROM credit_ledger WHERE job_id = j.id AND kind = 'charge') AS charges,
          (SELECT array_agg(amount) FROM credit_ledger WHERE job_id = j.id AND kind = 'refund') AS refunds
        FROM jobs j`,
     );
     expect(jobs.rows.length).toBeGreaterThan(2);
     for (const j of jobs.rows) {
-      expect((j.charges as unknown[]).map(Number)).toEqual([-Number(j.cost)]);
+      // A clip recorded from a browser (source local) is free: no charge at all.
+      expect(((j.charges as unknown[] | null) ?? []).map(Number)).toEqual(
+        j.source === 'local' ? [] : [-Number(j.cost)],
+      );
       expect(((j.refunds as unknown[] | null) ?? []).map(Number)).toEqual(
         j.status === 'failed' ? [Number(j.cost)] : [],
       );

@@ -1,0 +1,104 @@
+/**
+ * Ours: a browser's clips in its owner's server history, so every device shows the same gallery.
+ * `PUT /inference/history/{client_id}` records a clip's recipe (free, idempotent by the client id) and
+ * `PUT /inference/history/{client_id}/video` its MP4, once. Behind `requireApiKey`.
+ */
+import express, { Router } from 'express';
+import { localRecordSchema } from '../../src/shared/phosor-schemas';
+import { authOf } from '../auth/api-key';
+import type { Database } from '../db/database';
+import { HttpError } from '../http-error';
+import { attachLocalVideo, recordLocalJob } from '../jobs/job-store';
+import type { VideoStorage } from '../jobs/video-storage';
+import { checkStorageQuota, DEFAULT_STORAGE_QUOTA_BYTES } from '../storage/quota';
+import { parseRequest, rejectUnstorableParam } from '../validation';
+
+/** The largest MP4 a device may upload (a 1080p clip of Phosor's 81 frames is a few MB). */
+export const MAX_LOCAL_VIDEO_BYTES = 256 * 2 ** 20;
+const CLIENT_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/** What the sync routes need. */
+export interface HistorySyncOptions {
+  storage: VideoStorage;
+  storageQuotaBytes?: number;
+}
+
+/** The sync routes; mount behind `requireApiKey`. */
+export function historySyncRouter(db: Database, options: HistorySyncOptions): Router {
+  const router = Router();
+  router.param('client_id', rejectUnstorableParam);
+  router.param('client_id', (_req, _res, next, id: string) => {
+    next(
+      CLIENT_ID.test(id)
+        ? undefined
+        : new HttpError(
+            400,
+            'validation_error',
+            'Invalid request: client_id: must be 8 to 64 letters, digits, - or _ (a UUID).',
+          ),
+    );
+  });
+  const find = async (userId: string, clientId: string) => {
+    const { rows } = await db.query<{ id: string; video_key: string | null }>(
+      'SELECT id, video_key FROM jobs WHERE user_id = $1 AND client_id = $2',
+      [userId, clientId],
+    );
+    return rows[0];
+  };
+
+  router.put('/inference/history/:client_id', express.json({ limit: '64kb' }), async (req, res) => {
+    const body = parseRequest(localRecordSchema, req.body ?? {});
+    const { job, created } = await recordLocalJob(db, {
+      userId: authOf(res).user.id,
+      clientId: req.params.client_id,
+      modelId: body.model,
+      params: {
+        prompt: body.prompt,
+        negative_prompt: body.negative_prompt,
+        width: body.width,
+        height: body.height,
+        num_frames: body.num_frames,
+        num_inference_steps: body.num_inference_steps,
+        guidance_scale: body.guidance_scale,
+        seed: body.seed,
+        frames_per_second: body.frames_per_second,
+      },
+      createdAt: body.created_at === undefined ? undefined : new Date(body.created_at),
+    });
+    res.status(created ? 201 : 200).json({ request_id: job.id, client_id: job.clientId, created });
+  });
+
+  router.put(
+    '/inference/history/:client_id/video',
+    express.raw({ type: 'video/mp4', limit: MAX_LOCAL_VIDEO_BYTES }),
+    async (req, res) => {
+      const userId = authOf(res).user.id;
+      const record = await find(userId, req.params.client_id);
+      if (!record)
+        throw new HttpError(
+          404,
+          'not_found',
+          `No synced clip ${req.params.client_id} among yours; PUT its recipe to /api/v1/inference/history/${req.params.client_id} first.`,
+        );
+      const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      // An MP4 starts with its ftyp box: size (4 bytes) then "ftyp".
+      if (bytes.length < 12 || bytes.toString('latin1', 4, 8) !== 'ftyp')
+        throw new HttpError(
+          400,
+          'validation_error',
+          'Invalid request: body: must be an MP4 file sent as Content-Type: video/mp4.',
+        );
+      if (record.video_key) {
+        res.json({ request_id: record.id, stored: false });
+        return;
+      }
+      await checkStorageQuota(db, userId, options.storageQuotaBytes ?? DEFAULT_STORAGE_QUOTA_BYTES, bytes.length);
+      const key = await options.storage.write(record.id, bytes);
+      // Two uploads racing for one clip write the same key; the one that loses the update leaves the file,
+      // which is the winner's (or the same clip's) now.
+      const stored = await attachLocalVideo(db, record.id, key, bytes.length);
+      res.json({ request_id: record.id, stored });
+    },
+  );
+  return router;
+}
