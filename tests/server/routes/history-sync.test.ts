@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { balance, ledger } from '../../../server/accounts/ledger';
 import { DATABASE_KINDS, useTestDatabase } from '../../helpers/databases';
+import { downloadVideo } from '../jobs/image-harness';
 import { inferenceHarness, SMALL, type InferenceHarness } from '../jobs/inference-harness';
 
 const RECIPE = {
@@ -60,18 +61,8 @@ describe.each(DATABASE_KINDS)('history sync on %s', (kind) => {
       as(key).put('/api/v1/inference/history/clip-0002-abcd/video').set('content-type', 'video/mp4').send(MP4);
     expect((await put().expect(200)).body).toEqual({ request_id: body.request_id, stored: true });
     expect((await put().expect(200)).body).toEqual({ request_id: body.request_id, stored: false });
-    const result = await as(key).get(`/api/v1/inference/result/${body.request_id}`).expect(200);
-    const url = new URL(result.body.data.video.url, 'http://relative.invalid');
-    const video = await request(h.app)
-      .get(url.pathname + url.search)
-      .buffer(true)
-      .parse((res, done) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(null, Buffer.concat(chunks)));
-      })
-      .expect(200);
-    expect(Buffer.compare(video.body as Buffer, MP4)).toBe(0);
+    const video = await downloadVideo(h.app, key, body.request_id);
+    expect(Buffer.compare(video, MP4)).toBe(0);
   });
 
   it('refuses what is not an MP4, a bad client id, and another user’s clip', async () => {

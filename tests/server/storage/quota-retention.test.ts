@@ -37,6 +37,19 @@ describe.each(DATABASE_KINDS)('storage quota and retention on %s', (kind) => {
     h = await inferenceHarness(db());
     files = await DiskFileStore.open(await mkdtemp(path.join(tmpdir(), 'phosphene-quota-')));
   });
+  /** A fresh user and one job of theirs run to completion on `app`. */
+  const completedJob = async (app: ReturnType<typeof createApp>) => {
+    const { key } = await h.user(1_000_000);
+    const id = (await request(app).post('/api/v1/inference/submit').set('X-API-Key', key).send(SMALL).expect(200)).body
+      .request_id as string;
+    const worker = h.worker({ files });
+    try {
+      await waitForStatus(app, key, id, (s) => s === 'completed');
+    } finally {
+      await worker.stop();
+    }
+    return { key, id };
+  };
   const upload = (app: ReturnType<typeof createApp>, key: string, bytes: Buffer) =>
     request(app).post('/api/v1/storage/image/upload').set('X-API-Key', key).attach('file', bytes, 'a.png');
   const account = async (app: ReturnType<typeof createApp>, key: string) =>
@@ -64,15 +77,7 @@ describe.each(DATABASE_KINDS)('storage quota and retention on %s', (kind) => {
 
   it('counts a finished job’s video, and refuses a submit once the user is at the quota', async () => {
     const app = appWithQuota();
-    const { key } = await h.user(1_000_000);
-    const id = (await request(app).post('/api/v1/inference/submit').set('X-API-Key', key).send(SMALL).expect(200)).body
-      .request_id;
-    const worker = h.worker({ files });
-    try {
-      await waitForStatus(app, key, id, (s) => s === 'completed');
-    } finally {
-      await worker.stop();
-    }
+    const { key } = await completedJob(app);
     const videoBytes = (await account(app, key)).storage.videos_bytes;
     expect(videoBytes).toBeGreaterThan(100);
     const full = appWithQuota(videoBytes);
@@ -82,15 +87,7 @@ describe.each(DATABASE_KINDS)('storage quota and retention on %s', (kind) => {
 
   it('removes videos past retention (result then answers 410, history keeps the job)', async () => {
     const app = appWithQuota();
-    const { key } = await h.user(1_000_000);
-    const id = (await request(app).post('/api/v1/inference/submit').set('X-API-Key', key).send(SMALL).expect(200)).body
-      .request_id;
-    const worker = h.worker({ files });
-    try {
-      await waitForStatus(app, key, id, (s) => s === 'completed');
-    } finally {
-      await worker.stop();
-    }
+    const { key, id } = await completedJob(app);
     const file = h.storage.localPath((await findJob(db(), id))!.videoKey!);
     expect(existsSync(file)).toBe(true);
     // A day's retention keeps it; none removes it.
