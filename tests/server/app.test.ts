@@ -31,16 +31,18 @@ describe('GET /health', () => {
 
 describe('GET /api/v1/models', () => {
   describe('with one valid and one broken package', () => {
-    it('lists the valid one in Phosor shape', async () => {
+    it('lists the valid one in Phosor shape, and Phosor’s id as an alias of it', async () => {
       const res = await request(app).get('/api/v1/models').expect(200);
+      const entry = {
+        model_id: 'test/good/text-to-video',
+        model_type: 'video',
+        model_mode: 'text-to-video',
+        description: 'A package written by a test',
+        metadata: expect.objectContaining({ manifest_url: '/models/good/model.json', weights: 'random' }),
+      };
       expect(res.body.models).toEqual([
-        expect.objectContaining({
-          model_id: 'test/good/text-to-video',
-          model_type: 'video',
-          model_mode: 'text-to-video',
-          description: 'A package written by a test',
-          metadata: expect.objectContaining({ manifest_url: '/models/good/model.json', weights: 'random' }),
-        }),
+        expect.objectContaining(entry),
+        expect.objectContaining({ ...entry, model_id: 'wan/2.2-14b/text-to-video', alias_of: entry.model_id }),
       ]);
     });
     it('reports the broken one with the failing field', () => {
