@@ -1,4 +1,5 @@
 /** Maps pipeline progress events to the 0–100 that Phosor's status endpoint reports. */
+import type { JobStage } from '../../src/shared/phosor-schemas';
 import type { ProgressEvent } from '../../src/shared/protocol';
 
 /**
@@ -23,18 +24,6 @@ export function progressOf(event: ProgressEvent | { type: 'store' }): number | u
       return undefined;
   }
 }
-
-/** What a job is doing, as the events stream names it. */
-export type JobStage =
-  | 'queued'
-  | 'loading'
-  | 'encoding_prompt'
-  | 'denoising'
-  | 'decoding'
-  | 'encoding_video'
-  | 'storing'
-  | 'completed'
-  | 'failed';
 
 /**
  * The stage and denoising step a stored progress value means: the inverse of `progressOf` for a job of

@@ -129,21 +129,25 @@ export const statusResponseSchema = z.object({
   }),
 });
 
+/** What a job is doing, in order, as the events stream names it. */
+export const JOB_STAGES = [
+  'queued',
+  'loading',
+  'encoding_prompt',
+  'denoising',
+  'decoding',
+  'encoding_video',
+  'storing',
+  'completed',
+  'failed',
+] as const;
+
+/** One of JOB_STAGES. */
+export type JobStage = (typeof JOB_STAGES)[number];
+
 /** The data of one event of our events stream (`GET /inference/events/{id}`); the event's name is `status`'s value. */
 export const jobEventSchema = statusResponseSchema.extend({
-  stage: z
-    .enum([
-      'queued',
-      'loading',
-      'encoding_prompt',
-      'denoising',
-      'decoding',
-      'encoding_video',
-      'storing',
-      'completed',
-      'failed',
-    ])
-    .meta({ description: 'What the job is doing.' }),
+  stage: z.enum(JOB_STAGES).meta({ description: 'What the job is doing.' }),
   step: z.number().int().min(0).meta({ description: 'Denoising steps finished.' }),
   total_steps: z.number().int().min(1),
 });
