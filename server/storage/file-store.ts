@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -102,12 +103,16 @@ export class DiskFileStore implements FileStore {
     const target = this.localPath(key);
     const temp = path.join(this.tmp, randomUUID());
     let bytes = 0;
+    const sink = createWriteStream(temp, { flags: 'wx' });
     try {
       const stages = [...(options.transforms ?? []), counter(options.maxBytes, (n) => (bytes = n))];
-      await pipeline([source, ...stages, createWriteStream(temp, { flags: 'wx' })]);
+      await pipeline([source, ...stages, sink]);
       await this.commit(temp, target);
       return bytes;
     } catch (error) {
+      // A source that fails early (a client gone mid-upload) can reject the pipeline before the sink's
+      // open has finished: removing the temp file then would run before it exists and leave it behind.
+      if (!sink.closed) await once(sink, 'close').catch(() => undefined);
       await rm(temp, { force: true });
       throw error;
     }
