@@ -49,7 +49,7 @@ const pool = jobsConfig.worker
       log,
     })
   : undefined;
-const worker = pool ? startWorker({ db, registry, storage, ...jobsConfig, executors: pool.workers }) : undefined;
+const worker = pool ? startWorker({ db, registry, storage, files, ...jobsConfig, executors: pool.workers }) : undefined;
 const loraSweeper = startLoraSweeper(db, files);
 // Idempotency-Key records older than a day are forgotten (hourly is plenty: a stale row only costs space).
 // Job events to webhooks: enqueue what happened, send what is due (each attempt leased across nodes).

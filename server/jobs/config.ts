@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_QUEUE_CAPACITY } from './job-store';
 import { EXECUTION_TIMEOUT_MS, QUEUE_TIMEOUT_MS } from './sweeper';
 import { DEFAULT_URL_TTL_S } from './video-url';
+import { readUpstreams, type Upstream } from '../upstream/config';
 
 const seconds = (fallbackMs: number) =>
   z.coerce
@@ -23,6 +24,7 @@ const envSchema = z.object({
   QUEUE_CAPACITY: z.coerce.number().int().min(1).default(DEFAULT_QUEUE_CAPACITY),
   QUEUE_TIMEOUT_S: seconds(QUEUE_TIMEOUT_MS),
   EXECUTION_TIMEOUT_S: seconds(EXECUTION_TIMEOUT_MS),
+  WORKER_HEARTBEAT_S: z.coerce.number().min(0.05).max(60).default(10),
   VIDEO_URL_TTL_S: z.coerce.number().int().min(1).default(DEFAULT_URL_TTL_S),
   PUBLIC_URL: z.url().optional(),
   VIDEO_DIR: z.string().min(1).optional(),
@@ -60,6 +62,8 @@ export interface JobsConfig {
   queueCapacity: number;
   queueTimeoutMs: number;
   executionTimeoutMs: number;
+  /** WORKER_HEARTBEAT_S (10): a running job's heartbeat; one silent for 6 beats has lost its worker. */
+  heartbeatMs: number;
   urlTtlSeconds: number;
   publicUrl?: string;
   /** Where videos are stored: `VIDEO_DIR`, else `<DATA_DIR>/videos`. */
@@ -70,6 +74,8 @@ export interface JobsConfig {
   modelAliases: boolean;
   /** STORAGE_QUOTA_MB (10240): what each user may store in all. */
   storageQuotaBytes: number;
+  /** UPSTREAMS or UPSTREAMS_FILE: other Phosor-compatible servers jobs may be forwarded to (none by default). */
+  upstreams: Upstream[];
 }
 
 /** Parses `env`, throwing a message that names the bad variable and the rule. */
@@ -89,11 +95,13 @@ export function readJobsConfig(env: NodeJS.ProcessEnv, dataDir: string): JobsCon
     queueCapacity: e.QUEUE_CAPACITY,
     queueTimeoutMs: e.QUEUE_TIMEOUT_S * 1000,
     executionTimeoutMs: e.EXECUTION_TIMEOUT_S * 1000,
+    heartbeatMs: e.WORKER_HEARTBEAT_S * 1000,
     urlTtlSeconds: e.VIDEO_URL_TTL_S,
     publicUrl: e.PUBLIC_URL,
     videoDir: path.resolve(e.VIDEO_DIR ?? path.join(dataDir, 'videos')),
     retention: { videoRetentionMs: e.VIDEO_RETENTION_DAYS * DAY_MS, imageRetentionMs: e.IMAGE_RETENTION_DAYS * DAY_MS },
     storageQuotaBytes: e.STORAGE_QUOTA_MB * 2 ** 20,
     modelAliases: e.MODEL_ALIASES === 'on',
+    upstreams: readUpstreams(env),
   };
 }

@@ -22,6 +22,12 @@ export interface NewJob {
   costMicro: number;
   /** Where to POST the job's events (ours, not Phosor's). */
   webhook?: JobWebhook;
+  /** The providers to try in order (`server/upstream/route.ts`); absent: this server only. */
+  route?: string[];
+  /** The id our package runs it under, when not `modelId` (the job is recorded under the upstream's id). */
+  localModel?: string;
+  /** The `model` the client sent. */
+  requestedModel?: string;
 }
 
 /** Queued jobs the server accepts before answering 503, when not configured. */
@@ -63,8 +69,9 @@ export function submitJob(
     const id = `job_${randomUUID()}`;
     await chargeForJob(tx, job.userId, id, job.costMicro);
     const { rows } = await tx.query<JobRow>(
-      `INSERT INTO jobs (id, user_id, model_id, model_slug, params, image_key, lora_id, lora_scale, cost_micro, webhook)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      `INSERT INTO jobs (id, user_id, model_id, model_slug, params, image_key, lora_id, lora_scale, cost_micro, webhook,
+         route, requested_model, local_model)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *`,
       [
         id,
         job.userId,
@@ -76,6 +83,9 @@ export function submitJob(
         job.loraScale ?? null,
         job.costMicro,
         job.webhook ? JSON.stringify(job.webhook) : null,
+        job.route ? JSON.stringify(job.route) : null,
+        job.requestedModel ?? null,
+        job.localModel ?? job.modelId,
       ],
     );
     const created = toJob(rows[0]!);

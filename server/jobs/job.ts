@@ -28,10 +28,30 @@ export interface Job {
   /** `local`: a clip made in a browser and synced by its client id. */
   source: 'server' | 'local';
   clientId: string | null;
+  /** The providers it may run on, in order (`local` is this server); null: this server only. */
+  route: string[] | null;
+  /** The index in `route` of the provider it is on now. */
+  routeStep: number;
+  /** Each provider that failed it before the current one, and why. */
+  routeLog: RouteLogEntry[];
+  /** Who ran it, once completed (`local` or an upstream's name). */
+  provider: string | null;
+  /** The `model` the client sent, when it sent one (what an upstream is asked for). */
+  requestedModel: string | null;
+  /** The id our own package runs it under (what `modelId` becomes when it runs here). */
+  localModel: string | null;
   updatedAt: Date;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+}
+
+/** A provider that failed a job before the next one took it. */
+export interface RouteLogEntry {
+  provider: string;
+  code: string;
+  message: string;
+  at: string;
 }
 
 /** The row as both drivers return it (bigint as string from `pg`, jsonb maybe as text). */
@@ -56,11 +76,19 @@ export interface JobRow {
   video_removed_at: Date | string | null;
   source: 'server' | 'local';
   client_id: string | null;
+  route: string[] | string | null;
+  route_step: unknown;
+  route_log: RouteLogEntry[] | string;
+  provider: string | null;
+  requested_model: string | null;
+  local_model: string | null;
   updated_at: Date | string;
   created_at: Date | string;
   started_at: Date | string | null;
   finished_at: Date | string | null;
 }
+
+const json = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
 const date = (v: Date | string | null): Date | null => (v === null ? null : new Date(v));
 
@@ -87,12 +115,21 @@ export function toJob(r: JobRow): Job {
     videoRemovedAt: date(r.video_removed_at),
     source: r.source,
     clientId: r.client_id,
+    route: r.route === null ? null : json(r.route),
+    routeStep: toInt(r.route_step),
+    routeLog: json(r.route_log),
+    provider: r.provider,
+    requestedModel: r.requested_model,
+    localModel: r.local_model,
     updatedAt: new Date(r.updated_at),
     createdAt: new Date(r.created_at),
     startedAt: date(r.started_at),
     finishedAt: date(r.finished_at),
   };
 }
+
+/** The provider a job is on now: its route's current step, or this server. */
+export const currentProvider = (job: Pick<Job, 'route' | 'routeStep'>): string => job.route?.[job.routeStep] ?? 'local';
 
 /** The states in which a job counts against its owner's concurrency limit and the queue. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'processing'];

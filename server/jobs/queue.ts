@@ -3,6 +3,7 @@
  * it expects; failing refunds in the same transaction, so a job's money follows its state exactly.
  */
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { refundJob } from '../accounts/ledger';
 import type { Database, Queryable } from '../db/database';
 import { toJob, type Job, type JobRow } from './job';
@@ -13,20 +14,43 @@ export interface JobFailure {
   message: string;
 }
 
+/** This process as `claimed_by` records it. */
+const THIS_PROCESS = `${hostname()}:${process.pid}`;
+
 /**
- * Claims the oldest queued job for a worker and returns it with a fresh claim token, or undefined when the
- * queue is empty. SKIP LOCKED lets N workers on one PostgreSQL claim different jobs without waiting.
+ * Claims the oldest queued job whose current provider is `provider` (`local`: this server's workers, else
+ * an upstream's name) and returns it with a fresh claim token, or undefined when there is none. SKIP
+ * LOCKED lets N workers on one PostgreSQL claim different jobs without waiting.
  */
-export async function claimNextJob(db: Queryable): Promise<Job | undefined> {
+export async function claimNextJob(db: Queryable, provider = 'local'): Promise<Job | undefined> {
+  const onProvider =
+    provider === 'local' ? "(route IS NULL OR route->>route_step = 'local')" : 'route->>route_step = $3';
   const { rows } = await db.query<JobRow>(
     `UPDATE jobs SET status = 'processing', progress = 0, claim_token = $1, attempts = attempts + 1,
-       started_at = now(), heartbeat_at = now()
-     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
+       started_at = now(), heartbeat_at = now(), claimed_by = $2
+     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND ${onProvider} ORDER BY seq FOR UPDATE SKIP LOCKED LIMIT 1)
        AND status = 'queued'
      RETURNING *`,
-    [randomUUID()],
+    provider === 'local' ? [randomUUID(), THIS_PROCESS] : [randomUUID(), THIS_PROCESS, provider],
   );
   return rows[0] && toJob(rows[0]);
+}
+
+/**
+ * Hands a claimed job that its provider failed to the next provider of its route: queued again with its
+ * charge, its attempts counted afresh, and the failure kept in `route_log`. False when the route has no
+ * next provider or the claim was lost (the caller then fails the job).
+ */
+export async function advanceRoute(db: Queryable, job: Job, provider: string, failure: JobFailure): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE jobs SET status = 'queued', progress = 0, claim_token = NULL, attempts = 0, route_step = route_step + 1,
+       queued_at = now(), started_at = NULL, heartbeat_at = NULL,
+       route_log = route_log || jsonb_build_array(jsonb_build_object(
+         'provider', $3::text, 'code', $4::text, 'message', $5::text, 'at', now()))
+     WHERE id = $1 AND claim_token = $2 AND status = 'processing' AND jsonb_array_length(route) > route_step + 1`,
+    [job.id, job.claimToken, provider, failure.code, failure.message],
+  );
+  return rowCount > 0;
 }
 
 /**
@@ -42,13 +66,28 @@ export async function reportProgress(db: Queryable, job: Job, progress: number):
   return rowCount > 0;
 }
 
-/** Marks the claimed job completed with its video (of `videoBytes`); false when the claim was lost meanwhile. */
-export async function completeJob(db: Queryable, job: Job, videoKey: string, videoBytes?: number): Promise<boolean> {
+/** Who ran a job and under which model id. */
+export interface JobRan {
+  provider: string;
+  modelId: string;
+}
+
+/**
+ * Marks the claimed job completed with its video (of `videoBytes`) and, when given, who ran it under which
+ * model id (by default this server under the job's own id); false when the claim was lost meanwhile.
+ */
+export async function completeJob(
+  db: Queryable,
+  job: Job,
+  videoKey: string,
+  videoBytes?: number,
+  ran: JobRan = { provider: 'local', modelId: job.localModel ?? job.modelId },
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `UPDATE jobs SET status = 'completed', progress = 100, video_key = $3, video_bytes = $4, finished_at = now(),
-       claim_token = NULL
+       claim_token = NULL, provider = $5, model_id = $6
      WHERE id = $1 AND claim_token = $2 AND status = 'processing'`,
-    [job.id, job.claimToken, videoKey, videoBytes ?? null],
+    [job.id, job.claimToken, videoKey, videoBytes ?? null, ran.provider, ran.modelId],
   );
   return rowCount > 0;
 }

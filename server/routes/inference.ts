@@ -30,6 +30,9 @@ import { vetWebhookUrl, type WebhookNetOptions } from '../webhooks/send';
 import { jsonFingerprint } from '../idempotency/header';
 import { completeIdempotencyKey } from '../idempotency/keys';
 import { respondIdempotently } from '../idempotency/respond';
+import { currentProvider } from '../jobs/job';
+import { routeJob } from '../jobs/job-route';
+import { LOCAL_PROVIDER, type Upstream } from '../upstream/config';
 
 /** What the inference routes need besides the database and the models. */
 export interface InferenceOptions extends EventsOptions {
@@ -63,6 +66,8 @@ export interface InferenceOptions extends EventsOptions {
   onSubmitted?(job: Job): void;
   /** Signs result URLs; by default with a key kept in the database. */
   signer?: VideoUrlSigner;
+  /** Other Phosor-compatible servers jobs may be forwarded to (UPSTREAMS); the workers need the same list. */
+  upstreams?: readonly Upstream[];
 }
 
 const errorOf = (job: Job) =>
@@ -73,6 +78,7 @@ const statusJson = (job: Job, standing: QueueStanding = {}) => ({
   status: job.status,
   progress: job.progress,
   error: errorOf(job),
+  provider: job.provider ?? currentProvider(job),
   queue_position: standing.queuePosition,
   eta_seconds: standing.etaSeconds,
 });
@@ -93,6 +99,7 @@ const historyJson = (job: Job) => ({
   source: job.source,
   client_id: job.clientId,
   has_video: job.status === 'completed' && job.videoKey !== null && job.videoRemovedAt === null,
+  provider: job.provider,
   updated_at: job.updatedAt.toISOString(),
 });
 
@@ -140,7 +147,25 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
       imageKey: body.image_url ?? undefined,
       loraId: body.lora_id ?? undefined,
     });
-    return resolveJobRequest(registry, body, options.memoryBudgetMb, options.modelAliases ?? true);
+    const aliases = options.modelAliases ?? true;
+    const { route, upstreamOnly } = routeJob(registry, body, options.upstreams ?? [], aliases);
+    // A job no local worker will run is not held to a local worker's memory.
+    const local = !route || route.includes(LOCAL_PROVIDER);
+    const resolved = resolveJobRequest(
+      registry,
+      upstreamOnly ? { ...body, model: undefined } : body,
+      local ? options.memoryBudgetMb : undefined,
+      aliases,
+    );
+    const requestedModel = body.model ?? undefined;
+    return {
+      ...resolved,
+      route,
+      requestedModel,
+      localModel: resolved.modelId,
+      // Recorded under what will run first: the id the client asked an upstream for, else ours.
+      modelId: route && route[0] !== LOCAL_PROVIDER && requestedModel ? requestedModel : resolved.modelId,
+    };
   };
 
   router.post('/inference/submit', express.json({ limit: '64kb' }), async (req, res) => {
@@ -195,6 +220,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
       num_frames: request.params.num_frames,
       num_inference_steps: request.params.num_inference_steps,
       credits: microToCredits(request.costMicro),
+      route: request.route ?? [LOCAL_PROVIDER],
       balance: microToCredits(micro),
       affordable: micro >= request.costMicro,
     });
@@ -213,7 +239,10 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
     const expires = Math.floor(Date.now() / 1000) + (options.urlTtlSeconds ?? DEFAULT_URL_TTL_S);
     const url = `${origin()}/api/v1/inference/video/${encodeURIComponent(job.id)}?${await signer.sign(job.id, expires)}`;
     // `model` is ours: the model that actually ran, whatever id was asked for.
-    res.json({ data: { video: { url }, seed: job.params.seed, model: job.modelId }, request_id: job.id });
+    res.json({
+      data: { video: { url }, seed: job.params.seed, model: job.modelId, provider: job.provider ?? LOCAL_PROVIDER },
+      request_id: job.id,
+    });
   });
 
   router.get('/inference/history', async (req, res) => {

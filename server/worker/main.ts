@@ -26,7 +26,7 @@ const registry = await scanModelDirs(config.modelDirs);
 for (const problem of registry.problems) console.warn(`model package skipped: ${problem.dir}: ${problem.message}`);
 const db = await openDatabase(settings);
 const filesDir = path.join(settings.dataDir ?? './data', 'files');
-await DiskFileStore.open(filesDir);
+const files = await DiskFileStore.open(filesDir);
 const pool = startInferencePool({
   workers: Math.max(1, jobsConfig.workers),
   memoryBudgetMb: jobsConfig.workerMemoryMb,
@@ -38,6 +38,7 @@ const worker = startWorker({
   db,
   registry,
   storage: fsVideoStorage(jobsConfig.videoDir),
+  files,
   ...jobsConfig,
   executors: pool.workers,
   onOutcome: (jobId, outcome) => log.info({ jobId, outcome }, 'job run ended'),

@@ -11,6 +11,9 @@ import { claimNextJob } from '../jobs/queue';
 import { EXECUTION_TIMEOUT_MS, QUEUE_TIMEOUT_MS, expireJobs, recoverOrphans } from '../jobs/sweeper';
 import type { ImageFiles } from './job-image';
 import { runJob, type RunJobDeps, type RunOutcome } from './run-job';
+import type { Upstream } from '../upstream/config';
+import { UpstreamClient } from '../upstream/client';
+import type { ForwardDeps } from '../upstream/forward';
 
 /** Worker settings; the defaults are Phosor's limits and production intervals. */
 export interface WorkerOptions
@@ -23,8 +26,15 @@ export interface WorkerOptions
    * runs inference in this process (tests and tools only; `generate`/`encode` replace its stages).
    */
   executors?: JobExecutor[];
-  /** Uploaded images and LoRA files for the in-process executor. */
+  /** Uploaded images and LoRA files for the in-process executor and for forwarding to upstreams. */
   files?: ImageFiles;
+  /**
+   * Upstream providers (UPSTREAMS): each gets `max_concurrent` claim loops of its own, which forward the
+   * jobs whose route is on it. Every worker node of a deployment needs the same list.
+   */
+  upstreams?: readonly Upstream[];
+  /** Download limits and the address policy for forwarded jobs' results (tests widen it). */
+  forward?: Omit<ForwardDeps, 'files'>;
   registry: RunJobDeps['registry'];
   storage: RunJobDeps['storage'];
   queueTimeoutMs?: number;
@@ -55,8 +65,11 @@ export interface JobWorker {
 
 /** Starts the worker loop; it runs until `stop()`. */
 export function startWorker(options: WorkerOptions): JobWorker {
+  const clients = new Map((options.upstreams ?? []).map((u) => [u.name, new UpstreamClient(u)]));
   const deps: RunJobDeps = {
     ...options,
+    upstreams: clients,
+    forward: { ...options.forward, files: options.files },
     executionTimeoutMs: options.executionTimeoutMs ?? EXECUTION_TIMEOUT_MS,
     heartbeatMs: options.heartbeatMs ?? 10_000,
     maxAttempts: options.maxAttempts ?? 2,
@@ -71,7 +84,8 @@ export function startWorker(options: WorkerOptions): JobWorker {
     maxAttempts: deps.maxAttempts,
   };
   const pollMs = options.pollIntervalMs ?? 1000;
-  const sweepMs = options.sweepIntervalMs ?? 10_000;
+  // Often enough that a lost worker's job is back in the queue soon after it counts as lost.
+  const sweepMs = options.sweepIntervalMs ?? Math.min(10_000, recovery.staleAfterMs / 3);
   const shutdown = new AbortController();
   // Each idle loop naps until its poll interval passes or a submit wakes it.
   const sleepers = new Set<() => void>();
@@ -116,11 +130,11 @@ export function startWorker(options: WorkerOptions): JobWorker {
     }
   };
 
-  const loop = async (executor: JobExecutor) => {
+  const loop = async (executor: JobExecutor | undefined, provider = 'local') => {
     while (!shutdown.signal.aborted) {
       try {
         woken = false;
-        const job = await claimNextJob(options.db);
+        const job = await claimNextJob(options.db, provider);
         if (job) {
           // Not inside `onOutcome?.(…)`: an absent callback would skip evaluating its arguments, the run included.
           const outcome = await runJob(deps, executor, job, shutdown.signal);
@@ -135,7 +149,12 @@ export function startWorker(options: WorkerOptions): JobWorker {
       }
     }
   };
-  const running = recover().then(() => Promise.all(executors.map(loop)));
+  const upstreamLoops = (options.upstreams ?? []).flatMap((u) =>
+    Array.from({ length: u.max_concurrent }, () => () => loop(undefined, u.name)),
+  );
+  const running = recover().then(() =>
+    Promise.all([...executors.map((executor) => loop(executor)), ...upstreamLoops.map((start) => start())]),
+  );
 
   return {
     wake() {

@@ -70,6 +70,31 @@ export const webhookSchema = z
   })
   .meta({ description: 'Not in Phosor: job events POSTed to your URL, signed with HMAC-SHA256.' });
 
+const providerNames = (field: string) =>
+  z
+    .array(text(32, `must name providers of this server (local or an upstream's name)`), {
+      error: (iss) => `must be an array of provider names; got ${shown(iss.input)}`,
+    })
+    .max(16, { error: `must name at most 16 providers` })
+    .nullish()
+    .meta({ description: field });
+
+/** Routing preferences between this server's workers and its upstreams (the gateway API's). */
+export const providerPrefsSchema = z
+  .object({
+    order: providerNames('Tried first, in this order; the others follow.'),
+    only: providerNames('Only these may run the job.'),
+    ignore: providerNames('These may not run the job.'),
+    allow_fallbacks: z
+      .boolean({ error: (iss) => `must be true or false; got ${shown(iss.input)}` })
+      .nullish()
+      .meta({ default: true, description: 'False: only the first provider is tried.' }),
+  })
+  .meta({
+    description:
+      'Not in Phosor: which providers may run the job (`local` is this server; upstreams are named in its configuration). A provider that fails or is at capacity hands the job to the next one.',
+  });
+
 /** Body of `POST /api/v1/inference/submit`; absent fields take the model's defaults. Unknown fields are ignored. */
 export const submitRequestSchema = z.object({
   prompt: text(4000, 'is required: a non-blank string describing the video').meta({ example: 'a red ball rolling' }),
@@ -97,6 +122,7 @@ export const submitRequestSchema = z.object({
   lora_id: text(200, 'must be the id of one of your LoRAs (GET /api/v1/loras)').nullish(),
   lora_scale: numberIn(0, 2, 'must be a number from 0.0 to 2.0', false).meta({ default: 1 }),
   webhook: webhookSchema.nullish(),
+  provider: providerPrefsSchema.nullish(),
 });
 
 /** A validated submit body. */
@@ -123,6 +149,9 @@ export const statusResponseSchema = z.object({
     .min(1)
     .optional()
     .meta({ description: 'While queued: 1 when a worker takes this job next.' }),
+  provider: z.string().optional().meta({
+    description: 'Ours: who runs the job now, or ran it (`local` is this server, else an upstream’s name).',
+  }),
   eta_seconds: z.number().int().min(0).optional().meta({
     description:
       'While queued or processing: seconds until the job should be done, from the speed of the server’s recent jobs; absent before any job has completed.',
@@ -160,6 +189,7 @@ export const quoteResponseSchema = z.object({
   num_frames: z.number().int().meta({ description: 'After alignment to the model’s frame rule.' }),
   num_inference_steps: z.number().int(),
   credits: z.number().meta({ description: 'The price submit would charge now.' }),
+  route: z.array(z.string()).meta({ description: 'The providers that would be tried, in order.' }),
   balance: z.number().meta({ description: 'Your balance in credits.' }),
   affordable: z.boolean().meta({ description: 'Whether the balance covers the price (else submit answers 402).' }),
 });
@@ -170,6 +200,7 @@ export const resultResponseSchema = z.object({
     video: z.object({ url: z.string() }),
     seed: z.number().int(),
     model: z.string().meta({ description: 'Ours: the model that actually ran (Phosor ids are aliases).' }),
+    provider: z.string().meta({ description: 'Ours: who ran it (`local` is this server, else an upstream’s name).' }),
   }),
   request_id: z.string(),
 });
@@ -199,6 +230,7 @@ export const historyEntrySchema = z.object({
   source: z.enum(['server', 'local']).meta({ description: 'Ours: `local` for a clip made in a browser and synced.' }),
   client_id: z.string().nullable().meta({ description: 'Ours: the id the browser gave a synced clip.' }),
   has_video: z.boolean().meta({ description: 'Ours: whether the server holds the MP4 (result answers it).' }),
+  provider: z.string().nullable().meta({ description: 'Ours: who ran it, once completed.' }),
   updated_at: z.string().meta({ description: 'Ours: when the entry last changed (sync with `since`).' }),
 });
 

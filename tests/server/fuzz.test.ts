@@ -111,8 +111,20 @@ const hostileString = fc.oneof(
   ),
   fc.constant('p'.repeat(70_000)),
 );
+// Routing preferences (`provider`): names that may be real, hostile, or of the wrong type.
+const providerName = fc.oneof(fc.constantFrom('local', 'nowhere'), hostileString);
+const providerPrefs = fc.record(
+  {
+    order: fc.oneof(fc.array(providerName, { maxLength: 20 }), hostileString),
+    only: fc.array(providerName, { maxLength: 3 }),
+    ignore: fc.array(providerName, { maxLength: 3 }),
+    allow_fallbacks: fc.oneof(fc.boolean(), hostileNumber),
+  },
+  { requiredKeys: [] },
+);
 const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: hostileString },
+  providerPrefs,
   { weight: 3, arbitrary: hostileNumber },
   fc.boolean(),
   fc.constant(null),
@@ -140,6 +152,7 @@ const FIELDS = [
   'page',
   'page_size',
   'webhook',
+  'provider',
   '__proto__',
   'constructor',
 ];

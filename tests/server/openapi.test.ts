@@ -204,8 +204,8 @@ describe('the OpenAPI document', () => {
     const submit = schemas.SubmitRequest!;
     const field = (name: string) => submit.properties![name]!;
 
-    it('has Phosor’s parameter names and our webhook, prompt alone required', () => {
-      expect(Object.keys(submit.properties!).sort()).toEqual([...SUBMIT_PARAMETERS, 'webhook'].sort());
+    it('has Phosor’s parameter names and our webhook and provider, prompt alone required', () => {
+      expect(Object.keys(submit.properties!).sort()).toEqual([...SUBMIT_PARAMETERS, 'webhook', 'provider'].sort());
       expect(submit.required).toEqual(['prompt']);
     });
 

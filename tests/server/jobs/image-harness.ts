@@ -15,6 +15,7 @@ import { generateFramesNode } from '../../../server/models/node-generate';
 import { DiskFileStore } from '../../../server/storage/file-store';
 import { findUserImage } from '../../../server/storage/images';
 import type { WorkerOptions } from '../../../server/worker/worker';
+import type { InferenceOptions } from '../../../server/routes/inference';
 import type { ImageConditioning } from '../../../src/pipeline/image-to-video';
 import type { RawFrames } from '../../../src/shared/protocol';
 import { inferenceHarness, type InferenceHarness } from './inference-harness';
@@ -35,8 +36,15 @@ export interface ImageHarness extends Pick<InferenceHarness, 'user' | 'storage'>
   worker(options?: Partial<WorkerOptions>): ReturnType<InferenceHarness['worker']>;
 }
 
-/** Builds the image harness on `db`, serving the fixture packages and those in `extraModelDirs`. */
-export async function imageHarness(db: Database, extraModelDirs: string[] = []): Promise<ImageHarness> {
+/**
+ * Builds the image harness on `db`, serving the fixture packages and those in `extraModelDirs`, with
+ * `jobs` added to the inference options.
+ */
+export async function imageHarness(
+  db: Database,
+  extraModelDirs: string[] = [],
+  jobs: Partial<InferenceOptions> = {},
+): Promise<ImageHarness> {
   const h = await inferenceHarness(db, extraModelDirs);
   const files = await DiskFileStore.open(await mkdtemp(path.join(tmpdir(), 'phosphene-images-')));
   const app = createApp({
@@ -45,7 +53,7 @@ export async function imageHarness(db: Database, extraModelDirs: string[] = []):
     db,
     rateLimit: { limit: 10_000, windowMs: 60_000 },
     storage: { files },
-    jobs: { storage: h.storage, lookups: { findImage: findUserImage, findLora: findUserLora } },
+    jobs: { storage: h.storage, lookups: { findImage: findUserImage, findLora: findUserLora }, ...jobs },
   });
   const runs: GenerateRun[] = [];
   const generate: typeof generateFramesNode = async (req) => {

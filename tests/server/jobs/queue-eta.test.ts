@@ -22,8 +22,20 @@ describe.each(DATABASE_KINDS)('queue position and ETA in the status answer on %s
     const { user, key } = await h.user(1_000_000);
     const a = await submitJob(db(), newJob(user));
     const b = await submitJob(db(), newJob(user));
-    expect(await status(key, a.id)).toEqual({ request_id: a.id, status: 'queued', progress: 0, queue_position: 1 });
-    expect(await status(key, b.id)).toEqual({ request_id: b.id, status: 'queued', progress: 0, queue_position: 2 });
+    expect(await status(key, a.id)).toEqual({
+      request_id: a.id,
+      status: 'queued',
+      progress: 0,
+      provider: 'local',
+      queue_position: 1,
+    });
+    expect(await status(key, b.id)).toEqual({
+      request_id: b.id,
+      status: 'queued',
+      progress: 0,
+      provider: 'local',
+      queue_position: 2,
+    });
     // The first is claimed: the second moves up.
     const first = (await claimNextJob(db()))!;
     expect((await status(key, b.id)).queue_position).toBe(1);
@@ -35,7 +47,12 @@ describe.each(DATABASE_KINDS)('queue position and ETA in the status answer on %s
     // Everything active so far completes, each a 64×64×5, 1-step job in 10 s.
     const done = await submitJob(db(), newJob(user));
     for (let job = await claimNextJob(db()); job; job = await claimNextJob(db())) await completeJob(db(), job, 'v.mp4');
-    expect(await status(key, done.id)).toEqual({ request_id: done.id, status: 'completed', progress: 100 });
+    expect(await status(key, done.id)).toEqual({
+      request_id: done.id,
+      status: 'completed',
+      progress: 100,
+      provider: 'local',
+    });
     await db().query(`UPDATE jobs SET started_at = finished_at - interval '10 seconds' WHERE status = 'completed'`);
     const running = await submitJob(db(), newJob(user));
     const twice = await submitJob(db(), { ...newJob(user), params: { ...TINY_PARAMS, num_frames: 10 } });

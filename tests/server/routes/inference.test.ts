@@ -44,10 +44,16 @@ describe.each(DATABASE_KINDS)('inference routes on %s', (kind) => {
             request_id: id,
             status: 'completed',
             progress: 100,
+            provider: 'local',
           });
           const result = await as(key).get(`/api/v1/inference/result/${id}`).expect(200);
           expect(result.body).toEqual({
-            data: { video: { url: expect.any(String) }, seed: 42, model: 'phosphene/tiny-test/text-to-video' },
+            data: {
+              video: { url: expect.any(String) },
+              seed: 42,
+              model: 'phosphene/tiny-test/text-to-video',
+              provider: 'local',
+            },
             request_id: id,
           });
           const url = new URL(result.body.data.video.url, 'http://relative.invalid');
