@@ -9,6 +9,9 @@ import { loadJobImage, JobImageError, type ImageFiles } from '../worker/job-imag
 import { loadJobLora } from '../worker/job-lora';
 import { progressOf } from '../worker/progress';
 import { InferenceFailedError } from './errors';
+import { enlargePreview, type PreviewImage } from '../../src/pipeline/preview';
+import { encodePng } from '../images/png-encode';
+import type { JobPreview } from '../jobs/previews';
 import type { InferenceFailure, InferenceRequest } from './protocol';
 
 /** What executing needs besides the request. */
@@ -19,17 +22,25 @@ export interface ExecuteDeps {
   encode?: typeof encodeMp4Node;
 }
 
-/** Progress (0–99) and cancellation for one execution. */
+/** Progress (0–99), previews and cancellation for one execution. */
 export interface ExecuteOptions {
   onProgress(progress: number): void;
+  /** After each denoising step, the clip so far as a small PNG (models with `latent.preview_rgb`). */
+  onPreview?(preview: JobPreview): void;
   signal: AbortSignal;
+}
+
+/** The preview as a PNG, enlarged so its long side is at least 128 px. */
+function previewPng(image: PreviewImage): JobPreview {
+  const big = enlargePreview(image);
+  return { step: image.step, totalSteps: image.totalSteps, png: encodePng(big.rgba, big.width, big.height) };
 }
 
 /** Runs `request` to MP4 bytes; a failure with a known cause throws `InferenceFailedError` with its code. */
 export async function executeJob(
   deps: ExecuteDeps,
   request: InferenceRequest,
-  { onProgress, signal }: ExecuteOptions,
+  { onProgress, onPreview, signal }: ExecuteOptions,
 ): Promise<Uint8Array> {
   const report = (event: Parameters<typeof progressOf>[0]) => {
     const value = progressOf(event);
@@ -47,6 +58,7 @@ export async function executeJob(
       conditioning,
       lora,
       onProgress: report,
+      onPreview: onPreview && ((image) => onPreview(previewPng(image))),
       signal,
     });
     const mp4 = await (deps.encode ?? encodeMp4Node)(generated.frames, {

@@ -27,6 +27,7 @@ async function run(jobId: string, request: Extract<ToWorker, { type: 'run' }>['r
     await resetOwnPeak();
     const mp4 = await executeJob({ files, generate: cache.generate }, request, {
       onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+      onPreview: (preview) => send({ type: 'preview', jobId, preview }),
       signal: controller.signal,
     });
     send({ type: 'done', jobId, mp4 });

@@ -5,10 +5,12 @@
 import type { ImageFiles } from '../worker/job-image';
 import { executeJob, type ExecuteDeps } from './execute-job';
 import type { InferenceRequest } from './protocol';
+import type { JobPreview } from '../jobs/previews';
 
-/** Progress (0–99) and cancellation for one run. */
+/** Progress (0–99), previews and cancellation for one run. */
 export interface ExecuteRun {
   onProgress(progress: number): void;
+  onPreview?(preview: JobPreview): void;
   signal: AbortSignal;
 }
 

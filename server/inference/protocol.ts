@@ -4,6 +4,7 @@
  * (structured clone), so the MP4 bytes cross as a Uint8Array without base64.
  */
 import type { GenerateParams } from '../../src/shared/protocol';
+import type { JobPreview } from '../jobs/previews';
 
 /** What a worker needs to run one job: plain data, no database handle. */
 export interface InferenceRequest {
@@ -30,5 +31,6 @@ export type ToWorker = { type: 'run'; jobId: string; request: InferenceRequest }
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; jobId: string; progress: number }
+  | { type: 'preview'; jobId: string; preview: JobPreview }
   | { type: 'done'; jobId: string; mp4: Uint8Array }
   | { type: 'failed'; jobId: string; failure: InferenceFailure };

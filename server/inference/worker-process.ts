@@ -180,6 +180,7 @@ export class WorkerProcess implements JobExecutor {
     const running = this.running;
     if (!running || message.type === 'ready' || message.jobId !== running.jobId) return;
     if (message.type === 'progress') running.run.onProgress(message.progress);
+    else if (message.type === 'preview') running.run.onPreview?.(message.preview);
     // Aborted is aborted, even when the job ended before the worker saw the abort.
     else if (running.run.signal.aborted) running.reject(running.run.signal.reason as Error);
     else if (message.type === 'done') running.resolve(message.mp4);

@@ -40,6 +40,8 @@ export interface Job {
   requestedModel: string | null;
   /** The id our own package runs it under (what `modelId` becomes when it runs here). */
   localModel: string | null;
+  /** The denoising step of its latest live preview, once it has one. */
+  previewStep: number | null;
   updatedAt: Date;
   createdAt: Date;
   startedAt: Date | null;
@@ -82,6 +84,7 @@ export interface JobRow {
   provider: string | null;
   requested_model: string | null;
   local_model: string | null;
+  preview_step: unknown;
   updated_at: Date | string;
   created_at: Date | string;
   started_at: Date | string | null;
@@ -121,6 +124,7 @@ export function toJob(r: JobRow): Job {
     provider: r.provider,
     requestedModel: r.requested_model,
     localModel: r.local_model,
+    previewStep: r.preview_step === null || r.preview_step === undefined ? null : toInt(r.preview_step),
     updatedAt: new Date(r.updated_at),
     createdAt: new Date(r.created_at),
     startedAt: date(r.started_at),

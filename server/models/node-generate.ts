@@ -16,6 +16,7 @@ import { resolveParams } from '../../src/pipeline/params';
 import { textToVideo } from '../../src/pipeline/text-to-video';
 import { createVideoPipeline } from '../../src/pipeline/video-pipeline';
 import { fsPackageSource } from './fs-package-source';
+import type { PreviewImage } from '../../src/pipeline/preview';
 
 /** One Node generation request. */
 export interface NodeGenerateRequest {
@@ -31,6 +32,8 @@ export interface NodeGenerateRequest {
   /** A LoRA for the denoiser; a file that does not fit the model throws `LoraError`. */
   lora?: LoraWeights;
   onProgress?(event: ProgressEvent): void;
+  /** After each denoising step, a small picture of the clip so far (packages with `latent.preview_rgb`). */
+  onPreview?(image: PreviewImage): void;
   signal?: AbortSignal;
 }
 
@@ -51,7 +54,7 @@ export async function generateFramesNode(
   const pipe = createVideoPipeline(pkg, ortNodeBackend, device);
   try {
     const params = resolveParams(pkg.manifest, request.params);
-    const options = { onProgress, signal, lora: request.lora };
+    const options = { onProgress, signal, lora: request.lora, onPreview: request.onPreview };
     const { conditioning } = request;
     const result = conditioning
       ? await imageToVideo(pipe, params, conditioning, options)

@@ -66,7 +66,12 @@ export function pipelineCache({ idleMs }: { idleMs: number }): PipelineCache {
     try {
       const pipe = await open(request);
       const params = resolveParams(pipe.manifest, request.params);
-      const options = { onProgress: request.onProgress, signal: request.signal, lora: request.lora };
+      const options = {
+        onProgress: request.onProgress,
+        signal: request.signal,
+        lora: request.lora,
+        onPreview: request.onPreview,
+      };
       const result = request.conditioning
         ? await imageToVideo(pipe, params, request.conditioning, options)
         : await textToVideo(pipe, params, options);

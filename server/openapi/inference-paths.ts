@@ -133,7 +133,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     path: '/api/v1/inference/events/{request_id}',
     summary: 'Follow a job’s progress as Server-Sent Events (not in Phosor)',
     description:
-      'An event (`id`, `event`: the status, `data`: JSON) whenever what status answers changes, with the stage and denoising step; the stream ends after `completed` or `failed`. Reconnect with `Last-Event-ID` to get only what changed since. No preview images yet.',
+      'An event (`id`, `event`: the status, `data`: JSON) whenever what status answers changes, with the stage and denoising step; the stream ends after `completed` or `failed`. Reconnect with `Last-Event-ID` to get only what changed since. After each denoising step `preview_url` points at a small PNG of the clip so far.',
     tags,
     security: withApiKey,
     request: { params: requestId, headers: z.object({ 'Last-Event-ID': z.string().optional() }) },
@@ -144,6 +144,23 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
       },
       204: { description: 'The job is finished and `Last-Event-ID` is its final event: nothing more will come.' },
       ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/preview/{request_id}',
+    summary: 'Get the latest live preview of a job (not in Phosor)',
+    description:
+      'A small PNG of the clip as it stands after the denoising step in `X-Preview-Step`, from the model’s latents mapped to RGB without the VAE (models with `latent.preview_rgb`). The events stream links each new one.',
+    tags,
+    security: withApiKey,
+    request: {
+      params: requestId,
+      query: z.object({ step: z.string().optional().meta({ description: 'Ignored: makes each step’s URL unique.' }) }),
+    },
+    responses: {
+      200: { description: 'The PNG.', content: { 'image/png': { schema: z.string().meta({ format: 'binary' }) } } },
+      ...authErrors({ 404: 'No such job among yours (`job_not_found`), or no preview yet (`no_preview`).' }),
     },
   });
   registry.registerPath({

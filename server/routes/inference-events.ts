@@ -13,6 +13,7 @@ import { HttpError } from '../http-error';
 import { JobNotFoundError } from '../jobs/errors';
 import type { Job } from '../jobs/job';
 import { findUserJob } from '../jobs/job-store';
+import { findPreview } from '../jobs/previews';
 import { queueStanding } from '../jobs/queue-eta';
 import { rejectUnstorableParam } from '../validation';
 import { stageOf } from '../worker/progress';
@@ -23,6 +24,8 @@ export interface EventsOptions {
   eventsPollMs?: number;
   /** Age of the queue snapshot behind queue_position and eta_seconds (see queue-eta.ts). */
   queueSnapshotMs?: number;
+  /** Origin of preview URLs (PUBLIC_URL); absent, they are relative. */
+  publicUrl?: string;
 }
 
 /** Open streams one user may hold on one node: each reads the database a few times a second. */
@@ -34,7 +37,7 @@ const KEEPALIVE_MS = 15_000;
 const isFinal = (job: Job) => job.status === 'completed' || job.status === 'failed';
 
 /** The event for the job's current state: its id (a signature of the state), name and data. */
-async function eventOf(db: Database, job: Job, snapshotMs?: number) {
+async function eventOf(db: Database, job: Job, snapshotMs?: number, origin = '') {
   const standing = await queueStanding(db, job, snapshotMs);
   const { stage, step } = stageOf(job.status, job.progress, job.params.num_inference_steps);
   const data = {
@@ -47,11 +50,21 @@ async function eventOf(db: Database, job: Job, snapshotMs?: number) {
     queue_position: standing.queuePosition,
     eta_seconds: standing.etaSeconds,
     error: job.status === 'failed' ? { code: job.errorCode ?? 'failed', message: job.errorMessage ?? '' } : undefined,
+    preview_step: job.previewStep ?? undefined,
+    // The step in the query makes each preview its own URL, so no cache serves an older one.
+    preview_url: job.previewStep
+      ? `${origin}/api/v1/inference/preview/${encodeURIComponent(job.id)}?step=${job.previewStep}`
+      : undefined,
   };
   // Attempts first: a job re-queued after its worker died starts again from 0 under new ids.
-  const id = [job.attempts, job.status, job.progress, standing.queuePosition ?? '', standing.etaSeconds ?? ''].join(
-    '.',
-  );
+  const id = [
+    job.attempts,
+    job.status,
+    job.progress,
+    standing.queuePosition ?? '',
+    standing.etaSeconds ?? '',
+    job.previewStep ?? '',
+  ].join('.');
   return { id, name: job.status, data };
 }
 
@@ -66,7 +79,8 @@ export function inferenceEventsRouter(db: Database, options: EventsOptions): Rou
     const first = await findUserJob(db, userId, id);
     if (!first) throw new JobNotFoundError(id);
     let lastId = req.get('last-event-id') ?? '';
-    const firstEvent = await eventOf(db, first, options.queueSnapshotMs);
+    const origin = options.publicUrl?.replace(/\/$/, '') ?? '';
+    const firstEvent = await eventOf(db, first, options.queueSnapshotMs, origin);
     if (isFinal(first) && firstEvent.id === lastId) {
       res.status(204).end();
       return;
@@ -110,7 +124,7 @@ export function inferenceEventsRouter(db: Database, options: EventsOptions): Rou
         const next = await findUserJob(db, userId, id);
         if (!next) break; // the user's history was removed while listening
         job = next;
-        event = await eventOf(db, job, options.queueSnapshotMs);
+        event = await eventOf(db, job, options.queueSnapshotMs, origin);
       }
     } finally {
       // A database error mid-stream ends the stream; EventSource reconnects with the last id it got.
@@ -119,6 +133,27 @@ export function inferenceEventsRouter(db: Database, options: EventsOptions): Rou
       if (left > 0) openStreams.set(userId, left);
       else openStreams.delete(userId);
     }
+  });
+  // Not in Phosor: the job's latest live preview (a small PNG after a denoising step), for its owner.
+  router.get('/inference/preview/:request_id', async (req: Request<{ request_id: string }>, res: Response) => {
+    const userId = authOf(res).user.id;
+    const id = req.params.request_id;
+    const job = await findUserJob(db, userId, id);
+    if (!job) throw new JobNotFoundError(id);
+    const preview = await findPreview(db, userId, id);
+    if (!preview)
+      throw new HttpError(
+        404,
+        'no_preview',
+        `Job ${id} has no preview${job.status === 'queued' ? ' yet: it is queued' : ''}; previews come after each denoising step on models that declare latent.preview_rgb (GET /api/v1/models), and not from upstream providers.`,
+      );
+    res.set({
+      'Content-Type': 'image/png',
+      'Cache-Control': 'private, no-store',
+      'X-Preview-Step': String(preview.step),
+      'X-Preview-Total-Steps': String(preview.totalSteps),
+    });
+    res.end(Buffer.from(preview.png));
   });
   return router;
 }

@@ -24,6 +24,8 @@ import type { JobExecutor } from '../inference/job-executor';
 import { classify } from '../inference/execute-job';
 import { estimateJobMemory } from '../inference/memory-estimate';
 import { progressWriter } from './progress-writer';
+import { previewWriter } from './preview-writer';
+import type { JobPreview } from '../jobs/previews';
 import type { UpstreamClient } from '../upstream/client';
 import { forwardJob, type ForwardDeps } from '../upstream/forward';
 import { upstreamFailure, withoutRefundNote } from '../upstream/failure';
@@ -71,12 +73,17 @@ export async function runJob(
   const onShutdown = () => stop('shutdown');
   shutdown?.addEventListener('abort', onShutdown);
   const progress = progressWriter(db, job, () => stop('lost'));
+  const previews = previewWriter(db, job);
   const beat = setInterval(() => progress.heartbeat(), deps.heartbeatMs);
   const fail = (failure: JobFailure) => failJob(db, job.id, failure, job.claimToken ?? undefined);
   const provider = currentProvider(job);
   try {
     if (shutdown?.aborted) stop('shutdown');
-    const run = { onProgress: (value: number) => progress.set(value), signal: controller.signal };
+    const run = {
+      onProgress: (value: number) => progress.set(value),
+      onPreview: (preview: JobPreview) => previews.set(preview),
+      signal: controller.signal,
+    };
     let mp4: Uint8Array;
     let ran: JobRan | undefined;
     if (provider === 'local') {
@@ -134,6 +141,7 @@ export async function runJob(
     clearInterval(beat);
     shutdown?.removeEventListener('abort', onShutdown);
     await progress.flush();
+    await previews.flush();
   }
 }
 

@@ -28,6 +28,11 @@ export interface DenoiseJob {
   /** LoRA factors from `loraSchedule`: high-noise ones for σ ≥ the boundary, low-noise ones below. */
   lora?: LoraSchedule;
   onProgress?(event: ProgressEvent): void;
+  /**
+   * Called at each step with the latents before the step (x_t), the guided velocity and σ, from which
+   * x̂₀ = x_t − σ·v (the live preview); synchronous, and neither array may be kept.
+   */
+  onPrediction?(latents: Float32Array, velocity: Float32Array, sigma: number, step: number, totalSteps: number): void;
   signal?: AbortSignal;
 }
 
@@ -43,6 +48,7 @@ export async function denoise(pipe: VideoPipeline, job: DenoiseJob): Promise<Gra
     condition?.(latents, sigma);
     const batched = await denoiser.predict(guided ? duplicateBatch(latents) : latents, timestep, sigma);
     const velocity = guided ? applyGuidance(batched, job.guidanceScale) : batched;
+    job.onPrediction?.(latents, velocity, sigma, i + 1, scheduler.timesteps.length);
     scheduler.step(velocity, i, latents);
     onProgress?.({ type: 'step', step: i + 1, totalSteps: scheduler.timesteps.length, timestep });
   }

@@ -21,6 +21,7 @@ import type { ModelManifest } from './model-package/manifest';
 import { checkParams } from './params';
 import type { TextToVideoOptions } from './text-to-video';
 import { placementOf, type VideoPipeline } from './video-pipeline';
+import { previewHook } from './preview';
 
 /** The images of an image-conditioned job and the mode they are for. */
 export interface ImageConditioning {
@@ -143,6 +144,7 @@ export async function imageToVideo(
       condition: (x, sigma) => replacement.apply(x, sigma),
       lora,
       onProgress,
+      onPrediction: previewHook(pipe.manifest, grid, options.onPreview),
       signal,
     }),
   );

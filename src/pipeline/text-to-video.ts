@@ -13,6 +13,7 @@ import { initialNoise, latentGrid } from './latents';
 import { loraSchedule } from './lora/adapter';
 import { checkParams } from './params';
 import { placementOf, type VideoPipeline } from './video-pipeline';
+import { previewHook, type PreviewImage } from './preview';
 
 /** Options of one generation. */
 export interface TextToVideoOptions {
@@ -22,6 +23,8 @@ export interface TextToVideoOptions {
   signal?: AbortSignal;
   /** A LoRA applied to the denoiser (the model must declare adapted layers); absent, none. */
   lora?: LoraWeights;
+  /** After each step, a small RGB picture of the clip so far (packages with `latent.preview_rgb` only). */
+  onPreview?(image: PreviewImage): void;
 }
 
 /** Generates RGBA frames and the final latents for `params` (all fields required; see `resolveParams`). */
@@ -69,6 +72,7 @@ export async function textToVideo(
       scheduler,
       lora,
       onProgress,
+      onPrediction: previewHook(pipe.manifest, grid, options.onPreview),
       signal,
     }),
   );

@@ -179,6 +179,11 @@ export const jobEventSchema = statusResponseSchema.extend({
   stage: z.enum(JOB_STAGES).meta({ description: 'What the job is doing.' }),
   step: z.number().int().min(0).meta({ description: 'Denoising steps finished.' }),
   total_steps: z.number().int().min(1),
+  preview_step: z.number().int().min(1).optional().meta({ description: 'The step of the latest live preview.' }),
+  preview_url: z.string().optional().meta({
+    description:
+      'The latest live preview (PNG, GET with your X-API-Key); absent until the first step, and on models without previews.',
+  }),
 });
 
 /** Answer of our quote endpoint: what submit would run and charge, priced by the same code. */

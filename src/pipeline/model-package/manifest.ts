@@ -172,8 +172,23 @@ export const manifestSchema = z
          * multiple of spatial_compression), so every preset of one aspect has the same latent grid.
          */
         base_short_side: z.number().int().positive().optional(),
+        /**
+         * A linear map from one latent cell (`channels` values, denoiser scale) to its RGB in [-1, 1], fitted
+         * by `models/tools/fit-preview-rgb.ts`: what the live preview after each step shows without running the
+         * VAE. Absent, the package gives no previews.
+         */
+        preview_rgb: z
+          .object({
+            weight: z.array(z.array(z.number().finite())).length(3),
+            bias: z.array(z.number().finite()).length(3),
+          })
+          .strict()
+          .optional(),
       })
-      .strict(),
+      .strict()
+      .refine((l) => !l.preview_rgb || l.preview_rgb.weight.every((row) => row.length === l.channels), {
+        message: 'preview_rgb.weight must be 3 rows of `channels` numbers',
+      }),
     scheduler: z
       .object({
         type: z.literal('flow-match-euler'),
