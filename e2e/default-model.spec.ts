@@ -16,10 +16,38 @@ test('the default model is the trained phosphene-v1 and its first clip plays', a
     frames: 17,
     device: 'wasm',
   });
+  // Every live preview the page shows while the job runs: its step, and how red its reddest pixel is.
+  await page.evaluate(() => {
+    const seen: { step: number; total: string; redness: number }[] = [];
+    (window as unknown as { previews: typeof seen }).previews = seen;
+    new MutationObserver(() => {
+      const figure = document.querySelector<HTMLElement>('[data-testid=live-preview]');
+      const canvas = figure?.querySelector('canvas');
+      const step = Number(figure?.dataset.step);
+      if (!canvas || !step || seen.at(-1)?.step === step) return;
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      // The most red pixel: how far its red stands above its green and blue.
+      let redness = 0;
+      for (let i = 0; i < data.length; i += 4)
+        redness = Math.max(redness, data[i]! - (data[i + 1]! + data[i + 2]!) / 2);
+      seen.push({ step, total: figure!.querySelector('figcaption')!.textContent!, redness });
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
   await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('live-preview')).toBeVisible({ timeout: 120_000 });
+  await page.getByTestId('progress').screenshot({ path: test.info().outputPath('live-preview.png') });
   const video = page.getByTestId('result-video');
   await expect(video).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('job-error')).toHaveCount(0);
+  // A preview after each denoising step (the model's default, 4), in order; gone once the clip is there.
+  const previews = await page.evaluate(
+    () => (window as unknown as { previews: { step: number; total: string; redness: number }[] }).previews,
+  );
+  expect(previews.map((p) => p.step)).toEqual([1, 2, 3, 4]);
+  expect(previews.at(-1)!.total).toBe('Preview after step 4 of 4');
+  // A red circle: the last picture has a clearly red region (a grey or blue one scores near 0).
+  expect(previews.at(-1)!.redness).toBeGreaterThan(80);
+  await expect(page.getByTestId('live-preview')).toHaveCount(0);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
   const mp4 = await inspectMp4(new Uint8Array(await readFile((await download.path())!)));
   expect(mp4).toMatchObject({ width: 256, height: 144, frameCount: 17 });

@@ -10,6 +10,7 @@ import { decodeImageFile } from '../pipeline/video/decode-image';
 import { describeEnvironment } from '../pipeline/video/environment';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from '../pipeline/video/request-schema';
 import { runFramesJob, runVideoJob } from '../pipeline/video/video-job';
+import type { PreviewImage } from '../pipeline/preview';
 
 const jobs = new Map<string, AbortController>();
 
@@ -25,15 +26,22 @@ async function withJob<T>(jobId: string, run: (signal: AbortSignal) => Promise<T
 }
 
 const api = {
-  /** Generates an MP4; the result's `mp4` buffer is transferred. */
+  /**
+   * Generates an MP4; the result's `mp4` buffer is transferred. `onPreview` (a `Comlink.proxy`, so its own
+   * argument) gets a small picture after each denoising step; each one's pixels are transferred.
+   */
   async generate(
     request: unknown,
     onProgress?: (event: ProgressEvent) => void,
     options?: { encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm' },
+    onPreview?: (image: PreviewImage) => void,
   ): Promise<GenerateResult> {
     const valid = parseGenerateRequest(request);
     const { encoder } = parseEncodeChoice(options);
-    const result = await withJob(valid.jobId, (signal) => runVideoJob(valid, encoder, { signal, onProgress }));
+    const preview = onPreview && ((image: PreviewImage) => void onPreview(transfer(image, [image.rgba.buffer])));
+    const result = await withJob(valid.jobId, (signal) =>
+      runVideoJob(valid, encoder, { signal, onProgress, onPreview: preview }),
+    );
     return transfer(result, [result.mp4]);
   },
   /** Runs the pipeline to frames and latents without encoding; both buffers are transferred. */

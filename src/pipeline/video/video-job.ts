@@ -18,6 +18,7 @@ import { loadModelPackage } from '../model-package/load';
 import { httpPackageSource } from '../model-package/source';
 import { imageToVideo } from '../image-to-video';
 import { textToVideo } from '../text-to-video';
+import type { PreviewImage } from '../preview';
 import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
 import { encodeMp4 } from './encode-mp4';
 import { yieldingBackend } from './yielding-backend';
@@ -27,6 +28,8 @@ import type { EncoderChoice } from './encode-options';
 export interface JobContext {
   signal: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
+  /** After each denoising step, a small picture of the clip so far (packages with `latent.preview_rgb`). */
+  onPreview?: (image: PreviewImage) => void;
 }
 
 interface CachedPipeline {
@@ -71,7 +74,7 @@ async function pipelineFor(request: GenerateRequest, context: JobContext): Promi
 /** Runs the pipeline to frames and latents, without encoding; the request's images pick the mode. */
 export async function runFramesJob(request: GenerateRequest, context: JobContext): Promise<FramesResult> {
   const pipeline = await pipelineFor(request, context);
-  const options = { signal: context.signal, onProgress: context.onProgress };
+  const options = { signal: context.signal, onProgress: context.onProgress, onPreview: context.onPreview };
   const mode = modeForImages(request);
   if (mode === 'text-to-video') return textToVideo(pipeline, request.params, options);
   const { image, last_image } = request;

@@ -1,5 +1,6 @@
 /** The running job as the UI shows it: stage, step n/N, overall fraction, result or error. */
 import type { GenerateResult, ProgressEvent, SerializedError } from '../../shared/protocol';
+import type { LivePreview } from '../worker/generate-client';
 
 /** Where a job is. */
 export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
@@ -33,6 +34,8 @@ export class JobState {
   result = $state.raw<GenerateResult | null>(null);
   /** The last denoising step reported, `[step, totalSteps]`. */
   lastStep = $state.raw<[number, number] | null>(null);
+  /** The latest live preview (a small RGBA picture after a denoising step), while the job runs. */
+  preview = $state.raw<LivePreview | null>(null);
 
   /** The current stage in words, e.g. "Denoising". */
   get stageLabel(): string {
@@ -50,6 +53,12 @@ export class JobState {
     this.error = null;
     this.result = null;
     this.lastStep = null;
+    this.preview = null;
+  }
+
+  /** Shows the picture the worker sent after a denoising step. */
+  showPreview(image: LivePreview): void {
+    if (this.status === 'running') this.preview = image;
   }
 
   /** Applies one progress event from the worker. */

@@ -89,6 +89,7 @@ export class Playground {
       const result = await this.client.generate(request, {
         signal: controller.signal,
         onProgress: (event) => this.job.progress(event),
+        onPreview: (image) => this.job.showPreview(image),
         encoder: this.options.encoder,
       });
       this.job.succeed(result);

@@ -25,6 +25,9 @@ export interface JobOptions {
   onProgress?: (event: ProgressEvent) => void;
 }
 
+/** A small RGBA picture of the clip after a denoising step (see `src/pipeline/preview.ts`). */
+export type LivePreview = Parameters<NonNullable<Parameters<GenerateWorkerApi['generate']>[3]>>[0];
+
 const HARD_KILL_AFTER_MS = 5000;
 
 /**
@@ -74,10 +77,14 @@ export class GenerateClient {
   }
 
   /** Generates an MP4. */
-  generate(request: GenerateRequest, options: JobOptions & { encoder?: EncoderChoice } = {}): Promise<GenerateResult> {
+  generate(
+    request: GenerateRequest,
+    options: JobOptions & { encoder?: EncoderChoice; onPreview?: (image: LivePreview) => void } = {},
+  ): Promise<GenerateResult> {
     const encoder = options.encoder ?? 'auto';
     const sent = withTransferredImages(request);
-    return this.#run(request.jobId, options, (api, progress) => api.generate(sent, progress, { encoder }));
+    const preview = options.onPreview && Comlink.proxy(options.onPreview);
+    return this.#run(request.jobId, options, (api, progress) => api.generate(sent, progress, { encoder }, preview));
   }
 
   /** Runs the pipeline without encoding, returning frames, latents and node placement. */
