@@ -73,6 +73,11 @@ export async function markLoraFailed(q: Queryable, loraId: string, error: string
   );
 }
 
+/** Soft-deletes a LoRA whatever its state (a duplicate upload this server answered another way). */
+export async function discardLora(q: Queryable, loraId: string): Promise<void> {
+  await q.query('UPDATE loras SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL', [loraId]);
+}
+
 /** Soft-deletes the user's LoRA; undefined when there is no such visible LoRA of theirs. */
 export async function deleteUserLora(q: Queryable, userId: string, loraId: string): Promise<Lora | undefined> {
   const { rows } = await q.query<LoraRow>(

@@ -79,8 +79,8 @@ export function registerStoragePaths(registry: OpenAPIRegistry): void {
     'Upload a LoRA (two .safetensors files)',
     multipart(loraUploadForm, 'File parts `high_noise` and `low_noise`, optional text field `name`.'),
     json(lora, 'The LoRA, ready.'),
-    // Streamed to disk, so its body has no fingerprint before the work: no Idempotency-Key yet.
-    false,
+    // Streamed to disk and hashed on the way; a retry's copy is discarded once the key finds the first answer.
+    true,
   );
   post(
     '/api/v1/storage/lora/import',

@@ -5,7 +5,7 @@ import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
 import { LoraImports } from '../loras/import';
-import { uploadLora } from '../loras/upload';
+import { discardUpload, uploadLora } from '../loras/upload';
 import { FetchFailedError, UrlRefusedError } from '../net/errors';
 import { fetchBuffer } from '../net/safe-fetch';
 import { collectBytes, storeImage } from '../storage/image-intake';
@@ -14,8 +14,9 @@ import { checkStorageQuota } from '../storage/quota';
 import { importFetchOptions, storageSettings, type StorageOptions, type StorageSettings } from '../storage/options';
 import { lorasRouter } from './loras';
 import { parseRequest } from '../validation';
-import { jsonFingerprint, partsFingerprint } from '../idempotency/header';
-import { respondIdempotently } from '../idempotency/respond';
+import { idempotencyKeyOf, jsonFingerprint, partsFingerprint } from '../idempotency/header';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/keys';
+import { REPLAYED_HEADER, respondIdempotently } from '../idempotency/respond';
 import { imageJson, loraJson } from './storage-json';
 
 /** Maps a refused or failed fetch to a 400 naming the field. */
@@ -79,7 +80,32 @@ export function storageRouter(db: Database, settings: StorageSettings, imports: 
   });
 
   router.post('/storage/lora/upload', async (req, res) => {
-    res.json(loraJson(await uploadLora(db, settings, authOf(res).user.id, req)));
+    const userId = authOf(res).user.id;
+    // The fingerprint is the parts' hashes, known once they are stored: a retry stores its copy, then
+    // finds the first answer and discards the copy, so one key never leaves two LoRAs.
+    const key = idempotencyKeyOf(req);
+    const uploaded = await uploadLora(db, settings, userId, req);
+    if (key === undefined) {
+      res.json(loraJson(uploaded.lora));
+      return;
+    }
+    const request = { userId, route: 'POST /storage/lora/upload', key, fingerprint: uploaded.fingerprint };
+    let replay;
+    try {
+      replay = await claimIdempotencyKey(db, request);
+    } catch (error) {
+      await discardUpload(db, settings, uploaded.lora.id, 'Idempotency-Key refused the upload');
+      throw error;
+    }
+    if (replay) {
+      await discardUpload(db, settings, uploaded.lora.id, 'a retry of an upload already stored');
+      res.setHeader(REPLAYED_HEADER, 'true');
+      res.status(replay.statusCode).json(replay.body);
+      return;
+    }
+    const answer = { statusCode: 200, body: loraJson(uploaded.lora) };
+    await completeIdempotencyKey(db, request, answer);
+    res.json(answer.body);
   });
 
   router.post('/storage/lora/import', express.json({ limit: '16kb' }), async (req, res) => {

@@ -173,6 +173,7 @@ describe('the OpenAPI document', () => {
         'POST /api/v1/storage/image/upload',
         'POST /api/v1/storage/image/import',
         'POST /api/v1/storage/lora/import',
+        'POST /api/v1/storage/lora/upload',
       ];
       const withHeader = operations
         .filter((o) =>

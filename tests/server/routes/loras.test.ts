@@ -67,6 +67,47 @@ describe.each(DATABASE_KINDS)('LoRA routes on %s', (kind) => {
   };
 
   describe('POST /api/v1/storage/lora/upload', () => {
+    describe('retried with the same Idempotency-Key', () => {
+      const named = (key: string, name: string, low = tinyLora(4)) =>
+        api
+          .post('/api/v1/storage/lora/upload')
+          .set('Idempotency-Key', key)
+          .field('name', name)
+          .attach('high_noise', tinyLora(), 'h.safetensors')
+          .attach('low_noise', low, 'l.safetensors');
+      const count = async (name: string) =>
+        Number(
+          (
+            await db().query(
+              'SELECT COUNT(*) AS n FROM loras WHERE user_id = $1 AND name = $2 AND deleted_at IS NULL',
+              [user.id, name],
+            )
+          ).rows[0]!.n,
+        );
+
+      it('keeps one LoRA and answers the retry with it, discarding the retry’s copy', async () => {
+        const first = await named('upload-once', 'once-up').expect(200);
+        const again = await named('upload-once', 'once-up').expect(200);
+        expect(again.headers['idempotent-replayed']).toBe('true');
+        expect(again.body).toEqual(first.body);
+        expect(await count('once-up')).toBe(1);
+        // The retry's stored copy is gone: only the first LoRA's files remain.
+        const { rows } = await db().query<{ id: string }>(
+          "SELECT id FROM loras WHERE user_id = $1 AND name = 'once-up' AND id <> $2",
+          [user.id, first.body.lora_id],
+        );
+        for (const { id } of rows) await noFilesOf(id);
+        expect(await apps.files.read(loraFileKey(first.body.lora_id, 'low_noise'))).toEqual(tinyLora(4));
+      });
+
+      it('is 422 for the same key with other files, and keeps nothing of that upload', async () => {
+        await named('upload-twice', 'first-body').expect(200);
+        const other = await named('upload-twice', 'first-body', tinyLora(2)).expect(422);
+        expect(other.body.error.message).toMatch(/Idempotency-Key/);
+        expect(await count('first-body')).toBe(1);
+      });
+    });
+
     describe('a valid pair', () => {
       it('stores both files and answers a ready LoRA', async () => {
         const high = tinyLora(2);
