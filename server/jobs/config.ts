@@ -29,6 +29,7 @@ const envSchema = z.object({
   PUBLIC_URL: z.url().optional(),
   VIDEO_DIR: z.string().min(1).optional(),
   MODEL_ALIASES: z.enum(['on', 'off']).default('on'),
+  STATUS_CACHE_MS: z.coerce.number().int().min(0).max(5000).default(500),
   VIDEO_RETENTION_DAYS: z.coerce.number().positive().default(7),
   IMAGE_RETENTION_DAYS: z.coerce.number().positive().default(7),
   STORAGE_QUOTA_MB: z.coerce
@@ -74,6 +75,8 @@ export interface JobsConfig {
   modelAliases: boolean;
   /** STORAGE_QUOTA_MB (10240): what each user may store in all. */
   storageQuotaBytes: number;
+  /** STATUS_CACHE_MS (500): how old a job a status poll may be answered from; 0 reads the database each time. */
+  statusCacheMs: number;
   /** UPSTREAMS or UPSTREAMS_FILE: other Phosor-compatible servers jobs may be forwarded to (none by default). */
   upstreams: Upstream[];
 }
@@ -103,5 +106,6 @@ export function readJobsConfig(env: NodeJS.ProcessEnv, dataDir: string): JobsCon
     storageQuotaBytes: e.STORAGE_QUOTA_MB * 2 ** 20,
     modelAliases: e.MODEL_ALIASES === 'on',
     upstreams: readUpstreams(env),
+    statusCacheMs: e.STATUS_CACHE_MS,
   };
 }

@@ -32,6 +32,7 @@ import { completeIdempotencyKey } from '../idempotency/keys';
 import { respondIdempotently } from '../idempotency/respond';
 import { currentProvider } from '../jobs/job';
 import { routeJob } from '../jobs/job-route';
+import { RecentJobs } from '../jobs/recent-jobs';
 import { LOCAL_PROVIDER, type Upstream } from '../upstream/config';
 
 /** What the inference routes need besides the database and the models. */
@@ -66,6 +67,11 @@ export interface InferenceOptions extends EventsOptions {
   onSubmitted?(job: Job): void;
   /** Signs result URLs; by default with a key kept in the database. */
   signer?: VideoUrlSigner;
+  /**
+   * How long a status poll may answer from a job read this long ago (STATUS_CACHE_MS in the server,
+   * 500; absent here: every poll reads the database). See `jobs/recent-jobs.ts`.
+   */
+  statusCacheMs?: number;
   /** Other Phosor-compatible servers jobs may be forwarded to (UPSTREAMS); the workers need the same list. */
   upstreams?: readonly Upstream[];
 }
@@ -135,6 +141,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   const router = Router();
   router.param('request_id', rejectUnstorableParam);
   const signer = signerFor(db, options);
+  const recent = new RecentJobs(options.statusCacheMs ?? 0);
   const ownJob = async (res: express.Response, id: string): Promise<Job> => {
     const job = await findUserJob(db, authOf(res).user.id, id);
     if (!job) throw new JobNotFoundError(id);
@@ -203,7 +210,9 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   });
 
   router.get('/inference/status/:request_id', async (req, res) => {
-    const job = await ownJob(res, req.params.request_id);
+    const id = req.params.request_id;
+    const job = await recent.find(db, authOf(res).user.id, id);
+    if (!job) throw new JobNotFoundError(id);
     res.json(statusJson(job, await queueStanding(db, job, options.queueSnapshotMs)));
   });
 
@@ -267,7 +276,9 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   // Not in Phosor: lets the playground stop a server job; it fails with code `cancelled` and is refunded.
   router.post('/inference/cancel/:request_id', async (req, res) => {
     const job = await ownJob(res, req.params.request_id);
-    if (!(await cancelJob(db, job.userId, job.id)))
+    const cancelled = await cancelJob(db, job.userId, job.id);
+    recent.forget(job.userId, job.id);
+    if (!cancelled)
       throw new HttpError(
         400,
         'job_not_active',
