@@ -4,6 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
+import { readRecipe } from '../src/pipeline/video/mp4-recipe';
 import { inspectMp4 } from './support/mp4';
 import { fillForm, openPlayground } from './support/playground';
 
@@ -49,6 +50,14 @@ test('the default model is the trained phosphene-v1 and its first clip plays', a
   expect(previews.at(-1)!.redness).toBeGreaterThan(80);
   await expect(page.getByTestId('live-preview')).toHaveCount(0);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
-  const mp4 = await inspectMp4(new Uint8Array(await readFile((await download.path())!)));
+  const bytes = new Uint8Array(await readFile((await download.path())!));
+  const mp4 = await inspectMp4(bytes);
   expect(mp4).toMatchObject({ width: 256, height: 144, frameCount: 17 });
+  // The clip carries its recipe: the model, its weights and every parameter.
+  expect(readRecipe(bytes)).toMatchObject({
+    model: 'phosphene/v1/text-to-video',
+    variant: 'q4',
+    model_version: expect.stringMatching(/^[0-9a-f]{12}$/),
+    params: { prompt: 'a red circle moving right on a black background', width: 256, height: 144, num_frames: 17 },
+  });
 });

@@ -6,7 +6,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseManifest } from '../../src/pipeline/model-package/manifest';
+import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
+import { modelVersionOf, readRecipe, recipeOf, writeRecipe, type Recipe } from '../../src/pipeline/video/mp4-recipe';
 import type { GenerateParams, LoraWeights, ProgressEvent } from '../../src/shared/protocol';
 import type { ImageConditioning } from '../../src/pipeline/image-to-video';
 import { decodeImage } from '../images/decode';
@@ -36,6 +37,10 @@ const USAGE = `Usage: npm run generate -- --prompt "..." [--out clip.mp4] [optio
   --lora DIR               a LoRA pair: a folder with high_noise.safetensors and low_noise.safetensors
   --lora_scale X           its strength, 0–2 (default 1)
   --device cpu|webgpu      ONNX Runtime provider (default: cpu)
+  --recipe CLIP.mp4        re-run a Phosphene clip exactly: its model, variant and every parameter
+                           come from the recipe in its metadata (give --image/--lora again if it had them)
+
+Every clip carries its recipe (the MP4's comment tag), so --recipe on it makes the same clip again.
 `;
 
 const { values } = parseArgs({
@@ -59,6 +64,7 @@ const { values } = parseArgs({
     lora: { type: 'string' },
     lora_scale: { type: 'string' },
     device: { type: 'string', default: 'cpu' },
+    recipe: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
   strict: true,
@@ -66,6 +72,11 @@ const { values } = parseArgs({
 
 async function main(): Promise<void> {
   if (values.help) return void process.stdout.write(USAGE);
+  const recipe = values.recipe === undefined ? undefined : await readRecipeFile(values.recipe);
+  if (recipe) {
+    await checkRecipeModel(recipe, values.model);
+    Object.assign(values, { prompt: recipe.params.prompt, variant: recipe.variant ?? values.variant });
+  }
   if (values.prompt === undefined) throw new UsageError('--prompt is required.');
   if (values.device !== 'cpu' && values.device !== 'webgpu')
     throw new UsageError(`--device must be cpu or webgpu, not ${values.device}.`);
@@ -86,7 +97,8 @@ async function main(): Promise<void> {
     seed: num('seed', values.seed),
     frames_per_second: num('fps', values.fps ?? values.frames_per_second),
   };
-  if (params.width === undefined && params.height === undefined)
+  if (recipe) Object.assign(params, recipe.params);
+  else if (params.width === undefined && params.height === undefined)
     Object.assign(params, await smallestResolution(values.model));
 
   const started = performance.now();
@@ -103,7 +115,18 @@ async function main(): Promise<void> {
   });
   const p = result.params;
   report({ type: 'encode-video', frame: 0, totalFrames: result.frames.numFrames });
-  const mp4 = await encodeMp4Node(result.frames, { fps: p.frames_per_second });
+  const manifest = await readManifest(values.model);
+  const variant = values.variant ?? manifest.default_variant;
+  const mode = conditioning?.mode ?? 'text-to-video';
+  const mp4 = writeRecipe(
+    await encodeMp4Node(result.frames, { fps: p.frames_per_second }),
+    recipeOf(manifest.id, p, {
+      mode,
+      variant,
+      model_version: modelVersionOf(manifest, variant),
+      ...(lora && { lora: { name: path.basename(values.lora!), scale: lora.scale } }),
+    }),
+  );
   await writeFile(values.out, mp4);
   report({ type: 'done', elapsedMs: performance.now() - started });
   process.stderr.write(
@@ -141,13 +164,51 @@ async function readLora(dir?: string, scale?: number): Promise<LoraWeights | und
   });
 }
 
-/** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */
-async function smallestResolution(modelDir: string): Promise<{ width: number; height: number }> {
+/** The package's manifest. */
+async function readManifest(modelDir: string): Promise<ModelManifest> {
   const source = fsPackageSource(modelDir);
-  const manifest = parseManifest(
+  return parseManifest(
     JSON.parse(new TextDecoder().decode(await source.read('model.json'))),
     `${source.label} model.json`,
   );
+}
+
+/** The recipe of a clip given to --recipe. */
+async function readRecipeFile(file: string): Promise<Recipe> {
+  const bytes = await readFile(file).catch(() => {
+    throw new UsageError(`cannot read ${file}: give the path of a clip Phosphene made.`);
+  });
+  const recipe = readRecipe(new Uint8Array(bytes));
+  if (!recipe) throw new UsageError(`${file} carries no Phosphene recipe (its comment tag has none).`);
+  return recipe;
+}
+
+/** The recipe's model must be the package given (or the default); its weights should be the same. */
+async function checkRecipeModel(recipe: Recipe, modelDir: string): Promise<void> {
+  const manifest = await readManifest(modelDir);
+  if (manifest.id !== recipe.model)
+    throw new UsageError(
+      `the clip was made by ${recipe.model}, and ${modelDir} is ${manifest.id}: pass --model with that package's folder.`,
+    );
+  if (recipe.mode !== 'text-to-video' && values.image === undefined)
+    throw new UsageError(
+      `the clip is ${recipe.mode}: give its --image${recipe.mode === 'first-last-frame' ? ' and --last_image' : ''} again.`,
+    );
+  if (recipe.lora && values.lora === undefined)
+    throw new UsageError(
+      `the clip used the LoRA ${recipe.lora.name} at ${recipe.lora.scale}: give its folder with --lora.`,
+    );
+  if (recipe.lora && values.lora_scale === undefined) values.lora_scale = String(recipe.lora.scale);
+  const version = modelVersionOf(manifest, recipe.variant ?? manifest.default_variant);
+  if (recipe.model_version && version !== recipe.model_version)
+    process.stderr.write(
+      `warning: the clip was made by weights ${recipe.model_version} and these are ${version}; the result will differ.\n`,
+    );
+}
+
+/** A small default for CPUs: the manifest's smallest resolution (the UI's default is the first one). */
+async function smallestResolution(modelDir: string): Promise<{ width: number; height: number }> {
+  const manifest = await readManifest(modelDir);
   const [smallest] = [...manifest.resolutions].sort((a, b) => a.width * a.height - b.width * b.height);
   return { width: smallest!.width, height: smallest!.height };
 }

@@ -19,6 +19,7 @@ import { httpPackageSource } from '../model-package/source';
 import { imageToVideo } from '../image-to-video';
 import { textToVideo } from '../text-to-video';
 import type { PreviewImage } from '../preview';
+import { modelVersionOf, recipeOf, writeRecipe } from './mp4-recipe';
 import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
 import { encodeMp4 } from './encode-mp4';
 import { yieldingBackend } from './yielding-backend';
@@ -99,11 +100,21 @@ export async function runVideoJob(
     encoder,
     onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
   });
+  // The clip carries its recipe (model, weights, every parameter): dropped back in, it re-runs exactly.
+  const pipeline = await pipelineFor(request, context);
+  const mp4 = writeRecipe(
+    new Uint8Array(encoded.mp4),
+    recipeOf(pipeline.manifest.id, request.params, {
+      mode: modeForImages(request),
+      variant: pipeline.variant,
+      model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
+    }),
+  );
   const elapsedMs = performance.now() - started;
   onProgress?.({ type: 'done', elapsedMs });
   return {
     jobId: request.jobId,
-    mp4: encoded.mp4,
+    mp4: mp4.buffer as ArrayBuffer,
     mimeType: 'video/mp4',
     width: frames.width,
     height: frames.height,

@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { adaptedLayers, syntheticLora } from '../../../models/phosphene-random/make-example-lora';
 import { describeVideoTrack } from '../../helpers/mp4-boxes';
+import { readRecipe } from '../../../src/pipeline/video/mp4-recipe';
 
 const run = promisify(execFile);
 const TINY = 'tests/fixtures/models/phosphene-tiny';
@@ -52,6 +53,65 @@ describe('npm run generate', () => {
       const track = await new Input({ source: new BufferSource(mp4), formats: ALL_FORMATS }).getPrimaryVideoTrack();
       expect(track?.codec).toBe('avc');
       expect((await track!.computePacketStats()).packetCount).toBe(9);
+    });
+
+    it('writes the recipe into the clip, and --recipe makes the very same bytes again', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'phosphene-cli-'));
+      const first = path.join(dir, 'first.mp4');
+      const again = path.join(dir, 'again.mp4');
+      await cli([
+        '--model',
+        TINY,
+        '--prompt',
+        'a green star',
+        '--negative_prompt',
+        'blur',
+        '--out',
+        first,
+        '--width',
+        '64',
+        '--height',
+        '64',
+        '--num_frames',
+        '9',
+        '--steps',
+        '3',
+        '--guidance_scale',
+        '2',
+        '--seed',
+        '11',
+        '--fps',
+        '12',
+      ]);
+      const bytes = new Uint8Array(await readFile(first));
+      const recipe = readRecipe(bytes)!;
+      expect(recipe).toMatchObject({
+        format: 'phosphene-recipe/1',
+        model: 'phosphene/tiny-test/text-to-video',
+        mode: 'text-to-video',
+        variant: expect.any(String),
+        model_version: expect.stringMatching(/^[0-9a-f]{12}$/),
+        params: {
+          prompt: 'a green star',
+          negative_prompt: 'blur',
+          width: 64,
+          height: 64,
+          num_frames: 9,
+          num_inference_steps: 3,
+          guidance_scale: 2,
+          seed: 11,
+          frames_per_second: 12,
+        },
+      });
+      // Any MP4 reader sees it as the clip's comment.
+      const tags = await new Input({ source: new BufferSource(bytes), formats: ALL_FORMATS }).getMetadataTags();
+      expect(JSON.parse(tags.comment!)).toEqual(recipe);
+      const { stderr } = await cli(['--model', TINY, '--recipe', first, '--out', again]);
+      expect(stderr).toMatch(/64×64, 9 frames at 12 fps, 3 steps, guidance 2, seed 11/);
+      expect(Buffer.compare(await readFile(again), Buffer.from(bytes))).toBe(0);
+      // Another package is refused, naming the one that made the clip.
+      const wrong = await cli(['--recipe', first, '--out', again]).catch((error: { stderr: string }) => error);
+      expect((wrong as { stderr: string }).stderr).toMatch(/made by phosphene\/tiny-test\/text-to-video.*pass --model/);
     });
 
     it('defaults to the smallest resolution of the package', async () => {
