@@ -9,6 +9,7 @@ import type { ModelChoice } from '../models/catalog';
 import { validateParams, type FieldError } from '../models/validate-params';
 import type { PageOptions } from '../page-options';
 import { GenerateClient } from '../worker/generate-client';
+import { readRecipe } from '../../pipeline/video/mp4-recipe';
 import { CatalogState } from './catalog.svelte';
 import { FormState } from './form.svelte';
 import { HistoryState } from './history.svelte';
@@ -43,6 +44,8 @@ export class Playground {
   readonly history = new HistoryState();
   readonly client: GenerateClient;
   fieldErrors = $state.raw<FieldError[]>([]);
+  /** What loading a clip's recipe said: which clip's settings are in the form, or why none are. */
+  recipeMessage = $state.raw<{ ok: boolean; text: string } | null>(null);
   shown = $state.raw<ShownClip | null>(null);
   #controller: AbortController | null = null;
 
@@ -134,6 +137,36 @@ export class Playground {
       return;
     }
     this.#show(record, blob);
+  }
+
+  /**
+   * Reads the recipe a Phosphene clip carries and puts its model and every parameter in the form, so
+   * Generate makes that clip again (the same bytes on the same device). Images are not part of a recipe.
+   */
+  async loadRecipe(file: File): Promise<void> {
+    const recipe = readRecipe(new Uint8Array(await file.arrayBuffer()));
+    if (!recipe) {
+      this.recipeMessage = {
+        ok: false,
+        text: `${file.name} carries no Phosphene recipe: only clips made by Phosphene can be re-run.`,
+      };
+      return;
+    }
+    const model = this.catalog.models.find((m) => m.modelId === recipe.model);
+    if (!model) {
+      this.recipeMessage = {
+        ok: false,
+        text: `${file.name} was made by ${recipe.model}, which this playground does not list.`,
+      };
+      return;
+    }
+    this.catalog.selectedId = model.modelId;
+    this.form.applyParams(recipe.params, model);
+    const images = recipe.mode === 'text-to-video' ? '' : ' Pick its image again: images are not stored in the clip.';
+    this.recipeMessage = {
+      ok: true,
+      text: `Loaded the recipe of ${file.name} (seed ${recipe.params.seed}): Generate makes it again.${images}`,
+    };
   }
 
   /** Puts a history entry's parameters back into the form. */
