@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
-import { modelVersionOf, readRecipe, recipeOf, writeRecipe, type Recipe } from '../../src/pipeline/video/mp4-recipe';
+import { modelVersionOf, readRecipe, writeRecipe, type Recipe } from '../../src/pipeline/video/mp4-recipe';
 import type { GenerateParams, LoraWeights, ProgressEvent } from '../../src/shared/protocol';
 import type { ImageConditioning } from '../../src/pipeline/image-to-video';
 import { decodeImage } from '../images/decode';
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     modelDir: values.model,
     variant: values.variant,
     lora,
+    loraName: values.lora === undefined ? undefined : path.basename(values.lora),
     params,
     device: values.device === 'webgpu' ? 'webgpu' : 'auto',
     conditioning,
@@ -115,18 +116,7 @@ async function main(): Promise<void> {
   });
   const p = result.params;
   report({ type: 'encode-video', frame: 0, totalFrames: result.frames.numFrames });
-  const manifest = await readManifest(values.model);
-  const variant = values.variant ?? manifest.default_variant;
-  const mode = conditioning?.mode ?? 'text-to-video';
-  const mp4 = writeRecipe(
-    await encodeMp4Node(result.frames, { fps: p.frames_per_second }),
-    recipeOf(manifest.id, p, {
-      mode,
-      variant,
-      model_version: modelVersionOf(manifest, variant),
-      ...(lora && { lora: { name: path.basename(values.lora!), scale: lora.scale } }),
-    }),
-  );
+  const mp4 = writeRecipe(await encodeMp4Node(result.frames, { fps: p.frames_per_second }), result.recipe);
   await writeFile(values.out, mp4);
   report({ type: 'done', elapsedMs: performance.now() - started });
   process.stderr.write(

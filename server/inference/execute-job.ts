@@ -9,6 +9,7 @@ import { loadJobImage, JobImageError, type ImageFiles } from '../worker/job-imag
 import { loadJobLora } from '../worker/job-lora';
 import { progressOf } from '../worker/progress';
 import { InferenceFailedError } from './errors';
+import { writeRecipe } from '../../src/pipeline/video/mp4-recipe';
 import { enlargePreview, type PreviewImage } from '../../src/pipeline/preview';
 import { encodePng } from '../images/png-encode';
 import type { JobPreview } from '../jobs/previews';
@@ -57,15 +58,18 @@ export async function executeJob(
       params: request.params,
       conditioning,
       lora,
+      loraName: request.loraId ?? undefined,
       onProgress: report,
       onPreview: onPreview && ((image) => onPreview(previewPng(image))),
       signal,
     });
-    const mp4 = await (deps.encode ?? encodeMp4Node)(generated.frames, {
+    const encoded = await (deps.encode ?? encodeMp4Node)(generated.frames, {
       fps: request.params.frames_per_second,
       signal,
       onFrame: (frame, totalFrames) => report({ type: 'encode-video', frame, totalFrames }),
     });
+    // A server clip carries its recipe too: `npm run generate -- --recipe` re-makes it on any machine.
+    const mp4 = writeRecipe(encoded, generated.recipe);
     signal.throwIfAborted();
     return mp4;
   } catch (error) {

@@ -14,7 +14,8 @@ import { imageToVideo, type ImageConditioning } from '../../src/pipeline/image-t
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { resolveParams } from '../../src/pipeline/params';
 import { textToVideo } from '../../src/pipeline/text-to-video';
-import { createVideoPipeline } from '../../src/pipeline/video-pipeline';
+import { createVideoPipeline, type VideoPipeline } from '../../src/pipeline/video-pipeline';
+import { modelVersionOf, recipeOf, type Recipe } from '../../src/pipeline/video/mp4-recipe';
 import { fsPackageSource } from './fs-package-source';
 import type { PreviewImage } from '../../src/pipeline/preview';
 
@@ -31,16 +32,28 @@ export interface NodeGenerateRequest {
   conditioning?: ImageConditioning;
   /** A LoRA for the denoiser; a file that does not fit the model throws `LoraError`. */
   lora?: LoraWeights;
+  /** How the recipe names the LoRA (its folder or id). */
+  loraName?: string;
   onProgress?(event: ProgressEvent): void;
   /** After each denoising step, a small picture of the clip so far (packages with `latent.preview_rgb`). */
   onPreview?(image: PreviewImage): void;
   signal?: AbortSignal;
 }
 
-/** Loads the package, generates (from the conditioning images when given), releases the sessions; returns frames, latents and the parameters used. */
+/** What re-makes this generation: the package, its weights and every parameter (LoRA by scale only). */
+export function recipeFor(pipe: VideoPipeline, params: GenerateParams, request: NodeGenerateRequest): Recipe {
+  return recipeOf(pipe.manifest.id, params, {
+    mode: request.conditioning?.mode ?? 'text-to-video',
+    variant: pipe.variant,
+    model_version: modelVersionOf(pipe.manifest, pipe.variant),
+    ...(request.lora && { lora: { name: request.loraName ?? 'lora', scale: request.lora.scale } }),
+  });
+}
+
+/** Loads the package, generates (from the conditioning images when given), releases the sessions; returns frames, latents, the parameters used and the recipe. */
 export async function generateFramesNode(
   request: NodeGenerateRequest,
-): Promise<FramesResult & { params: GenerateParams }> {
+): Promise<FramesResult & { params: GenerateParams; recipe: Recipe }> {
   const { onProgress, signal } = request;
   const pkg = await loadModelPackage(fsPackageSource(request.modelDir), {
     variant: request.variant,
@@ -59,7 +72,7 @@ export async function generateFramesNode(
     const result = conditioning
       ? await imageToVideo(pipe, params, conditioning, options)
       : await textToVideo(pipe, params, options);
-    return { ...result, params };
+    return { ...result, params, recipe: recipeFor(pipe, params, request) };
   } finally {
     await pipe.release();
   }

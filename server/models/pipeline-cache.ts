@@ -13,7 +13,7 @@ import { resolveParams } from '../../src/pipeline/params';
 import { textToVideo } from '../../src/pipeline/text-to-video';
 import { createVideoPipeline, type VideoPipeline } from '../../src/pipeline/video-pipeline';
 import { fsPackageSource } from './fs-package-source';
-import type { generateFramesNode, NodeGenerateRequest } from './node-generate';
+import { recipeFor, type generateFramesNode, type NodeGenerateRequest } from './node-generate';
 
 /** A cache of pipelines with a `generate` shaped like `generateFramesNode`. */
 export interface PipelineCache {
@@ -75,7 +75,7 @@ export function pipelineCache({ idleMs }: { idleMs: number }): PipelineCache {
       const result = request.conditioning
         ? await imageToVideo(pipe, params, request.conditioning, options)
         : await textToVideo(pipe, params, options);
-      return { ...result, params };
+      return { ...result, params, recipe: recipeFor(pipe, params, request) };
     } finally {
       running--;
       if (running === 0) {

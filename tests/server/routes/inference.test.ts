@@ -6,6 +6,7 @@ import { claimNextJob } from '../../../server/jobs/queue';
 import { expireJobs } from '../../../server/jobs/sweeper';
 import { databaseUrlSigner } from '../../../server/jobs/video-url';
 import { DATABASE_KINDS, useTestDatabase } from '../../helpers/databases';
+import { readRecipe } from '../../../src/pipeline/video/mp4-recipe';
 import { describeVideoTrack } from '../../helpers/mp4-boxes';
 import { inferenceHarness, SMALL, waitForStatus, type InferenceHarness } from '../jobs/inference-harness';
 
@@ -66,6 +67,12 @@ describe.each(DATABASE_KINDS)('inference routes on %s', (kind) => {
             .expect(200);
           expect(video.headers['content-type']).toBe('video/mp4');
           const track = describeVideoTrack(new Uint8Array(video.body as Buffer));
+          // A server clip carries its recipe, like the browser's and the CLI's.
+          expect(readRecipe(new Uint8Array(video.body as Buffer))).toMatchObject({
+            model: 'phosphene/tiny-test/text-to-video',
+            mode: 'text-to-video',
+            params: { prompt: 'a red ball', seed: 42, width: 64, height: 64 },
+          });
           expect(track).toMatchObject({ brand: 'mp42', codec: 'avc1', width: 64, height: 64, samples: 5 });
           expect(await entries(user.id)).toEqual(['grant:1000000', 'charge:-10000']);
           const [entry] = await history(key);
