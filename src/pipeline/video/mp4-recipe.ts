@@ -7,22 +7,11 @@
  */
 import { z } from 'zod';
 import type { GenerateParams } from '../../shared/protocol';
+import { storedParamsSchema } from '../../shared/stored-params';
 import type { ModelManifest } from '../model-package/manifest';
 
 /** The recipe's format tag; a reader refuses other versions rather than guess. */
 export const RECIPE_FORMAT = 'phosphene-recipe/1';
-
-const paramsSchema = z.object({
-  prompt: z.string(),
-  negative_prompt: z.string(),
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  num_frames: z.number().int().positive(),
-  num_inference_steps: z.number().int().positive(),
-  guidance_scale: z.number(),
-  seed: z.number().int().min(0),
-  frames_per_second: z.number().int().positive(),
-});
 
 /** What re-runs a clip exactly (its images and LoRA, when it had them, are named, not embedded). */
 export const recipeSchema = z.object({
@@ -33,7 +22,7 @@ export const recipeSchema = z.object({
   model_version: z.string().optional(),
   variant: z.string().optional(),
   mode: z.enum(['text-to-video', 'image-to-video', 'first-last-frame']),
-  params: paramsSchema,
+  params: storedParamsSchema,
   lora: z.object({ name: z.string(), scale: z.number() }).optional(),
 });
 

@@ -1,5 +1,6 @@
 /** A finished clip as the history keeps it. Stored records are read back through this schema. */
 import { z } from 'zod';
+import { storedParamsSchema } from '../../shared/stored-params';
 
 /** The job record stored next to each clip's MP4 blob. */
 export const historyRecordSchema = z.object({
@@ -7,17 +8,7 @@ export const historyRecordSchema = z.object({
   createdAt: z.number(),
   modelId: z.string(),
   modelUrl: z.string(),
-  params: z.object({
-    prompt: z.string(),
-    negative_prompt: z.string(),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
-    num_frames: z.number().int().positive(),
-    num_inference_steps: z.number().int().positive(),
-    guidance_scale: z.number(),
-    seed: z.number().int().nonnegative(),
-    frames_per_second: z.number().int().positive(),
-  }),
+  params: storedParamsSchema,
   device: z.enum(['webgpu', 'wasm', 'cpu']),
   encoder: z.enum(['webcodecs', 'ffmpeg.wasm']),
   numFrames: z.number().int().positive(),
