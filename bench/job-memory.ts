@@ -1,6 +1,6 @@
 /**
  * Measures a job's peak memory (VmHWM of a fresh process: load, generate, encode) at several sizes, the
- * data behind `server/inference/memory-estimate.ts`. Each size runs in its own process so peaks don't mix.
+ * data behind `src/pipeline/memory-estimate.ts`. Each size runs in its own process so peaks don't mix.
  * `npx tsx bench/job-memory.ts [model-dir] [WxHxF …]`; prints one JSON line per size and a fit.
  */
 import { spawnSync } from 'node:child_process';

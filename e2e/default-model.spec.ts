@@ -40,6 +40,11 @@ test('the default model is the trained phosphene-v1 and its first clip plays', a
   const video = page.getByTestId('result-video');
   await expect(video).toBeVisible({ timeout: 120_000 });
   await expect(page.getByTestId('job-error')).toHaveCount(0);
+  // The device plan says where it ran and why not WebGPU (this Chromium has no adapter or a software one).
+  await expect(page.getByTestId('device-plan')).toHaveAttribute('data-where', 'wasm');
+  await expect(page.getByTestId('device-plan')).toContainText(
+    /Running on WASM \(CPU\): this (browser has no WebGPU adapter|GPU is a software adapter)/,
+  );
   // A preview after the denoising steps (the model's default is 4), in order; gone once the clip is there.
   const previews = await page.evaluate(
     () => (window as unknown as { previews: { step: number; total: string; redness: number }[] }).previews,

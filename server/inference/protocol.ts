@@ -14,7 +14,7 @@ export interface InferenceRequest {
   imageKey: string | null;
   loraId: string | null;
   loraScale: number | null;
-  /** The job's planned peak memory (`memory-estimate.ts`); the worker frees its caches first if needed. */
+  /** The job's planned peak memory (`src/pipeline/memory-estimate.ts`); the worker frees its caches first if needed. */
   estimatedPeakMb?: number;
 }
 

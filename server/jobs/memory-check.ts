@@ -4,7 +4,7 @@
  */
 import type { GenerateParams } from '../../src/shared/protocol';
 import { HttpError } from '../http-error';
-import { estimateJobMemory, fittingResolutions, largestFittingFrames } from '../inference/memory-estimate';
+import { estimateJobMemory, fittingResolutions, largestFittingFrames } from '../../src/pipeline/memory-estimate';
 import type { ModelChoice } from './model-choice';
 
 /** The job is larger than a worker may hold (400, code `job_too_large`). */

@@ -3,7 +3,7 @@ import { phosorAliases } from '../jobs/model-choice';
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { phosorModelSchema } from '../../src/shared/models-schemas';
-import { fittingResolutions } from '../inference/memory-estimate';
+import { fittingResolutions } from '../../src/pipeline/memory-estimate';
 import type { ModelRegistry, RegisteredModel } from '../models/registry';
 
 /** Phosor's model entry. */

@@ -22,7 +22,7 @@ import type { ModelRegistry } from '../models/registry';
 import { InferenceFailedError, WorkerCrashedError, WorkerOutOfMemoryError } from '../inference/errors';
 import type { JobExecutor } from '../inference/job-executor';
 import { classify } from '../inference/execute-job';
-import { estimateJobMemory } from '../inference/memory-estimate';
+import { estimateJobMemory } from '../../src/pipeline/memory-estimate';
 import { progressWriter } from './progress-writer';
 import { previewWriter } from './preview-writer';
 import type { JobPreview } from '../jobs/previews';

@@ -7,7 +7,10 @@ import '../shared/zod-jitless';
 import { expose, transfer } from 'comlink';
 import type { ConditioningImage, FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
 import { decodeImageFile } from '../pipeline/video/decode-image';
-import { describeEnvironment } from '../pipeline/video/environment';
+import { describeEnvironment, probeCapabilities } from '../pipeline/video/environment';
+import { planDevice, type DevicePlan } from '../pipeline/device-plan';
+import { parseManifest } from '../pipeline/model-package/manifest';
+import { httpPackageSource } from '../pipeline/model-package/source';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from '../pipeline/video/request-schema';
 import { runFramesJob, runVideoJob } from '../pipeline/video/video-job';
 import type { PreviewImage } from '../pipeline/preview';
@@ -62,6 +65,13 @@ const api = {
   },
   /** What this worker can use: WebGPU adapter, WebCodecs H.264. */
   environment: describeEnvironment,
+  /** Where the request should run on this device, and why (the model's manifest and the device's limits). */
+  async plan(request: unknown): Promise<DevicePlan> {
+    const valid = parseGenerateRequest(request);
+    const source = httpPackageSource(valid.modelUrl);
+    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read('model.json'))), source.label);
+    return planDevice(manifest, valid.params, await probeCapabilities(), valid.device);
+  },
 };
 
 expose(api);

@@ -34,6 +34,8 @@ export class JobState {
   result = $state.raw<GenerateResult | null>(null);
   /** The last denoising step reported, `[step, totalSteps]`. */
   lastStep = $state.raw<[number, number] | null>(null);
+  /** Where the job runs and why, as the device plan decided. */
+  plan = $state.raw<{ where: string; reasons: string[] } | null>(null);
   /** The latest live preview (a small RGBA picture after a denoising step), while the job runs. */
   preview = $state.raw<LivePreview | null>(null);
 
@@ -54,6 +56,7 @@ export class JobState {
     this.result = null;
     this.lastStep = null;
     this.preview = null;
+    this.plan = null;
   }
 
   /** Shows the picture the worker sent after a denoising step. */

@@ -89,6 +89,13 @@ export class Playground {
     this.job.start();
     try {
       await checkWebGpu(request.device);
+      // The device plan: on `auto` it picks WebGPU or WASM from the adapter, its limits and the job's
+      // memory, and says why; a failed plan leaves the choice to the worker's own rule.
+      const plan = await this.client.plan(request).catch(() => null);
+      if (plan) {
+        this.job.plan = plan;
+        if (request.device === 'auto' && plan.where !== 'server') request.device = plan.where;
+      }
       const result = await this.client.generate(request, {
         signal: controller.signal,
         onProgress: (event) => this.job.progress(event),

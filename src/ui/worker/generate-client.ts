@@ -101,6 +101,12 @@ export class GenerateClient {
     });
   }
 
+  /** Where `request` should run on this device, and why (see `src/pipeline/device-plan.ts`). */
+  plan(request: GenerateRequest): ReturnType<GenerateWorkerApi['plan']> {
+    const { image: _image, last_image: _last, ...light } = request;
+    return this.#remote().plan(light);
+  }
+
   /** What the worker's environment offers (WebGPU adapter, WebCodecs H.264). */
   environment(): ReturnType<GenerateWorkerApi['environment']> {
     return this.#remote().environment();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { estimateJobMemory, fittingResolutions, largestFittingFrames } from '../../../server/inference/memory-estimate';
-import { parseManifest, type ModelManifest } from '../../../src/pipeline/model-package/manifest';
+import { estimateJobMemory, fittingResolutions, largestFittingFrames } from '../../src/pipeline/memory-estimate';
+import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
 
 const tiny = parseManifest(JSON.parse(readFileSync('tests/fixtures/models/phosphene-tiny/model.json', 'utf8')));
 // The built-in package's architecture and presets (the fixture's, at the sizes bench/job-memory.ts measured).

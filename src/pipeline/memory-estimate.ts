@@ -21,8 +21,8 @@
  * schema admits it; not in the schema yet).
  */
 import { z } from 'zod';
-import { latentGrid } from '../../src/pipeline/latents';
-import type { ModelManifest } from '../../src/pipeline/model-package/manifest';
+import { latentGrid } from './latents';
+import type { ModelManifest } from './model-package/manifest';
 
 const MB = 2 ** 20;
 const MEASURED = { baseMb: 160, mbPerMegapixelFrame: 270, mbPerMillionTokenPairs: 7 };

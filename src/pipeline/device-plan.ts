@@ -1,0 +1,100 @@
+/**
+ * Where a job should run, decided before it starts from what the device can do and what the job needs:
+ * WebGPU on a real adapter, else WASM on the CPU, else the server when this device cannot hold the job.
+ * Pure: the worker probes the device (`DeviceCapabilities`), the UI shows `reasons` and routes to the
+ * server when `where` says so.
+ */
+import type { DeviceRequest } from '../shared/protocol';
+import { latentGrid } from './latents';
+import { estimateJobMemory } from './memory-estimate';
+import type { ModelManifest } from './model-package/manifest';
+
+/** What the probe found. */
+export interface DeviceCapabilities {
+  webgpu: {
+    available: boolean;
+    /** A software adapter (SwiftShader): slower than WASM, never chosen. */
+    isFallbackAdapter: boolean;
+    features: string[];
+    /** `maxStorageBufferBindingSize` (128 MiB by default). */
+    maxStorageBufferBindingSize: number;
+  };
+  /** WASM threads ONNX Runtime may use (1 without cross-origin isolation). */
+  wasmThreads: number;
+  /** Memory this page may plan with, in MB (`navigator.deviceMemory` × 1024 × a share, or a guess). */
+  memoryBudgetMb: number;
+}
+
+/** A job's size and steps. */
+export interface PlannedJob {
+  width: number;
+  height: number;
+  num_frames: number;
+}
+
+/** The decision and why. */
+export interface DevicePlan {
+  where: 'webgpu' | 'wasm' | 'server';
+  variant: string;
+  /** The planned peak memory of the job, in bytes. */
+  estimatedBytes: number;
+  /** Each reason a better choice was not taken, in words for the UI. */
+  reasons: string[];
+}
+
+const MB = 2 ** 20;
+
+/** The variant to use: the manifest's default when the device has every feature it requires, else the first that fits. */
+function pickVariant(m: ModelManifest, features: readonly string[], reasons: string[]): string | undefined {
+  const usable = (name: string) => (m.variants[name]?.requires ?? []).every((f) => features.includes(f));
+  if (usable(m.default_variant)) return m.default_variant;
+  const other = Object.keys(m.variants).find(usable);
+  const missing = (m.variants[m.default_variant]?.requires ?? []).filter((f) => !features.includes(f));
+  if (other)
+    reasons.push(`variant ${m.default_variant} needs ${missing.join(', ')}, which this device lacks: using ${other}`);
+  return other;
+}
+
+/**
+ * The largest single buffer the job's denoiser works on: the attention scores of one head over every
+ * latent token pair, float32 (what a naive WebGPU attention kernel binds as one storage buffer).
+ */
+export function largestBufferBytes(m: ModelManifest, job: PlannedJob): number {
+  const [pt, ph, pw] = m.graphs.denoiser.patch_size;
+  const [, , f, h, w] = latentGrid(m, job.width, job.height, job.num_frames).dims as number[];
+  const tokens = Math.ceil(f! / pt) * Math.ceil(h! / ph) * Math.ceil(w! / pw);
+  return tokens * tokens * 4;
+}
+
+/** Plans `job` on the device; `request` is the user's choice (`auto` lets the plan decide). */
+export function planDevice(
+  m: ModelManifest,
+  job: PlannedJob,
+  caps: DeviceCapabilities,
+  request: DeviceRequest = 'auto',
+  serverAvailable = false,
+): DevicePlan {
+  const reasons: string[] = [];
+  const estimatedMb = estimateJobMemory(m, job);
+  const estimatedBytes = estimatedMb * MB;
+  const gpu = caps.webgpu;
+  let gpuUsable = gpu.available && !gpu.isFallbackAdapter;
+  if (!gpu.available) reasons.push('this browser has no WebGPU adapter');
+  else if (gpu.isFallbackAdapter) reasons.push('this GPU is a software adapter (slower than the CPU path): not used');
+  const buffer = largestBufferBytes(m, job);
+  if (gpuUsable && buffer > gpu.maxStorageBufferBindingSize) {
+    gpuUsable = false;
+    reasons.push(
+      `the job's largest buffer (${Math.ceil(buffer / MB)} MiB) is over this adapter's limit of ${Math.floor(gpu.maxStorageBufferBindingSize / MB)} MiB`,
+    );
+  }
+  const fitsHere = estimatedMb <= caps.memoryBudgetMb;
+  if (!fitsHere)
+    reasons.push(`the job needs about ${estimatedMb} MB, more than the ${caps.memoryBudgetMb} MB this page can use`);
+  const features = gpuUsable ? gpu.features : [];
+  const variant = pickVariant(m, features, reasons) ?? m.default_variant;
+  if (request === 'webgpu' || request === 'wasm') return { where: request, variant, estimatedBytes, reasons };
+  if (!fitsHere && serverAvailable) return { where: 'server', variant, estimatedBytes, reasons };
+  if (caps.wasmThreads < 2 && !gpuUsable) reasons.push('WASM runs single-threaded here (no cross-origin isolation)');
+  return { where: gpuUsable ? 'webgpu' : 'wasm', variant, estimatedBytes, reasons };
+}

@@ -1,0 +1,68 @@
+/** The device plan: a real adapter gets WebGPU, a software one never does, big jobs go to the server. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { largestBufferBytes, planDevice, type DeviceCapabilities } from '../../src/pipeline/device-plan';
+import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
+
+const v1 = parseManifest(JSON.parse(readFileSync('models/phosphene-v1/model.json', 'utf8')));
+const SMALL = { width: 256, height: 144, num_frames: 17 };
+const gpu = (over: Partial<DeviceCapabilities['webgpu']> = {}): DeviceCapabilities => ({
+  webgpu: {
+    available: true,
+    isFallbackAdapter: false,
+    features: [],
+    maxStorageBufferBindingSize: 128 * 2 ** 20,
+    ...over,
+  },
+  wasmThreads: 4,
+  memoryBudgetMb: 4096,
+});
+
+describe('planDevice', () => {
+  it('runs on a real WebGPU adapter with the default variant and no reasons', () => {
+    expect(planDevice(v1, SMALL, gpu())).toEqual({
+      where: 'webgpu',
+      variant: v1.default_variant,
+      estimatedBytes: expect.any(Number),
+      reasons: [],
+    });
+  });
+
+  it('never picks a software adapter, and says why', () => {
+    const plan = planDevice(v1, SMALL, gpu({ isFallbackAdapter: true }));
+    expect(plan.where).toBe('wasm');
+    expect(plan.reasons).toEqual(['this GPU is a software adapter (slower than the CPU path): not used']);
+    expect(planDevice(v1, SMALL, gpu({ available: false })).reasons[0]).toBe('this browser has no WebGPU adapter');
+  });
+
+  it('leaves WebGPU when one buffer would pass the adapter’s binding limit', () => {
+    const tiny = gpu({ maxStorageBufferBindingSize: largestBufferBytes(v1, SMALL) - 1 });
+    const plan = planDevice(v1, SMALL, tiny);
+    expect(plan.where).toBe('wasm');
+    expect(plan.reasons[0]).toMatch(/largest buffer .* over this adapter's limit/);
+  });
+
+  it('sends a job this page cannot hold to the server when there is one, and keeps forced choices', () => {
+    const small: DeviceCapabilities = { ...gpu(), memoryBudgetMb: 100 };
+    const plan = planDevice(v1, { width: 854, height: 480, num_frames: 81 }, small, 'auto', true);
+    expect(plan.where).toBe('server');
+    expect(plan.reasons.at(-1)).toMatch(/needs about \d+ MB, more than the 100 MB/);
+    expect(plan.estimatedBytes).toBeGreaterThan(100 * 2 ** 20);
+    expect(planDevice(v1, SMALL, small, 'wasm', true).where).toBe('wasm');
+    expect(planDevice(v1, SMALL, small, 'auto', false).where).toBe('webgpu');
+  });
+
+  it('checks a variant’s required features: without shader-f16 an f16 default gives way to one that runs', () => {
+    const f16: ModelManifest = {
+      ...v1,
+      default_variant: 'f16',
+      variants: { ...v1.variants, f16: { ...v1.variants[v1.default_variant]!, requires: ['shader-f16'] } },
+    };
+    expect(planDevice(f16, SMALL, gpu({ features: ['shader-f16'] })).variant).toBe('f16');
+    const without = planDevice(f16, SMALL, gpu());
+    expect(without.variant).not.toBe('f16');
+    expect(without.reasons).toEqual([
+      `variant f16 needs shader-f16, which this device lacks: using ${without.variant}`,
+    ]);
+  });
+});
