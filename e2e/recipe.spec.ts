@@ -1,7 +1,8 @@
 /**
  * Every clip carries its recipe: a clip downloaded from the playground, given back through "Re-run a
  * clip…" on a fresh page, puts its model and every parameter in the form, and Generate makes the same
- * MP4 byte for byte (same browser, same WASM provider). A file without a recipe is refused with a reason.
+ * MP4 byte for byte (same browser, same WASM provider); dropping the clip on the page loads it too. A
+ * file without a recipe is refused with a reason.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
@@ -41,6 +42,18 @@ test('a downloaded clip re-runs from its recipe to the very same bytes', async (
   await expect(page.locator('input[name=guidance_scale]')).toHaveValue('2');
   const again = await generateAndDownload(page);
   expect(Buffer.compare(again.bytes, first.bytes)).toBe(0);
+
+  // Dropped anywhere on the page, the clip does the same.
+  await openPlayground(page, 'model=phosphene-tiny');
+  const dataTransfer = await page.evaluateHandle((b64) => {
+    const transfer = new DataTransfer();
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], 'dropped.mp4', { type: 'video/mp4' }));
+    return transfer;
+  }, first.bytes.toString('base64'));
+  await page.dispatchEvent('main', 'drop', { dataTransfer });
+  await expect(page.getByTestId('recipe-message')).toContainText('Loaded the recipe of dropped.mp4 (seed 4242)');
+  await expect(page.locator('textarea[name=prompt]')).toHaveValue('a blue square moving up');
 
   await page.locator('input[name=recipe]').setInputFiles({
     name: 'holiday.mp4',
