@@ -25,7 +25,7 @@ const MODEL = 'models/phosphene-v1';
 const LORA = 'models/phosphene-v1-lora-pink';
 const settings = { ...CI_SET, n: 16, recolor: 'pink' };
 /**
- * Measured 2026-12-06 on these 16 prompts (LoRA of 189 steps on the DiT of step 22,663): pink objects
+ * Measured 2026-12-06 on these 16 prompts (LoRA of 139 steps on the DiT of step 28,096; 189 on step 22,663 read the same): pink objects
  * 100 % with it, 18.8 % without (the evaluator's reading of the base model's clips); the LoRA before, on
  * step 14,839, read 87.5 %. Floors one to two clips under that, so a weaker LoRA or a pipeline that stops
  * applying it fails.
