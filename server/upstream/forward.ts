@@ -9,8 +9,7 @@ import type { Job } from '../jobs/job';
 import type { ExecuteRun } from '../inference/job-executor';
 import { fetchBuffer } from '../net/safe-fetch';
 import type { AddressPolicy } from '../net/address-policy';
-import type { ImageFiles } from '../worker/job-image';
-import { JobImageError } from '../worker/job-image';
+import { readJobImage, type ImageFiles } from '../worker/job-image';
 import { UpstreamClient, UpstreamError } from './client';
 
 /** What forwarding needs besides the job. */
@@ -49,16 +48,6 @@ function submitBody(job: Job, imageKey: string | undefined): Record<string, unkn
 /** An MP4 starts with an `ftyp` box. */
 const looksLikeMp4 = (bytes: Uint8Array) =>
   bytes.length > 8 && String.fromCharCode(bytes[4]!, bytes[5]!, bytes[6]!, bytes[7]!) === 'ftyp';
-
-async function readImage(files: ImageFiles | undefined, key: string): Promise<Buffer> {
-  if (!files) throw new JobImageError(`This worker has no image store, so it cannot read ${key} to forward it.`);
-  try {
-    return await files.read(key);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new JobImageError(`The image ${key} cannot be read (${reason}); upload it again and resubmit.`);
-  }
-}
 
 async function download(client: UpstreamClient, url: URL, deps: ForwardDeps, signal: AbortSignal): Promise<Uint8Array> {
   const maxBytes = deps.maxVideoBytes ?? 2 ** 30;
@@ -106,7 +95,7 @@ export async function forwardJob(
   const { signal } = run;
   const key = `phosphene-forward:${job.id}:${job.routeStep}`;
   const imageKey = job.imageKey
-    ? await client.uploadImage(await readImage(deps.files, job.imageKey), `${key}:image`, signal)
+    ? await client.uploadImage(await readJobImage(deps.files, job.imageKey), `${key}:image`, signal)
     : undefined;
   const id = await client.submit(submitBody(job, imageKey), key, signal);
   try {

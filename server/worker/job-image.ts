@@ -14,19 +14,23 @@ export class JobImageError extends Error {
   }
 }
 
-/** Reads and decodes the image under `key`; every failure is a `JobImageError` that says what to do. */
-export async function loadJobImage(files: ImageFiles | undefined, key: string): Promise<ImageConditioning> {
+/** Reads the bytes of the image under `key` (also what a forwarded job uploads); failures are `JobImageError`s. */
+export async function readJobImage(files: ImageFiles | undefined, key: string): Promise<Buffer> {
   if (!files)
     throw new JobImageError(
       `This worker has no image store, so it cannot read ${key}; start it with the API nodes' DATA_DIR/files.`,
     );
-  let bytes: Buffer;
   try {
-    bytes = await files.read(key);
+    return await files.read(key);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new JobImageError(`The image ${key} cannot be read (${reason}); upload it again and resubmit.`);
   }
+}
+
+/** Reads and decodes the image under `key`; every failure is a `JobImageError` that says what to do. */
+export async function loadJobImage(files: ImageFiles | undefined, key: string): Promise<ImageConditioning> {
+  const bytes = await readJobImage(files, key);
   try {
     return { mode: 'image-to-video', image: await decodeImage(bytes) };
   } catch (error) {
