@@ -74,12 +74,23 @@ async function pipelineFor(request: GenerateRequest, context: JobContext): Promi
 
 /** Runs the pipeline to frames and latents, without encoding; the request's images pick the mode. */
 export async function runFramesJob(request: GenerateRequest, context: JobContext): Promise<FramesResult> {
+  return (await framesOn(request, context)).result;
+}
+
+/** The frames job and the pipeline that ran it (whose manifest the recipe names). */
+async function framesOn(
+  request: GenerateRequest,
+  context: JobContext,
+): Promise<{ result: FramesResult; pipeline: VideoPipeline }> {
   const pipeline = await pipelineFor(request, context);
   const options = { signal: context.signal, onProgress: context.onProgress, onPreview: context.onPreview };
   const mode = modeForImages(request);
-  if (mode === 'text-to-video') return textToVideo(pipeline, request.params, options);
   const { image, last_image } = request;
-  return imageToVideo(pipeline, request.params, { mode, image, last_image }, options);
+  const result =
+    mode === 'text-to-video'
+      ? await textToVideo(pipeline, request.params, options)
+      : await imageToVideo(pipeline, request.params, { mode, image, last_image }, options);
+  return { result, pipeline };
 }
 
 /** Runs the pipeline and encodes an H.264 MP4. */
@@ -90,7 +101,7 @@ export async function runVideoJob(
 ): Promise<GenerateResult> {
   const started = performance.now();
   const { signal, onProgress } = context;
-  const result = await runFramesJob(request, context);
+  const { result, pipeline } = await framesOn(request, context);
   const { frames } = result;
   const fps = request.params.frames_per_second;
   onProgress?.({ type: 'encode-video', frame: 0, totalFrames: frames.numFrames });
@@ -101,7 +112,6 @@ export async function runVideoJob(
     onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
   });
   // The clip carries its recipe (model, weights, every parameter): dropped back in, it re-runs exactly.
-  const pipeline = await pipelineFor(request, context);
   const mp4 = writeRecipe(
     new Uint8Array(encoded.mp4),
     recipeOf(pipeline.manifest.id, request.params, {
