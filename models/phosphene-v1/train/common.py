@@ -34,7 +34,13 @@ def load(name: str, modules: dict, opt=None):
             for k, m in modules.items():
                 # The committed file holds only the EMA weights: they seed the raw ones too.
                 sd = ck['modules'][k] if full else ck['modules'].get(k) or ck['modules']['ema_' + k]
-                m.load_state_dict({p: t.float() if t.is_floating_point() else t for p, t in sd.items()})
+                missing, unexpected = m.load_state_dict(
+                    {p: t.float() if t.is_floating_point() else t for p, t in sd.items()}, strict=False)
+                # Blocks added to a trained network (the decoder's `more`) start as the identity.
+                if unexpected or any('.more.' not in p for p in missing):
+                    raise RuntimeError(f'{name}/{k}: weights do not fit the model: missing {missing}, unexpected {unexpected}')
+                if missing:
+                    print(f'{name}/{k}: {len(missing)} tensors of new blocks start as the identity', flush=True)
             if full and opt is not None:
                 try:
                     opt.load_state_dict(ck['opt'])

@@ -1,0 +1,51 @@
+/**
+ * The VAE's ceiling on the evaluator: held-out scenes rendered at the encoder's size (128×72×17), encoded
+ * and decoded at 256×144 by the package's own ONNX graphs, then read by the evaluator. No attribute can
+ * score higher after the DiT than it does here. Usage: `npx tsx models/phosphene-v1/train/vae-ceiling.ts [--n 64]`
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { scoreClip, summarise } from '../../world/evaluate';
+import { renderScene } from '../../world/render';
+import { sampleScenes } from '../../world/scene';
+import { fsPackageSource } from '../../../server/models/fs-package-source';
+import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import { decodeToFrames } from '../../../src/pipeline/graphs/vae-decoder';
+import { encodeVideo } from '../../../src/pipeline/graphs/vae-encoder';
+import { loadModelPackage } from '../../../src/pipeline/model-package/load';
+import { createVideoPipeline } from '../../../src/pipeline/video-pipeline';
+
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '64' }, seed: { type: 'string', default: '2026' } },
+});
+const [W, H, F] = [128, 72, 17];
+const pkg = await loadModelPackage(fsPackageSource(path.resolve(import.meta.dirname, '..')), {});
+const pipe = createVideoPipeline(pkg, ortNodeBackend, await ortNodeBackend.resolveDevice('auto'));
+const recon = [];
+const truth = [];
+for (const scene of sampleScenes(Number(values.seed), Number(values.n), 'heldout')) {
+  const rgba = renderScene(scene, { width: W, height: H, numFrames: F });
+  const plane = W * H;
+  const video = new Float32Array(3 * F * plane); // [1, 3, F, H, W] in [-1, 1]
+  for (let f = 0; f < F; f++)
+    for (let p = 0; p < plane; p++)
+      for (let c = 0; c < 3; c++) video[(c * F + f) * plane + p] = rgba[(f * plane + p) * 4 + c]! / 127.5 - 1;
+  const { latents, dims } = await encodeVideo(pipe, video, [1, 3, F, H, W]);
+  const { frames } = await decodeToFrames(pipe, latents, dims, 256, 144);
+  recon.push(scoreClip(scene, frames));
+  truth.push(
+    scoreClip(scene, {
+      rgba: renderScene(scene, { width: 256, height: 144, numFrames: F }),
+      width: 256,
+      height: 144,
+      numFrames: F,
+    }),
+  );
+}
+await pipe.release();
+const pct = (s: ReturnType<typeof summarise>) =>
+  Object.entries(s.accuracy)
+    .map(([k, v]) => `${k} ${(100 * v).toFixed(1)} %`)
+    .join(', ');
+console.log(`ground truth 256×144: ${pct(summarise(truth))}`);
+console.log(`VAE reconstruction (128×72 → latents → 256×144): ${pct(summarise(recon))}`);
