@@ -10,7 +10,7 @@ export interface FormValues {
   steps?: number;
   guidance?: number;
   seed?: number;
-  device?: 'auto' | 'webgpu' | 'wasm';
+  device?: 'auto' | 'webgpu' | 'wasm' | 'server';
 }
 
 /** Opens the playground with `query` (e.g. `model=phosphene-tiny&debug`) and waits for the model list. */

@@ -1,6 +1,7 @@
 /**
  * Where a job should run, decided before it starts from what the device can do and what the job needs:
- * WebGPU on a real adapter, else WASM on the CPU, else the server when this device cannot hold the job.
+ * WebGPU on a real adapter; else, when the user has a server (an API key), the server; else WASM on the
+ * CPU. A job this device cannot hold goes to the server whenever there is one.
  * Pure: the worker probes the device (`DeviceCapabilities`), the UI shows `reasons` and routes to the
  * server when `where` says so.
  */
@@ -95,6 +96,11 @@ export function planDevice(
   const variant = pickVariant(m, features, reasons) ?? m.default_variant;
   if (request === 'webgpu' || request === 'wasm') return { where: request, variant, estimatedBytes, reasons };
   if (!fitsHere && serverAvailable) return { where: 'server', variant, estimatedBytes, reasons };
+  // Without a real GPU the page would run on the CPU through WASM, which the server's native runtime beats.
+  if (!gpuUsable && serverAvailable) {
+    reasons.push('no usable GPU here: running on the server');
+    return { where: 'server', variant, estimatedBytes, reasons };
+  }
   if (caps.wasmThreads < 2 && !gpuUsable) reasons.push('WASM runs single-threaded here (no cross-origin isolation)');
   return { where: gpuUsable ? 'webgpu' : 'wasm', variant, estimatedBytes, reasons };
 }

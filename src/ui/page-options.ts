@@ -1,5 +1,5 @@
 /** Options the page reads from its query string, e.g. `?device=wasm&encoder=ffmpeg.wasm&model=phosphene-tiny`. */
-import type { DeviceRequest } from '../shared/protocol';
+import type { RunOn } from './state/form.svelte';
 import type { EncoderChoice } from './worker/generate-client';
 
 /**
@@ -7,7 +7,7 @@ import type { EncoderChoice } from './worker/generate-client';
  * exposes `window.phosphene` and has the worker report where each graph's nodes run.
  */
 export interface PageOptions {
-  device: DeviceRequest | null;
+  device: RunOn | null;
   encoder: EncoderChoice;
   model: string | null;
   debug: boolean;
@@ -19,7 +19,7 @@ export function readPageOptions(search: string): PageOptions {
   const device = q.get('device');
   const encoder = q.get('encoder');
   return {
-    device: device === 'auto' || device === 'webgpu' || device === 'wasm' ? device : null,
+    device: device === 'auto' || device === 'webgpu' || device === 'wasm' || device === 'server' ? device : null,
     encoder: encoder === 'webcodecs' || encoder === 'ffmpeg.wasm' ? encoder : 'auto',
     model: q.get('model'),
     debug: q.has('debug'),

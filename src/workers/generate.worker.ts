@@ -66,11 +66,12 @@ const api = {
   /** What this worker can use: WebGPU adapter, WebCodecs H.264. */
   environment: describeEnvironment,
   /** Where the request should run on this device, and why (the model's manifest and the device's limits). */
-  async plan(request: unknown): Promise<DevicePlan> {
+  /** `serverAvailable`: the page has a server to hand the job to (only `true` counts; it is a message, so unchecked). */
+  async plan(request: unknown, serverAvailable?: unknown): Promise<DevicePlan> {
     const valid = parseGenerateRequest(request);
     const source = httpPackageSource(valid.modelUrl);
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read('model.json'))), source.label);
-    return planDevice(manifest, valid.params, await probeCapabilities(), valid.device);
+    return planDevice(manifest, valid.params, await probeCapabilities(), valid.device, serverAvailable === true);
   },
 };
 

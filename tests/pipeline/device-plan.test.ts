@@ -52,6 +52,17 @@ describe('planDevice', () => {
     expect(planDevice(v1, SMALL, small, 'auto', false).where).toBe('webgpu');
   });
 
+  it('sends a job to the server, when there is one, rather than run it on the CPU', () => {
+    for (const caps of [gpu({ isFallbackAdapter: true }), gpu({ available: false })]) {
+      const plan = planDevice(v1, SMALL, caps, 'auto', true);
+      expect(plan.where).toBe('server');
+      expect(plan.reasons.at(-1)).toBe('no usable GPU here: running on the server');
+      expect(planDevice(v1, SMALL, caps, 'wasm', true).where).toBe('wasm');
+      expect(planDevice(v1, SMALL, caps, 'auto', false).where).toBe('wasm');
+    }
+    expect(planDevice(v1, SMALL, gpu(), 'auto', true).where).toBe('webgpu');
+  });
+
   it('checks a variant’s required features: without shader-f16 an f16 default gives way to one that runs', () => {
     const f16: ModelManifest = {
       ...v1,

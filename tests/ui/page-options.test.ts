@@ -13,6 +13,9 @@ describe('readPageOptions', () => {
       debug: true,
     });
   });
+  it('reads the server as a place to run', () => {
+    expect(readPageOptions('?device=server').device).toBe('server');
+  });
   it('ignores values it does not know', () => {
     expect(readPageOptions('?device=cuda&encoder=hevc')).toEqual({
       device: null,

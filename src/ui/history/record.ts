@@ -9,8 +9,12 @@ export const historyRecordSchema = z.object({
   modelId: z.string(),
   modelUrl: z.string(),
   params: storedParamsSchema,
-  device: z.enum(['webgpu', 'wasm', 'cpu']),
-  encoder: z.enum(['webcodecs', 'ffmpeg.wasm']),
+  /** Where it ran: this browser's WebGPU or WASM, Node's CPU, or the server (`server`). */
+  device: z.enum(['webgpu', 'wasm', 'cpu', 'server']),
+  encoder: z.enum(['webcodecs', 'ffmpeg.wasm', 'server']),
+  /** A server job's id on that server, and who ran it there (`local`, or an upstream's name). */
+  requestId: z.string().optional(),
+  provider: z.string().optional(),
   numFrames: z.number().int().positive(),
   elapsedMs: z.number().nonnegative(),
   bytes: z.number().int().nonnegative(),

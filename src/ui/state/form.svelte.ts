@@ -3,6 +3,9 @@ import type { DeviceRequest, GenerateParams } from '../../shared/protocol';
 import type { ModelChoice } from '../models/catalog';
 import { ImageSlot } from './image-slot.svelte';
 
+/** Where a job runs: this device (`auto` lets the device plan decide, and may pick the server) or the server. */
+export type RunOn = DeviceRequest | 'server';
+
 /** The value of the resolution control for a custom size. */
 export const CUSTOM_RESOLUTION = 'custom';
 
@@ -20,7 +23,7 @@ export class FormState {
   guidance = $state(1);
   seed = $state(42);
   fps = $state(16);
-  device = $state<DeviceRequest>('auto');
+  device = $state<RunOn>('auto');
   /** The first frame (image-to-video), shown when the model lists an image mode. */
   readonly startImage = new ImageSlot();
   /** The last frame (first-last-frame), shown when the model lists that mode. */

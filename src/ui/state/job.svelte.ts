@@ -1,5 +1,6 @@
 /** The running job as the UI shows it: stage, step n/N, overall fraction, result or error. */
 import type { GenerateResult, ProgressEvent, SerializedError } from '../../shared/protocol';
+import type { JobEvent, Quote } from '../server/phosor-client';
 import type { LivePreview } from '../worker/generate-client';
 
 /** Where a job is. */
@@ -24,6 +25,16 @@ const STAGE_SPANS: Record<ProgressEvent['type'], [number, number]> = {
   done: [1, 1],
 };
 
+/** The server's stages as the worker's, for the same labels ('queued' and 'storing' keep the last one). */
+const SERVER_STAGES: Partial<Record<JobEvent['stage'], ProgressEvent['type']>> = {
+  loading: 'load',
+  encoding_prompt: 'encode-prompt',
+  denoising: 'step',
+  decoding: 'decode',
+  encoding_video: 'encode-video',
+  completed: 'done',
+};
+
 /** Reactive state of the current job. */
 export class JobState {
   status = $state<JobStatus>('idle');
@@ -36,6 +47,8 @@ export class JobState {
   lastStep = $state.raw<[number, number] | null>(null);
   /** Where the job runs and why, as the device plan decided. */
   plan = $state.raw<{ where: string; reasons: string[] } | null>(null);
+  /** A server job's price and the balance before it, shown while it runs. */
+  quote = $state.raw<Quote | null>(null);
   /** The latest live preview (a small RGBA picture after a denoising step), while the job runs. */
   preview = $state.raw<LivePreview | null>(null);
 
@@ -57,6 +70,7 @@ export class JobState {
     this.lastStep = null;
     this.preview = null;
     this.plan = null;
+    this.quote = null;
   }
 
   /** Shows the picture the worker sent after a denoising step. */
@@ -94,10 +108,33 @@ export class JobState {
     }
   }
 
+  /** Applies one event of a server job (its stage, step and overall percentage). */
+  serverProgress(event: JobEvent): void {
+    const stage = SERVER_STAGES[event.stage];
+    if (stage) this.stage = stage;
+    if (event.stage === 'denoising' || event.step > 0) this.lastStep = [event.step, event.total_steps];
+    const eta = event.eta_seconds === undefined ? '' : ` · about ${event.eta_seconds} s left`;
+    this.detail =
+      event.stage === 'queued'
+        ? `queued on the server${event.queue_position ? `, position ${event.queue_position}` : ''}${eta}`
+        : event.stage === 'denoising'
+          ? `step ${event.step}/${event.total_steps} on the server${eta}`
+          : `${event.stage.replace('_', ' ')} on the server${eta}`;
+    this.fraction = event.progress / 100;
+  }
+
   succeed(result: GenerateResult): void {
     this.status = 'done';
     this.result = result;
     this.fraction = 1;
+  }
+
+  /** A server job finished (its MP4 is downloaded). */
+  succeedOnServer(elapsedMs: number, provider: string): void {
+    this.status = 'done';
+    this.stage = 'done';
+    this.fraction = 1;
+    this.detail = `finished in ${(elapsedMs / 1000).toFixed(1)} s on the server${provider === 'local' ? '' : ` (via ${provider})`}`;
   }
 
   fail(error: SerializedError): void {

@@ -3,6 +3,10 @@
  * and the history. Components read its state and call its methods; nothing heavy runs here.
  */
 import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
+import { previewFromPng } from '../server/preview-png';
+import type { Quote, ServerJob } from '../server/phosor-client';
+import { runServerJob } from '../server/run-server-job';
+import { ServerError } from '../server/server-error';
 import type { ConditioningImage, DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
 import type { HistoryRecord } from '../history/record';
 import type { ModelChoice } from '../models/catalog';
@@ -15,6 +19,24 @@ import { FormState } from './form.svelte';
 import { HistoryState } from './history.svelte';
 import type { ImageSlot } from './image-slot.svelte';
 import { JobState } from './job.svelte';
+import { ServerState } from './server.svelte';
+
+/** Where the form's job would run and why; on the server, its price and the balance (or why not known). */
+export interface RouteHint {
+  where: 'webgpu' | 'wasm' | 'server';
+  reasons: string[];
+  quote?: Quote;
+  error?: string;
+}
+
+/** The refusal of a job the balance does not cover, before it is sent (the server would answer 402). */
+function insufficientCredits(quote: Quote): ServerError {
+  return new ServerError(
+    402,
+    'insufficient_credits',
+    `This job costs ${quote.credits} credits and the balance is ${quote.balance}: choose fewer frames or a smaller size, run it on this device (free), or add credits.`,
+  );
+}
 
 /** The clip on screen: a blob URL for `<video>` and the download link. */
 export interface ShownClip {
@@ -42,6 +64,9 @@ export class Playground {
   readonly form = new FormState();
   readonly job = new JobState();
   readonly history = new HistoryState();
+  readonly server = new ServerState();
+  /** Where the form's job would run and, on the server, its price: shown before Generate. */
+  route = $state.raw<RouteHint | null>(null);
   readonly client: GenerateClient;
   fieldErrors = $state.raw<FieldError[]>([]);
   /** What loading a clip's recipe said: which clip's settings are in the form, or why none are. */
@@ -55,7 +80,7 @@ export class Playground {
   }
 
   async init(): Promise<void> {
-    await Promise.all([this.catalog.load(this.options.model), this.history.refresh()]);
+    await Promise.all([this.catalog.load(this.options.model), this.history.refresh(), this.server.refresh()]);
     const model = this.catalog.selected;
     if (model) this.form.applyModel(model);
   }
@@ -76,10 +101,11 @@ export class Playground {
     this.fieldErrors = [...validateParams(params, model), ...images.errors];
     if (this.fieldErrors.length > 0) return;
 
+    const runOn = this.form.device;
     const request: GenerateRequest = {
       jobId: crypto.randomUUID(),
       modelUrl: model.manifestUrl,
-      device: this.form.device,
+      device: runOn === 'server' ? 'auto' : runOn,
       params,
       ...(images.image && { image: images.image }),
       ...(images.last_image && { last_image: images.last_image }),
@@ -88,13 +114,22 @@ export class Playground {
     this.#controller = controller;
     this.job.start();
     try {
-      await checkWebGpu(request.device);
-      // The device plan: on `auto` it picks WebGPU or WASM from the adapter, its limits and the job's
-      // memory, and says why; a failed plan leaves the choice to the worker's own rule.
-      const plan = await this.client.plan(request).catch(() => null);
-      if (plan) {
-        this.job.plan = plan;
-        if (request.device === 'auto' && plan.where !== 'server') request.device = plan.where;
+      if (runOn === 'server') {
+        this.job.plan = { where: 'server', reasons: [] };
+      } else {
+        await checkWebGpu(request.device);
+        // The device plan: on `auto` it picks WebGPU or WASM from the adapter, its limits and the job's
+        // memory (or the server, when there is one and this device would be slow), and says why; a
+        // failed plan leaves the choice to the worker's own rule.
+        const plan = await this.client.plan(request, this.server.configured).catch(() => null);
+        if (plan) {
+          this.job.plan = plan;
+          if (request.device === 'auto' && plan.where !== 'server') request.device = plan.where;
+        }
+      }
+      if (this.job.plan?.where === 'server') {
+        await this.#generateOnServer(request, model, controller.signal);
+        return;
       }
       const result = await this.client.generate(request, {
         signal: controller.signal,
@@ -109,6 +144,88 @@ export class Playground {
     } finally {
       this.#controller = null;
     }
+  }
+
+  /**
+   * Runs the job on the server: priced first (and refused here, before anything is sent, when the balance
+   * does not cover it), then submitted, followed and downloaded into the history like a local clip.
+   */
+  async #generateOnServer(request: GenerateRequest, model: ModelChoice, signal: AbortSignal): Promise<void> {
+    const client = this.server.client();
+    if (!client)
+      throw new ServerError(401, 'no_api_key', 'Add your API key in Settings (Server) to run jobs on the server.');
+    if (request.image || request.last_image)
+      throw new ServerError(
+        400,
+        'images_local_only',
+        'Jobs with images run on this device only for now: choose "auto" or a device, or remove the image.',
+      );
+    const job: ServerJob = { model: model.modelId, params: request.params };
+    const quote = await client.quote(job, signal);
+    this.job.quote = quote;
+    if (!quote.affordable) throw insufficientCredits(quote);
+    const total = request.params.num_inference_steps;
+    const out = await runServerJob(client, job, {
+      jobId: request.jobId,
+      signal,
+      onEvent: (event) => this.job.serverProgress(event),
+      onPreview: (png, step) =>
+        void previewFromPng(png, step, total).then((image) => image && this.job.showPreview(image)),
+    });
+    this.job.succeedOnServer(out.elapsedMs, out.result.provider);
+    const record: HistoryRecord = {
+      id: request.jobId,
+      createdAt: Date.now(),
+      modelId: model.modelId,
+      modelUrl: request.modelUrl,
+      params: { ...request.params, seed: out.result.seed, num_frames: quote.num_frames },
+      device: 'server',
+      encoder: 'server',
+      numFrames: quote.num_frames,
+      elapsedMs: out.elapsedMs,
+      bytes: out.mp4.size,
+      requestId: out.requestId,
+      provider: out.result.provider,
+    };
+    this.#show(record, out.mp4);
+    await this.history.add(record, out.mp4);
+    void this.server.refresh(); // the balance after the charge
+  }
+
+  /**
+   * Where the form's job would run, and its price when that is the server; for the line under Generate.
+   * Quietly null when it cannot be told yet (no model, invalid settings).
+   */
+  async estimateRoute(): Promise<void> {
+    const model = this.catalog.selected;
+    if (!model) return;
+    const params = this.form.params(model);
+    const runOn = this.form.device;
+    if (validateParams(params, model).length > 0 || (runOn !== 'server' && !this.server.configured)) {
+      this.route = null;
+      return;
+    }
+    const request: GenerateRequest = {
+      jobId: 'route',
+      modelUrl: model.manifestUrl,
+      device: runOn === 'server' ? 'auto' : runOn,
+      params,
+    };
+    const plan = runOn === 'server' ? null : await this.client.plan(request, true).catch(() => null);
+    if (plan && plan.where !== 'server') {
+      this.route = { where: plan.where, reasons: plan.reasons };
+      return;
+    }
+    const client = this.server.client();
+    if (!client) {
+      this.route = { where: 'server', reasons: ['add your API key in Settings first'] };
+      return;
+    }
+    const quote = await client.quote({ model: model.modelId, params }).catch((error: unknown) => error as Error);
+    this.route =
+      quote instanceof Error
+        ? { where: 'server', reasons: plan?.reasons ?? [], error: quote.message }
+        : { where: 'server', reasons: plan?.reasons ?? [], quote };
   }
 
   /** Decodes a picked file (in the worker) into the start or end image slot. */

@@ -101,10 +101,10 @@ export class GenerateClient {
     });
   }
 
-  /** Where `request` should run on this device, and why (see `src/pipeline/device-plan.ts`). */
-  plan(request: GenerateRequest): ReturnType<GenerateWorkerApi['plan']> {
+  /** Where `request` should run (this device or, with `serverAvailable`, the server), and why (see `src/pipeline/device-plan.ts`). */
+  plan(request: GenerateRequest, serverAvailable = false): ReturnType<GenerateWorkerApi['plan']> {
     const { image: _image, last_image: _last, ...light } = request;
-    return this.#remote().plan(light);
+    return this.#remote().plan(light, serverAvailable);
   }
 
   /** What the worker's environment offers (WebGPU adapter, WebCodecs H.264). */

@@ -1,0 +1,82 @@
+/**
+ * The REST fallback for weak devices, as a person meets it: a Chromium without WebGPU opens the app
+ * served by a real server (`server/index.ts`, its own process, PGlite, one inference worker), pastes an
+ * API key in Settings, and `auto` sends the job to the server, with the reason and the price shown
+ * before Generate; the clip lands in the gallery and the balance drops by the price.
+ */
+import { expect, test } from '@playwright/test';
+import path from 'node:path';
+import config from '../playwright.config';
+import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process';
+import { fillForm } from './support/playground';
+import { inspectMp4 } from './support/mp4';
+
+const args = (config.use?.launchOptions?.args ?? []).filter((a) => a !== '--enable-unsafe-webgpu');
+test.use({ launchOptions: { ...config.use?.launchOptions, args } });
+
+let server: ServerProcess;
+test.beforeAll(async () => {
+  server = await startServerProcess({
+    WORKERS: '1',
+    DIST_DIR: path.resolve('dist'),
+    MODEL_DIRS: [path.resolve('models'), path.resolve('tests/fixtures/models')].join(path.delimiter),
+  });
+});
+test.afterAll(() => server?.stop());
+
+test('without WebGPU, auto runs the job on the server once a key is set, priced before it is sent', async ({
+  page,
+}) => {
+  await page.goto(`${server.url}/`);
+  await expect(page.getByRole('button', { name: 'Generate' })).toBeEnabled();
+  await fillForm(page, { prompt: 'a red circle moving left on a navy background', seed: 11 });
+  // Without a key, auto stays on this device and nothing is priced.
+  await expect(page.getByTestId('run-on')).toHaveCount(0);
+
+  const settings = page.getByTestId('server-settings');
+  await settings.locator('summary').click();
+  await settings.getByLabel('API key').fill('phk_wrong');
+  await settings.getByRole('button', { name: 'Save and check' }).click();
+  await expect(page.getByTestId('server-status')).toContainText('refused the API key');
+
+  await settings.getByLabel('API key').fill(server.key);
+  await settings.getByRole('button', { name: 'Save and check' }).click();
+  await expect(page.getByTestId('server-status')).toContainText('1000 credits');
+
+  const hint = page.getByTestId('run-on');
+  await expect(hint).toHaveAttribute('data-where', 'server');
+  await expect(hint).toContainText('no usable GPU here');
+  const cost = Number((await page.getByTestId('run-on-cost').innerText()).replace(/ credits$/, ''));
+  expect(cost).toBeGreaterThan(0);
+
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(page.getByTestId('device-plan')).toHaveAttribute('data-where', 'server');
+  await expect(page.getByTestId('job-cost')).toContainText(`Cost ${cost} credits`);
+  await expect(page.getByTestId('history-item')).toHaveCount(1);
+  await expect(page.locator('.player .facts')).toContainText('server');
+
+  const mp4 = await page.evaluate(async () => {
+    const href = document.querySelector<HTMLAnchorElement>('[data-testid=download]')!.href;
+    return Array.from(new Uint8Array(await (await fetch(href)).arrayBuffer()));
+  });
+  expect(await inspectMp4(new Uint8Array(mp4))).toMatchObject({
+    codec: 'avc',
+    width: 256,
+    height: 144,
+    frameCount: 17,
+  });
+
+  // The key is remembered across a reload, and the balance reads the charge (the ledger's own figure).
+  const account = (await (
+    await fetch(`${server.url}/api/v1/account`, { headers: { 'X-API-Key': server.key } })
+  ).json()) as {
+    balance: number;
+    balance_microcredits: number;
+  };
+  expect(account.balance_microcredits).toBe(1e9 - Math.round(cost * 1e6));
+  await page.reload();
+  await page.getByTestId('server-settings').locator('summary').click();
+  await expect(page.getByTestId('server-status')).toContainText(`${account.balance} credits`);
+  await expect(page.getByTestId('history-item')).toHaveCount(1);
+});

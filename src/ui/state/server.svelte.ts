@@ -1,0 +1,61 @@
+/**
+ * The server connection the playground may hand jobs to: the server this app was loaded from and the
+ * user's API key (kept in this browser's localStorage, sent only to that server), with the account's
+ * balance once the key is checked.
+ */
+import { PhosorClient, type Account } from '../server/phosor-client';
+
+const KEY_ITEM = 'phosphene.server.apiKey';
+
+function storage(): Storage | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null; // storage disabled by the browser's settings
+  }
+}
+
+/** Reactive server settings and account. */
+export class ServerState {
+  /** This page's origin: the app's content security policy lets it talk to no other server. */
+  readonly baseUrl = globalThis.location?.origin ?? 'http://127.0.0.1:8787';
+  apiKey = $state(storage()?.getItem(KEY_ITEM) ?? '');
+  account = $state.raw<Account | null>(null);
+  error = $state('');
+  checking = $state(false);
+
+  /** Whether jobs can go to the server: a key is set. */
+  get configured(): boolean {
+    return this.apiKey.trim() !== '';
+  }
+
+  client(): PhosorClient | null {
+    return this.configured ? new PhosorClient({ baseUrl: this.baseUrl, apiKey: this.apiKey }) : null;
+  }
+
+  /** Stores the key (an empty one forgets it) and reads the account with it. */
+  async saveKey(key: string): Promise<void> {
+    this.apiKey = key.trim();
+    if (this.apiKey) storage()?.setItem(KEY_ITEM, this.apiKey);
+    else storage()?.removeItem(KEY_ITEM);
+    this.account = null;
+    this.error = '';
+    await this.refresh();
+  }
+
+  /** Reads the account (balance, tier) with the current key. */
+  async refresh(): Promise<void> {
+    const client = this.client();
+    if (!client) return;
+    this.checking = true;
+    try {
+      this.account = await client.account();
+      this.error = '';
+    } catch (error) {
+      this.account = null;
+      this.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      this.checking = false;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The playground's REST client against the real server (`server/index.ts` in its own process, the tiny
+ * fixture model, PGlite): account, quote, a whole job through submit → events → result → MP4, the
+ * Idempotency-Key, cancel with a refund, and the errors a person sees.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobAbortedError } from '../../../src/shared/errors';
+import type { GenerateParams } from '../../../src/shared/protocol';
+import { PhosorClient, type JobEvent, type ServerJob } from '../../../src/ui/server/phosor-client';
+import { runServerJob } from '../../../src/ui/server/run-server-job';
+import { ServerError } from '../../../src/ui/server/server-error';
+import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
+
+const MODEL = 'phosphene/tiny-test/text-to-video';
+const params = (over: Partial<GenerateParams> = {}): GenerateParams => ({
+  prompt: 'a red ball',
+  negative_prompt: '',
+  width: 64,
+  height: 64,
+  num_frames: 5,
+  num_inference_steps: 1,
+  guidance_scale: 1,
+  seed: 7,
+  frames_per_second: 16,
+  ...over,
+});
+const job = (over: Partial<GenerateParams> = {}): ServerJob => ({ model: MODEL, params: params(over) });
+
+describe('PhosorClient against the real server', () => {
+  let server: ServerProcess;
+  let client: PhosorClient;
+  beforeAll(async () => {
+    server = await startServerProcess({ WORKERS: '1' });
+    client = new PhosorClient({ baseUrl: `${server.url}/`, apiKey: ` ${server.key} ` });
+  }, 60_000);
+  afterAll(() => server?.stop());
+
+  it('reads the account and prices a job as submit will charge it', async () => {
+    const account = await client.account();
+    expect(account).toMatchObject({ tier: 'pro', balance: 1000 });
+    const quote = await client.quote(job({ num_frames: 8 }));
+    expect(quote).toMatchObject({ model: MODEL, num_frames: 9, affordable: true, balance: 1000, route: ['local'] });
+    expect(quote.credits).toBeGreaterThan(0);
+  });
+
+  it('runs a job to a playable MP4, with every event in order, and charges the quoted price once', async () => {
+    const before = (await client.account()).balance_microcredits;
+    const quote = await client.quote(job());
+    const events: JobEvent[] = [];
+    const jobId = crypto.randomUUID();
+    const out = await runServerJob(client, job(), { jobId, onEvent: (e) => events.push(e) });
+    expect(out.result).toMatchObject({ seed: 7, model: MODEL, provider: 'local' });
+    const bytes = new Uint8Array(await out.mp4.arrayBuffer());
+    expect(new TextDecoder().decode(bytes.subarray(4, 8))).toBe('ftyp');
+    expect(events.at(-1)).toMatchObject({ status: 'completed', stage: 'completed', progress: 100 });
+    const progress = events.map((e) => e.progress);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    // The same Idempotency-Key is the same job: no second job, no second charge.
+    expect(await client.submit(job(), jobId)).toBe(out.requestId);
+    const after = (await client.account()).balance_microcredits;
+    expect(before - after).toBe(Math.round(quote.credits * 1e6));
+  }, 60_000);
+
+  it('cancels a running job on the server when the signal aborts, and the server refunds it', async () => {
+    const before = (await client.account()).balance_microcredits;
+    const controller = new AbortController();
+    let requestId = '';
+    const run = runServerJob(client, job({ width: 64, num_frames: 17, num_inference_steps: 50 }), {
+      jobId: crypto.randomUUID(),
+      signal: controller.signal,
+      onEvent: (e) => {
+        requestId = e.request_id;
+        if (e.status === 'processing') controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(JobAbortedError);
+    for (let i = 0; i < 100; i++) {
+      const status = await client.status(requestId);
+      if (status.status === 'failed') {
+        expect(status.error?.code).toBe('cancelled');
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await client.account()).balance_microcredits).toBe(before);
+  }, 60_000);
+
+  it('explains a bad key, bad parameters and a server that is not there', async () => {
+    const stranger = new PhosorClient({ baseUrl: server.url, apiKey: 'phk_not-a-key' });
+    await expect(stranger.account()).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/Settings/) });
+    await expect(client.quote(job({ width: 4000 }))).rejects.toMatchObject({
+      name: 'ServerError',
+      status: 400,
+      message: expect.stringMatching(/width|resolution/),
+    });
+    const nowhere = new PhosorClient({ baseUrl: 'http://127.0.0.1:9', apiKey: server.key });
+    await expect(nowhere.account()).rejects.toMatchObject({ status: 0, code: 'unreachable' });
+    await expect(client.result('no-such-job')).rejects.toBeInstanceOf(ServerError);
+  });
+
+  it('fetches the API’s own URLs from the server it talks to, whatever host name the server put in them', () => {
+    const signed = '/api/v1/inference/video/job_1?expires=9&signature=ab';
+    expect(client.onThisServer(`http://localhost:1/${signed.slice(1)}`)).toBe(`${server.url}${signed}`);
+    expect(client.onThisServer(signed)).toBe(`${server.url}${signed}`);
+    expect(client.onThisServer('https://cdn.example.com/v.mp4')).toBe('https://cdn.example.com/v.mp4');
+  });
+
+  it('refuses an answer that is not the API’s, instead of trusting it', async () => {
+    const wrong = new PhosorClient({
+      baseUrl: server.url,
+      apiKey: server.key,
+      fetch: () => Promise.resolve(Response.json({ balance: 'lots' })),
+    });
+    await expect(wrong.account()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+});
