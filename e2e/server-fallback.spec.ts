@@ -4,7 +4,7 @@
  * API key in Settings, and `auto` sends the job to the server, with the reason and the price shown
  * before Generate; the clip lands in the gallery and the balance drops by the price.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '@playwright/test';
 import path from 'node:path';
 import config from '../playwright.config';
 import { startServerProcess, type ServerProcess } from '../tests/helpers/server-process';
@@ -79,4 +79,38 @@ test('without WebGPU, auto runs the job on the server once a key is set, priced 
   await page.getByTestId('server-settings').locator('summary').click();
   await expect(page.getByTestId('server-status')).toContainText(`${account.balance} credits`);
   await expect(page.getByTestId('history-item')).toHaveCount(1);
+});
+
+/** A fresh browser profile with the app open and the key saved (which syncs the gallery). */
+async function signedIn(browser: Browser): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${server.url}/`);
+  await expect(page.getByRole('button', { name: 'Generate' })).toBeEnabled();
+  const settings = page.getByTestId('server-settings');
+  await settings.locator('summary').click();
+  await settings.getByLabel('API key').fill(server.key);
+  await settings.getByRole('button', { name: 'Save and check' }).click();
+  await expect(page.getByTestId('sync-status')).toContainText('Gallery synced');
+  return page;
+}
+
+test('two browsers of one user see the same gallery: each one’s clips reach the other', async ({ browser }) => {
+  const a = await signedIn(browser);
+  const b = await signedIn(browser);
+  // The server job of the test before is in both galleries.
+  const count = await a.getByTestId('history-item').count();
+  expect(count).toBeGreaterThan(0);
+  await expect(b.getByTestId('history-item')).toHaveCount(count);
+
+  // A clip made on B's own CPU goes up after it is made, and comes down to A on its next sync.
+  await fillForm(b, { prompt: 'a green star moving up on a white background', device: 'wasm', seed: 5 });
+  await b.getByRole('button', { name: 'Generate' }).click();
+  await expect(b.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(b.getByTestId('sync-status')).toContainText('1 up');
+  await a.getByRole('button', { name: 'Sync gallery' }).click();
+  await expect(a.getByTestId('sync-status')).toContainText('1 down');
+  await expect(a.getByTestId('history-item')).toHaveCount(count + 1);
+  await a.getByTestId('history-item').filter({ hasText: 'a green star' }).getByTitle('Play').click();
+  await expect(a.locator('.player .facts')).toContainText('elsewhere');
+  await a.screenshot({ path: test.info().outputPath('synced-gallery.png'), fullPage: true });
 });

@@ -9,12 +9,17 @@ export const historyRecordSchema = z.object({
   modelId: z.string(),
   modelUrl: z.string(),
   params: storedParamsSchema,
-  /** Where it ran: this browser's WebGPU or WASM, Node's CPU, or the server (`server`). */
-  device: z.enum(['webgpu', 'wasm', 'cpu', 'server']),
-  encoder: z.enum(['webcodecs', 'ffmpeg.wasm', 'server']),
+  /**
+   * Where it ran: this browser's WebGPU or WASM, Node's CPU, the server, or another of the user's
+   * devices (`elsewhere`: a clip that came in by gallery sync, whose encoder this one cannot know).
+   */
+  device: z.enum(['webgpu', 'wasm', 'cpu', 'server', 'elsewhere']),
+  encoder: z.enum(['webcodecs', 'ffmpeg.wasm', 'server', 'unknown']),
   /** A server job's id on that server, and who ran it there (`local`, or an upstream's name). */
   requestId: z.string().optional(),
   provider: z.string().optional(),
+  /** When the server confirmed it holds this clip (recipe and MP4); absent: not synced yet. */
+  syncedAt: z.number().optional(),
   numFrames: z.number().int().positive(),
   elapsedMs: z.number().nonnegative(),
   bytes: z.number().int().nonnegative(),

@@ -2,7 +2,7 @@
  * The clip history in IndexedDB (idb-keyval): a job record and its MP4 blob under separate keys,
  * so listing the history never loads the videos.
  */
-import { createStore, delMany, get, getMany, keys, setMany, type UseStore } from 'idb-keyval';
+import { createStore, delMany, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
 import { historyRecordSchema, type HistoryRecord } from './record';
 
 let store: UseStore | null = null;
@@ -20,6 +20,11 @@ export async function saveClip(record: HistoryRecord, video: Blob): Promise<void
     ],
     db(),
   );
+}
+
+/** Replaces a clip's record (e.g. to mark it synced); its video stays. */
+export async function saveRecord(record: HistoryRecord): Promise<void> {
+  await set(recordKey(record.id), record, db());
 }
 
 /** Every stored record that passes the schema, newest first, and how many were unreadable. */
@@ -47,3 +52,11 @@ export async function loadVideo(id: string): Promise<Blob | undefined> {
 export async function deleteClip(id: string): Promise<void> {
   await delMany([recordKey(id), videoKey(id)], db());
 }
+
+/** This browser's gallery as gallery sync sees it. */
+export const idbGallery = {
+  records: async () => (await listClips()).records,
+  video: loadVideo,
+  saveRecord,
+  saveClip,
+};

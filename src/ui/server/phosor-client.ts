@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { accountResponseSchema } from '../../shared/account-schemas';
 import {
+  historyResponseSchema,
   jobEventSchema,
   quoteResponseSchema,
   resultResponseSchema,
@@ -22,6 +23,11 @@ export type Account = z.infer<typeof accountResponseSchema>;
 export type Quote = z.infer<typeof quoteResponseSchema>;
 /** One progress event of a server job. */
 export type JobEvent = z.infer<typeof jobEventSchema>;
+/** One page of the server's history. */
+export type HistoryPage = z.infer<typeof historyResponseSchema>;
+/** One entry of the server's history. */
+export type HistoryEntry = HistoryPage['data'][number];
+
 /** A finished job's video URL, seed and the model and provider that ran it. */
 export type JobResult = z.infer<typeof resultResponseSchema>['data'];
 
@@ -136,6 +142,41 @@ export class PhosorClient {
     return this.#json(resultResponseSchema, `/api/v1/inference/result/${encodeURIComponent(requestId)}`).then(
       (r) => r.data,
     );
+  }
+
+  /** One page of the user's history, newest first: after `cursor`, and only what changed since `since`. */
+  history(query: { since?: string; cursor?: string; pageSize?: number } = {}): Promise<HistoryPage> {
+    const q = new URLSearchParams({ page_size: String(query.pageSize ?? 100) });
+    if (query.since) q.set('since', query.since);
+    if (query.cursor) q.set('cursor', query.cursor);
+    return this.#json(historyResponseSchema, `/api/v1/inference/history?${q}`);
+  }
+
+  /** Records a clip made on a device in the user's history, free and idempotent by its client id. */
+  async recordLocal(
+    clientId: string,
+    clip: { model: string; params: GenerateParams; numFrames: number; createdAt: number },
+  ): Promise<string> {
+    const { params } = clip;
+    const body = {
+      ...submitBody({ model: clip.model, params }),
+      num_frames: clip.numFrames,
+      created_at: new Date(clip.createdAt).toISOString(),
+    };
+    const response = await this.#send(`/api/v1/inference/history/${encodeURIComponent(clientId)}`, {
+      ...this.#post(body),
+      method: 'PUT',
+    });
+    return String(((await response.json()) as { request_id?: unknown }).request_id ?? '');
+  }
+
+  /** Stores a recorded clip's MP4 on the server (once: a second upload is a no-op there). */
+  async uploadVideo(clientId: string, mp4: Blob): Promise<void> {
+    await this.#send(`/api/v1/inference/history/${encodeURIComponent(clientId)}/video`, {
+      method: 'PUT',
+      headers: { 'content-type': 'video/mp4' },
+      body: mp4,
+    });
   }
 
   /** A file the server names by URL (a signed video URL, a preview), as a blob. */

@@ -81,6 +81,9 @@ export class Playground {
 
   async init(): Promise<void> {
     await Promise.all([this.catalog.load(this.options.model), this.history.refresh(), this.server.refresh()]);
+    // A clip made offline goes up when the network returns.
+    globalThis.addEventListener?.('online', () => void this.sync());
+    void this.sync();
     const model = this.catalog.selected;
     if (model) this.form.applyModel(model);
   }
@@ -90,6 +93,17 @@ export class Playground {
     const model = this.catalog.selected;
     if (model) this.form.applyModel(model);
     this.fieldErrors = [];
+  }
+
+  /** Syncs the gallery with the server, when one is set up, and shows what came in. */
+  async sync(): Promise<void> {
+    if (await this.server.sync()) await this.history.refresh();
+  }
+
+  /** Stores the API key, reads the account and syncs the gallery with it. */
+  async saveServerKey(key: string): Promise<void> {
+    await this.server.saveKey(key);
+    if (this.server.account) await this.sync();
   }
 
   /** Validates the form and, when it is fine, runs one job to an MP4 and stores it. */
@@ -186,6 +200,7 @@ export class Playground {
       bytes: out.mp4.size,
       requestId: out.requestId,
       provider: out.result.provider,
+      syncedAt: Date.now(), // a server job is in the server's history already
     };
     this.#show(record, out.mp4);
     await this.history.add(record, out.mp4);
@@ -322,6 +337,7 @@ export class Playground {
     };
     this.#show(record, blob);
     await this.history.add(record, blob);
+    void this.sync();
   }
 
   #show(record: HistoryRecord | null, blob?: Blob): void {

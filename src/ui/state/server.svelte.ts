@@ -3,9 +3,14 @@
  * user's API key (kept in this browser's localStorage, sent only to that server), with the account's
  * balance once the key is checked.
  */
+import { idbGallery } from '../history/store';
+import { syncGallery } from '../server/gallery-sync';
 import { PhosorClient, type Account } from '../server/phosor-client';
 
 const KEY_ITEM = 'phosphene.server.apiKey';
+const SINCE_ITEM = 'phosphene.server.syncedSince';
+
+const timeNow = () => new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }).format(Date.now());
 
 function storage(): Storage | null {
   try {
@@ -23,6 +28,9 @@ export class ServerState {
   account = $state.raw<Account | null>(null);
   error = $state('');
   checking = $state(false);
+  /** The last gallery sync in words, or why it failed. */
+  syncStatus = $state('');
+  #syncing: Promise<boolean> | null = null;
 
   /** Whether jobs can go to the server: a key is set. */
   get configured(): boolean {
@@ -38,6 +46,7 @@ export class ServerState {
     this.apiKey = key.trim();
     if (this.apiKey) storage()?.setItem(KEY_ITEM, this.apiKey);
     else storage()?.removeItem(KEY_ITEM);
+    storage()?.removeItem(SINCE_ITEM); // another key may be another user: read their whole history
     this.account = null;
     this.error = '';
     await this.refresh();
@@ -56,6 +65,30 @@ export class ServerState {
       this.error = error instanceof Error ? error.message : String(error);
     } finally {
       this.checking = false;
+    }
+  }
+
+  /**
+   * Syncs the gallery both ways (see gallery-sync.ts); true when something changed locally. One sync at a
+   * time: a call while one runs waits for it.
+   */
+  sync(): Promise<boolean> {
+    this.#syncing ??= this.#sync().finally(() => (this.#syncing = null));
+    return this.#syncing;
+  }
+
+  async #sync(): Promise<boolean> {
+    const client = this.client();
+    if (!client) return false;
+    try {
+      const report = await syncGallery(client, idbGallery, storage()?.getItem(SINCE_ITEM) ?? undefined);
+      if (report.since) storage()?.setItem(SINCE_ITEM, report.since);
+      const failed = report.failed.length ? `; ${report.failed.length} not synced: ${report.failed[0]!.reason}` : '';
+      this.syncStatus = `Gallery synced at ${timeNow()}: ${report.uploaded} up, ${report.downloaded} down${failed}.`;
+      return report.uploaded + report.downloaded > 0;
+    } catch (error) {
+      this.syncStatus = `Gallery not synced: ${error instanceof Error ? error.message : String(error)}`;
+      return false;
     }
   }
 }

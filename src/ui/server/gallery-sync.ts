@@ -1,0 +1,113 @@
+/**
+ * The gallery the same on every device: clips made here are recorded in the user's server history with
+ * their MP4 (idempotent by the clip's id, so a retry or a second tab never duplicates one), and clips the
+ * history holds that this device lacks (server jobs, other devices' clips) are downloaded into it.
+ * Nothing is marked synced until the server has confirmed it, so a clip made offline goes up on the next
+ * sync after the network returns.
+ */
+import type { HistoryRecord } from '../history/record';
+import type { HistoryEntry, PhosorClient } from './phosor-client';
+
+/** The local side of the gallery (IndexedDB in the app; a Map in tests). */
+export interface GalleryStore {
+  records(): Promise<HistoryRecord[]>;
+  video(id: string): Promise<Blob | undefined>;
+  saveRecord(record: HistoryRecord): Promise<void>;
+  saveClip(record: HistoryRecord, video: Blob): Promise<void>;
+}
+
+/** What one sync did; `since` is what the next sync passes on. */
+export interface SyncReport {
+  uploaded: number;
+  downloaded: number;
+  /** Clips that could not be synced this time, with the reason (they are tried again next time). */
+  failed: { id: string; reason: string }[];
+  since: string;
+}
+
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Whether this device made the clip (not a server job, not a clip that came in by sync). */
+const madeHere = (r: HistoryRecord) => r.device !== 'server' && r.device !== 'elsewhere';
+
+/** The local record of a server history entry this device lacks, for its downloaded MP4. */
+function recordOf(entry: HistoryEntry, bytes: number, now: number): HistoryRecord {
+  const createdAt = Date.parse(entry.created_at);
+  const completedAt = entry.completed_at ? Date.parse(entry.completed_at) : createdAt;
+  const server = entry.source === 'server';
+  return {
+    id: entry.client_id ?? entry.request_id,
+    createdAt,
+    modelId: entry.model,
+    modelUrl: '',
+    params: {
+      prompt: entry.prompt,
+      negative_prompt: entry.negative_prompt,
+      width: entry.width,
+      height: entry.height,
+      num_frames: entry.num_frames,
+      num_inference_steps: entry.num_inference_steps,
+      guidance_scale: entry.guidance_scale,
+      seed: entry.seed,
+      frames_per_second: entry.frames_per_second,
+    },
+    device: server ? 'server' : 'elsewhere',
+    encoder: server ? 'server' : 'unknown',
+    numFrames: entry.num_frames,
+    elapsedMs: Math.max(0, completedAt - createdAt),
+    bytes,
+    requestId: entry.request_id,
+    ...(entry.provider && { provider: entry.provider }),
+    syncedAt: now,
+  };
+}
+
+/** Uploads what the server lacks, then downloads what this device lacks, changed since `since`. */
+export async function syncGallery(client: PhosorClient, store: GalleryStore, since?: string): Promise<SyncReport> {
+  const report: SyncReport = { uploaded: 0, downloaded: 0, failed: [], since: since ?? '' };
+  const records = await store.records();
+  for (const record of records.filter((r) => madeHere(r) && r.syncedAt === undefined)) {
+    try {
+      const video = await store.video(record.id);
+      const requestId = await client.recordLocal(record.id, {
+        model: record.modelId,
+        params: record.params,
+        numFrames: record.numFrames,
+        createdAt: record.createdAt,
+      });
+      if (video) await client.uploadVideo(record.id, video);
+      await store.saveRecord({ ...record, requestId, syncedAt: Date.now() });
+      report.uploaded++;
+    } catch (error) {
+      // Unreachable means offline: stop here and try everything again next time.
+      if ((error as { status?: number }).status === 0) throw error;
+      report.failed.push({ id: record.id, reason: reasonOf(error) });
+    }
+  }
+  const known = new Set(records.flatMap((r) => [r.id, r.requestId ?? '']));
+  let cursor: string | undefined;
+  let first = true;
+  do {
+    const page = await client.history({ ...(since && { since }), ...(cursor && { cursor }) });
+    if (first) report.since = page.synced_at;
+    first = false;
+    for (const entry of page.data) {
+      if (entry.status !== 'completed' || !entry.has_video) continue;
+      if (known.has(entry.request_id) || (entry.client_id && known.has(entry.client_id))) continue;
+      try {
+        const result = await client.result(entry.request_id);
+        const video = await client.download(result.video.url);
+        await store.saveClip(recordOf(entry, video.size, Date.now()), video);
+        known.add(entry.request_id);
+        report.downloaded++;
+      } catch (error) {
+        if ((error as { status?: number }).status === 0) throw error;
+        report.failed.push({ id: entry.request_id, reason: reasonOf(error) });
+      }
+    }
+    cursor = page.next_cursor ?? undefined;
+  } while (cursor);
+  // A failed download must be seen again: keep the old `since` so the next sync re-reads its entry.
+  if (report.failed.length > 0) report.since = since ?? '';
+  return report;
+}

@@ -1,0 +1,107 @@
+/**
+ * Gallery sync between two devices of one user through the real server: each device's clips reach the
+ * other with their MP4s byte for byte, server jobs reach both, a second sync changes nothing, and a clip
+ * made while the server is unreachable goes up on the first sync after it is back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HistoryRecord } from '../../../src/ui/history/record';
+import { syncGallery, type GalleryStore } from '../../../src/ui/server/gallery-sync';
+import { PhosorClient } from '../../../src/ui/server/phosor-client';
+import { runServerJob } from '../../../src/ui/server/run-server-job';
+import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
+
+const MODEL = 'phosphene/tiny-test/text-to-video';
+const PARAMS = {
+  prompt: 'a blue square',
+  negative_prompt: '',
+  width: 64,
+  height: 64,
+  num_frames: 5,
+  num_inference_steps: 1,
+  guidance_scale: 1,
+  seed: 3,
+  frames_per_second: 16,
+};
+
+/** A device's gallery in memory, as the app's IndexedDB store behaves. */
+class MemoryGallery implements GalleryStore {
+  readonly clips = new Map<string, { record: HistoryRecord; video: Blob }>();
+  records = () => Promise.resolve([...this.clips.values()].map((c) => c.record));
+  video = (id: string) => Promise.resolve(this.clips.get(id)?.video);
+  saveRecord = (record: HistoryRecord) => {
+    this.clips.set(record.id, { record, video: this.clips.get(record.id)!.video });
+    return Promise.resolve();
+  };
+  saveClip = (record: HistoryRecord, video: Blob) => {
+    this.clips.set(record.id, { record, video });
+    return Promise.resolve();
+  };
+}
+
+const localClip = (id: string, seed: number): HistoryRecord => ({
+  id,
+  createdAt: Date.parse('2026-12-06T09:00:00Z') + seed,
+  modelId: MODEL,
+  modelUrl: '/models/phosphene-tiny/model.json',
+  params: { ...PARAMS, seed },
+  device: 'wasm',
+  encoder: 'webcodecs',
+  numFrames: 5,
+  elapsedMs: 900,
+  bytes: 0,
+});
+
+describe('syncGallery between two devices', () => {
+  let server: ServerProcess;
+  let client: PhosorClient;
+  let mp4: Blob;
+  const a = new MemoryGallery();
+  const b = new MemoryGallery();
+  const since = { a: '', b: '' };
+  beforeAll(async () => {
+    server = await startServerProcess({ WORKERS: '1' });
+    client = new PhosorClient({ baseUrl: server.url, apiKey: server.key });
+    // A real MP4 for the "local" clips, and a server job in the history.
+    const out = await runServerJob(client, { model: MODEL, params: PARAMS }, { jobId: crypto.randomUUID() });
+    mp4 = out.mp4;
+  }, 60_000);
+  afterAll(() => server?.stop());
+
+  const bytesOf = async (blob: Blob | undefined) => Buffer.from(await blob!.arrayBuffer()).toString('base64');
+
+  it('sends a device’s clips up and brings every other clip down, MP4s byte for byte', async () => {
+    const id = crypto.randomUUID();
+    await a.saveClip(localClip(id, 11), mp4);
+    const up = await syncGallery(client, a);
+    since.a = up.since;
+    expect(up).toMatchObject({ uploaded: 1, downloaded: 1, failed: [] }); // its clip up, the server job down
+    expect(a.clips.get(id)!.record.syncedAt).toEqual(expect.any(Number));
+
+    const down = await syncGallery(client, b);
+    since.b = down.since;
+    expect(down).toMatchObject({ uploaded: 0, downloaded: 2, failed: [] });
+    const theirs = b.clips.get(id)!;
+    expect(theirs.record).toMatchObject({ device: 'elsewhere', params: { seed: 11 }, numFrames: 5 });
+    expect(await bytesOf(theirs.video)).toBe(await bytesOf(mp4));
+    expect([...b.clips.values()].filter((c) => c.record.device === 'server')).toHaveLength(1);
+  });
+
+  it('changes nothing on a second sync, with or without `since`', async () => {
+    expect(await syncGallery(client, a, since.a)).toMatchObject({ uploaded: 0, downloaded: 0 });
+    expect(await syncGallery(client, b)).toMatchObject({ uploaded: 0, downloaded: 0 });
+    expect(a.clips.size).toBe(2);
+    expect(b.clips.size).toBe(2);
+  });
+
+  it('keeps a clip made while the server is unreachable and sends it when it is back', async () => {
+    const id = crypto.randomUUID();
+    await b.saveClip(localClip(id, 12), mp4);
+    const offline = new PhosorClient({ baseUrl: 'http://127.0.0.1:9', apiKey: server.key });
+    await expect(syncGallery(offline, b, since.b)).rejects.toMatchObject({ code: 'unreachable' });
+    expect(b.clips.get(id)!.record.syncedAt).toBeUndefined();
+    expect(await syncGallery(client, b, since.b)).toMatchObject({ uploaded: 1, downloaded: 0 });
+    const back = await syncGallery(client, a, since.a);
+    expect(back).toMatchObject({ uploaded: 0, downloaded: 1 });
+    expect(a.clips.get(id)!.record.params.seed).toBe(12);
+  });
+});
