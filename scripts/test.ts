@@ -98,6 +98,7 @@ await mkdir(REPORTS, { recursive: true });
 const results: StageResult[] = [];
 results.push(await staticStage('typecheck (tsc per runtime + svelte-check)', 'check'));
 results.push(await staticStage('lint (eslint + prettier)', 'lint'));
+results.push(await staticStage('bundle size (app JS ≤ 200 KB gzipped)', 'size'));
 results.push(await vitestStage());
 results.push(await e2eStage());
 
