@@ -114,3 +114,20 @@ test('two browsers of one user see the same gallery: each one’s clips reach th
   await expect(a.locator('.player .facts')).toContainText('elsewhere');
   await a.screenshot({ path: test.info().outputPath('synced-gallery.png'), fullPage: true });
 });
+
+test('a server job asked for offline waits in the browser and runs when the network returns', async ({ browser }) => {
+  const page = await signedIn(browser);
+  const before = await page.getByTestId('history-item').count();
+  await page.context().setOffline(true);
+  await fillForm(page, { prompt: 'a yellow square moving right on a black background', device: 'server', seed: 9 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'waiting');
+  await expect(page.getByTestId('pending-item')).toHaveCount(1);
+  await expect(page.getByTestId('pending-item')).toContainText('a yellow square');
+
+  await page.context().setOffline(false); // the page's 'online' event sends it
+  await expect(page.getByTestId('pending-item')).toHaveCount(0, { timeout: 60_000 });
+  await expect(page.getByTestId('history-item')).toHaveCount(before + 1);
+  await expect(page.getByTestId('history-item').first()).toContainText('a yellow square');
+  await expect(page.getByTestId('job-error')).toHaveCount(0);
+});

@@ -4,7 +4,7 @@ import type { JobEvent, Quote } from '../server/phosor-client';
 import type { LivePreview } from '../worker/generate-client';
 
 /** Where a job is. */
-export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled';
+export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled' | 'waiting';
 
 const STAGE_LABELS: Record<ProgressEvent['type'], string> = {
   load: 'Loading model',
@@ -57,6 +57,7 @@ export class JobState {
     const stage = this.stage ? STAGE_LABELS[this.stage] : 'Starting';
     if (this.status === 'failed') return `Failed (${stage.toLowerCase()})`;
     if (this.status === 'cancelled') return 'Cancelled';
+    if (this.status === 'waiting') return 'Waiting for the network';
     return stage;
   }
 
@@ -127,6 +128,13 @@ export class JobState {
     this.status = 'done';
     this.result = result;
     this.fraction = 1;
+  }
+
+  /** A server job that could not be sent (offline) waits in this browser. */
+  waitForNetwork(): void {
+    this.status = 'waiting';
+    this.fraction = 0;
+    this.detail = 'the server cannot be reached: the job is kept here and sent when the connection returns';
   }
 
   /** A server job finished (its MP4 is downloaded). */

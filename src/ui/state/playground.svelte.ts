@@ -3,9 +3,10 @@
  * and the history. Components read its state and call its methods; nothing heavy runs here.
  */
 import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
+import { addPending, listPending, removePending, type PendingJob } from '../server/pending-jobs';
 import { previewFromPng } from '../server/preview-png';
 import type { Quote, ServerJob } from '../server/phosor-client';
-import { runServerJob } from '../server/run-server-job';
+import { runServerJob, type ServerJobOutput } from '../server/run-server-job';
 import { ServerError } from '../server/server-error';
 import type { ConditioningImage, DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
 import type { HistoryRecord } from '../history/record';
@@ -65,6 +66,9 @@ export class Playground {
   readonly job = new JobState();
   readonly history = new HistoryState();
   readonly server = new ServerState();
+  /** Server jobs asked for while the server was unreachable, sent when the network returns. */
+  pending = $state.raw<PendingJob[]>([]);
+  #sendingPending: Promise<void> | null = null;
   /** Where the form's job would run and, on the server, its price: shown before Generate. */
   route = $state.raw<RouteHint | null>(null);
   readonly client: GenerateClient;
@@ -81,9 +85,9 @@ export class Playground {
 
   async init(): Promise<void> {
     await Promise.all([this.catalog.load(this.options.model), this.history.refresh(), this.server.refresh()]);
-    // A clip made offline goes up when the network returns.
-    globalThis.addEventListener?.('online', () => void this.sync());
-    void this.sync();
+    // A clip made offline goes up, and a job that waited for the server goes out, when the network returns.
+    globalThis.addEventListener?.('online', () => void this.#reconnected());
+    void this.#reconnected();
     const model = this.catalog.selected;
     if (model) this.form.applyModel(model);
   }
@@ -95,9 +99,46 @@ export class Playground {
     this.fieldErrors = [];
   }
 
+  async #reconnected(): Promise<void> {
+    await this.sendPending();
+    await this.sync();
+  }
+
+  /**
+   * Sends the jobs that waited for the network, one at a time, into the gallery. Stops at the first that
+   * still cannot reach the server; a job the server refuses (credits, parameters) is dropped and says why.
+   */
+  sendPending(): Promise<void> {
+    this.#sendingPending ??= this.#sendPending().finally(() => (this.#sendingPending = null));
+    return this.#sendingPending;
+  }
+
+  async #sendPending(): Promise<void> {
+    this.pending = await listPending().catch(() => []);
+    const client = this.server.client();
+    if (!client) return;
+    for (const job of this.pending) {
+      try {
+        const out = await runServerJob(client, { model: job.modelId, params: job.params }, { jobId: job.jobId });
+        await this.#keepServerClip(job, out, job.params.num_frames);
+      } catch (error) {
+        if (error instanceof ServerError && error.status === 0) break;
+        this.history.error = `A job that waited for the network could not run: ${serializeError(error).message}`;
+      }
+      await removePending(job.jobId);
+      this.pending = this.pending.filter((p) => p.jobId !== job.jobId);
+    }
+  }
+
+  /** Forgets a job that waits for the network. */
+  async dropPending(jobId: string): Promise<void> {
+    await removePending(jobId);
+    this.pending = this.pending.filter((p) => p.jobId !== jobId);
+  }
+
   /** Syncs the gallery with the server, when one is set up, and shows what came in. */
   async sync(): Promise<void> {
-    if (await this.server.sync()) await this.history.refresh();
+    await this.server.sync(() => this.history.refresh());
   }
 
   /** Stores the API key, reads the account and syncs the gallery with it. */
@@ -175,7 +216,24 @@ export class Playground {
         'Jobs with images run on this device only for now: choose "auto" or a device, or remove the image.',
       );
     const job: ServerJob = { model: model.modelId, params: request.params };
-    const quote = await client.quote(job, signal);
+    let quote: Quote;
+    try {
+      quote = await client.quote(job, signal);
+    } catch (error) {
+      // Offline: the job waits in this browser and goes to the server when the network returns.
+      if (!(error instanceof ServerError && error.status === 0)) throw error;
+      const waiting: PendingJob = {
+        jobId: request.jobId,
+        createdAt: Date.now(),
+        modelId: model.modelId,
+        modelUrl: request.modelUrl,
+        params: request.params,
+      };
+      await addPending(waiting);
+      this.pending = [...this.pending, waiting];
+      this.job.waitForNetwork();
+      return;
+    }
     this.job.quote = quote;
     if (!quote.affordable) throw insufficientCredits(quote);
     const total = request.params.num_inference_steps;
@@ -187,15 +245,25 @@ export class Playground {
         void previewFromPng(png, step, total).then((image) => image && this.job.showPreview(image)),
     });
     this.job.succeedOnServer(out.elapsedMs, out.result.provider);
+    await this.#keepServerClip(
+      { jobId: request.jobId, modelId: model.modelId, modelUrl: request.modelUrl, params: request.params },
+      out,
+      quote.num_frames,
+    );
+    void this.server.refresh(); // the balance after the charge
+  }
+
+  /** Stores a finished server job in the gallery and shows it. */
+  async #keepServerClip(job: Omit<PendingJob, 'createdAt'>, out: ServerJobOutput, numFrames: number): Promise<void> {
     const record: HistoryRecord = {
-      id: request.jobId,
+      id: job.jobId,
       createdAt: Date.now(),
-      modelId: model.modelId,
-      modelUrl: request.modelUrl,
-      params: { ...request.params, seed: out.result.seed, num_frames: quote.num_frames },
+      modelId: job.modelId,
+      modelUrl: job.modelUrl,
+      params: { ...job.params, seed: out.result.seed, num_frames: numFrames },
       device: 'server',
       encoder: 'server',
-      numFrames: quote.num_frames,
+      numFrames,
       elapsedMs: out.elapsedMs,
       bytes: out.mp4.size,
       requestId: out.requestId,
@@ -204,7 +272,6 @@ export class Playground {
     };
     this.#show(record, out.mp4);
     await this.history.add(record, out.mp4);
-    void this.server.refresh(); // the balance after the charge
   }
 
   /**

@@ -69,23 +69,26 @@ export class ServerState {
   }
 
   /**
-   * Syncs the gallery both ways (see gallery-sync.ts); true when something changed locally. One sync at a
-   * time: a call while one runs waits for it.
+   * Syncs the gallery both ways (see gallery-sync.ts); true when something was sent or received. One sync
+   * at a time: a call while one runs waits for it.
    */
-  sync(): Promise<boolean> {
-    this.#syncing ??= this.#sync().finally(() => (this.#syncing = null));
+  sync(onChange?: () => Promise<void>): Promise<boolean> {
+    this.#syncing ??= this.#sync(onChange).finally(() => (this.#syncing = null));
     return this.#syncing;
   }
 
-  async #sync(): Promise<boolean> {
+  /** `onChange` runs (e.g. the history list reloads) before the status says the sync is done. */
+  async #sync(onChange?: () => Promise<void>): Promise<boolean> {
     const client = this.client();
     if (!client) return false;
     try {
       const report = await syncGallery(client, idbGallery, storage()?.getItem(SINCE_ITEM) ?? undefined);
       if (report.since) storage()?.setItem(SINCE_ITEM, report.since);
+      const changed = report.uploaded + report.downloaded > 0;
+      if (changed) await onChange?.();
       const failed = report.failed.length ? `; ${report.failed.length} not synced: ${report.failed[0]!.reason}` : '';
       this.syncStatus = `Gallery synced at ${timeNow()}: ${report.uploaded} up, ${report.downloaded} down${failed}.`;
-      return report.uploaded + report.downloaded > 0;
+      return changed;
     } catch (error) {
       this.syncStatus = `Gallery not synced: ${error instanceof Error ? error.message : String(error)}`;
       return false;
