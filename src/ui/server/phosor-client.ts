@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { accountResponseSchema } from '../../shared/account-schemas';
+import { imageResponseSchema } from '../../shared/storage-schemas';
 import {
   historyResponseSchema,
   jobEventSchema,
@@ -31,10 +32,21 @@ export type HistoryEntry = HistoryPage['data'][number];
 /** A finished job's video URL, seed and the model and provider that ran it. */
 export type JobResult = z.infer<typeof resultResponseSchema>['data'];
 
-/** A server job: the playground's parameters and the server's model id. */
+/** A server job: the playground's parameters and the server's model id (and an uploaded first frame). */
 export interface ServerJob {
   model: string;
   params: GenerateParams;
+  /** The `key` of an image uploaded with `uploadImage`: the clip starts from it (image-to-video). */
+  imageUrl?: string;
+}
+
+/**
+ * The server's id for a model in a mode: like Phosor's Wan, image-to-video is its own id beside the
+ * text-to-video one (`…/text-to-video` → `…/image-to-video`), and the server refuses an image sent to the
+ * text-to-video id.
+ */
+export function modelIdForMode(textToVideoId: string, withImage: boolean): string {
+  return withImage ? textToVideoId.replace(/\/text-to-video$/, '/image-to-video') : textToVideoId;
 }
 
 /** The submit body of a job (Phosor's field names are the playground's). */
@@ -51,6 +63,7 @@ export function submitBody(job: ServerJob): Record<string, unknown> {
     num_inference_steps: params.num_inference_steps,
     guidance_scale: params.guidance_scale,
     seed: params.seed,
+    ...(job.imageUrl && { image_url: job.imageUrl }),
   };
 }
 
@@ -127,6 +140,19 @@ export class PhosorClient {
   async submit(job: ServerJob, idempotencyKey: string, signal?: AbortSignal): Promise<string> {
     const init = this.#post(submitBody(job), { 'Idempotency-Key': idempotencyKey }, signal);
     return (await this.#json(submitResponseSchema, '/api/v1/inference/submit', init)).request_id;
+  }
+
+  /** Uploads an image (PNG, JPEG or WebP) for a job's `imageUrl`; the same key never stores it twice. */
+  async uploadImage(image: Blob, idempotencyKey: string, signal?: AbortSignal): Promise<string> {
+    const form = new FormData();
+    form.append('file', image, 'image.png');
+    const init: RequestInit = {
+      method: 'POST',
+      headers: { 'Idempotency-Key': idempotencyKey },
+      body: form,
+      ...(signal && { signal }),
+    };
+    return (await this.#json(imageResponseSchema, '/api/v1/storage/image/upload', init)).key;
   }
 
   status(requestId: string): Promise<z.infer<typeof statusResponseSchema>> {

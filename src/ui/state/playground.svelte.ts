@@ -4,8 +4,9 @@
  */
 import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
 import { addPending, listPending, removePending, type PendingJob } from '../server/pending-jobs';
+import { pngOf } from '../server/image-png';
 import { previewFromPng } from '../server/preview-png';
-import type { Quote, ServerJob } from '../server/phosor-client';
+import { modelIdForMode, type Quote, type ServerJob } from '../server/phosor-client';
 import { runServerJob, type ServerJobOutput } from '../server/run-server-job';
 import { ServerError } from '../server/server-error';
 import type { ConditioningImage, DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
@@ -209,19 +210,32 @@ export class Playground {
     const client = this.server.client();
     if (!client)
       throw new ServerError(401, 'no_api_key', 'Add your API key in Settings (Server) to run jobs on the server.');
-    if (request.image || request.last_image)
+    if (request.last_image)
       throw new ServerError(
         400,
-        'images_local_only',
-        'Jobs with images run on this device only for now: choose "auto" or a device, or remove the image.',
+        'last_image_local_only',
+        'The server starts a clip from one image only (Phosor has no last frame): run first-last-frame jobs on this device, or remove the end image.',
       );
-    const job: ServerJob = { model: model.modelId, params: request.params };
+    const job: ServerJob = {
+      model: modelIdForMode(model.modelId, request.image !== undefined),
+      params: request.params,
+    };
     let quote: Quote;
     try {
+      // The first frame goes up before the price is asked (the image-to-video id needs its image_url);
+      // keyed by the job, so a retry reuses the upload.
+      if (request.image)
+        job.imageUrl = await client.uploadImage(await pngOf(request.image), `${request.jobId}-image`, signal);
       quote = await client.quote(job, signal);
     } catch (error) {
       // Offline: the job waits in this browser and goes to the server when the network returns.
       if (!(error instanceof ServerError && error.status === 0)) throw error;
+      if (request.image)
+        throw new ServerError(
+          0,
+          'offline_with_image',
+          'The server cannot be reached, and a job with an image cannot wait for it: try again online, or run it on this device.',
+        );
       const waiting: PendingJob = {
         jobId: request.jobId,
         createdAt: Date.now(),

@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobAbortedError } from '../../../src/shared/errors';
 import type { GenerateParams } from '../../../src/shared/protocol';
-import { PhosorClient, type JobEvent, type ServerJob } from '../../../src/ui/server/phosor-client';
+import { modelIdForMode, PhosorClient, type JobEvent, type ServerJob } from '../../../src/ui/server/phosor-client';
 import { runServerJob } from '../../../src/ui/server/run-server-job';
 import { ServerError } from '../../../src/ui/server/server-error';
+import { png } from '../../helpers/images';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
 
 const MODEL = 'phosphene/tiny-test/text-to-video';
@@ -83,6 +84,19 @@ describe('PhosorClient against the real server', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect((await client.account()).balance_microcredits).toBe(before);
+  }, 60_000);
+
+  it('uploads the first frame once per job and runs the image-to-video id with it', async () => {
+    const image = new Blob([new Uint8Array(png(64, 64))], { type: 'image/png' });
+    const jobId = crypto.randomUUID();
+    const key = await client.uploadImage(image, `${jobId}-image`);
+    expect(await client.uploadImage(image, `${jobId}-image`)).toBe(key); // the same key: stored once
+    const i2v = modelIdForMode(MODEL, true);
+    expect(i2v).toBe('phosphene/tiny-test/image-to-video');
+    await expect(client.quote({ model: i2v, params: params() })).rejects.toMatchObject({ status: 400 });
+    const out = await runServerJob(client, { model: i2v, params: params(), imageUrl: key }, { jobId });
+    expect(out.result.model).toBe(i2v);
+    expect(out.mp4.size).toBeGreaterThan(100);
   }, 60_000);
 
   it('explains a bad key, bad parameters and a server that is not there', async () => {
