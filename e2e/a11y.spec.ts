@@ -31,6 +31,16 @@ test('axe finds nothing, and a clip is made from the keyboard alone', async ({ p
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('history-item')).toHaveCount(1);
 
+  // The length in seconds follows frames and fps; "reuse" takes the seed of the clip shown.
+  await page.locator('input[name=num_frames]').fill('17');
+  await page.locator('input[name=frames_per_second]').fill('8');
+  await expect(page.getByTestId('clip-seconds')).toHaveText('(2.1 s at 8 fps)');
+  const seed = await page.locator('input[name=seed]').inputValue();
+  await page.getByRole('button', { name: 'random' }).click();
+  await expect(page.locator('input[name=seed]')).not.toHaveValue(seed);
+  await page.getByRole('button', { name: 'reuse' }).click();
+  await expect(page.locator('input[name=seed]')).toHaveValue(seed);
+
   await page.getByTestId('server-settings').locator('summary').focus();
   await page.keyboard.press('Enter');
   await expect(page.getByLabel('API key')).toBeVisible();
