@@ -56,6 +56,16 @@ test('a dropped-in PNG starts a playable MP4', async ({ page }) => {
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
   expect(Buffer.from(await downloadMp4()).equals(Buffer.from(withImage))).toBe(false);
+
+  // The image is kept with its clip: "use these settings" on that clip puts it back, on the other clears it.
+  const items = page.getByTestId('history-item');
+  await expect(items).toHaveCount(2);
+  await items.nth(1).getByTitle('Use these settings').click();
+  await expect(preview).toBeVisible();
+  await expect(page.getByTestId('image-picker')).toContainText('96×80');
+  expect(await preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(96);
+  await items.nth(0).getByTitle('Use these settings').click();
+  await expect(preview).toHaveCount(0);
 });
 
 test('the worker checks images that bypass the form', async ({ page }) => {

@@ -3,6 +3,7 @@
  * so listing the history never loads the videos.
  */
 import { createStore, delMany, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
+import type { ConditioningImage } from '../../shared/protocol';
 import { historyRecordSchema, type HistoryRecord } from './record';
 
 let store: UseStore | null = null;
@@ -10,16 +11,44 @@ const db = (): UseStore => (store ??= createStore('phosphene', 'history'));
 
 const recordKey = (id: string) => ['record', id];
 const videoKey = (id: string) => ['video', id];
+const imagesKey = (id: string) => ['images', id];
 
-/** Saves a finished clip; record and video are written in one transaction. */
-export async function saveClip(record: HistoryRecord, video: Blob): Promise<void> {
-  await setMany(
-    [
-      [recordKey(record.id), record],
-      [videoKey(record.id), video],
-    ],
-    db(),
+/** The conditioning images a clip was made from (image-to-video, first-last-frame). */
+export interface ClipImages {
+  image?: ConditioningImage;
+  last_image?: ConditioningImage;
+}
+
+/** Saves a finished clip, and the images it started from; all in one transaction. */
+export async function saveClip(record: HistoryRecord, video: Blob, images: ClipImages = {}): Promise<void> {
+  const entries: [IDBValidKey, unknown][] = [
+    [recordKey(record.id), record],
+    [videoKey(record.id), video],
+  ];
+  if (images.image || images.last_image) entries.push([imagesKey(record.id), images]);
+  await setMany(entries, db());
+}
+
+const isImage = (v: unknown): v is ConditioningImage => {
+  const i = v as ConditioningImage | undefined;
+  return (
+    i !== undefined &&
+    i.rgba instanceof Uint8Array &&
+    Number.isInteger(i.width) &&
+    Number.isInteger(i.height) &&
+    i.width > 0 &&
+    i.height > 0 &&
+    i.rgba.length === i.width * i.height * 4
   );
+};
+
+/** The images a clip was made from; a stored value that is not a well-formed image is left out. */
+export async function loadImages(id: string): Promise<ClipImages> {
+  const value = (await get(imagesKey(id), db())) as Record<string, unknown> | undefined;
+  const images: ClipImages = {};
+  if (isImage(value?.image)) images.image = value.image;
+  if (isImage(value?.last_image)) images.last_image = value.last_image;
+  return images;
 }
 
 /** Replaces a clip's record (e.g. to mark it synced); its video stays. */
@@ -50,7 +79,7 @@ export async function loadVideo(id: string): Promise<Blob | undefined> {
 
 /** Deletes one clip. */
 export async function deleteClip(id: string): Promise<void> {
-  await delMany([recordKey(id), videoKey(id)], db());
+  await delMany([recordKey(id), videoKey(id), imagesKey(id)], db());
 }
 
 /** This browser's gallery as gallery sync sees it. */

@@ -1,5 +1,5 @@
 /** The clip history shown under the player, backed by IndexedDB. */
-import { deleteClip, listClips, loadVideo, saveClip } from '../history/store';
+import { deleteClip, listClips, loadImages, loadVideo, saveClip, type ClipImages } from '../history/store';
 import type { HistoryRecord } from '../history/record';
 
 /** Reactive history list. */
@@ -19,9 +19,9 @@ export class HistoryState {
     }
   }
 
-  async add(record: HistoryRecord, video: Blob): Promise<void> {
+  async add(record: HistoryRecord, video: Blob, images?: ClipImages): Promise<void> {
     try {
-      await saveClip(record, video);
+      await saveClip(record, video, images);
       await this.refresh();
     } catch (error) {
       this.error = `The clip could not be saved to the history: ${error instanceof Error ? error.message : String(error)}`;
@@ -35,5 +35,9 @@ export class HistoryState {
 
   video(id: string): Promise<Blob | undefined> {
     return loadVideo(id);
+  }
+
+  images(id: string): Promise<ClipImages> {
+    return loadImages(id);
   }
 }

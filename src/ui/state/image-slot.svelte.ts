@@ -34,6 +34,19 @@ export class ImageSlot {
     }
   }
 
+  /** Puts an image kept with a clip back into the slot (its thumbnail drawn from the pixels). */
+  async restore(
+    image: ConditioningImage,
+    fileName: string,
+    toPng: (image: ConditioningImage) => Promise<Blob>,
+  ): Promise<void> {
+    this.clear();
+    const generation = this.#generation;
+    const png = await toPng(image);
+    if (generation !== this.#generation) return;
+    this.picked = { image, previewUrl: URL.createObjectURL(png), fileName };
+  }
+
   /** Empties the slot and frees the thumbnail's URL. */
   clear(): void {
     this.#generation++;

@@ -11,6 +11,7 @@ import { runServerJob, type ServerJobOutput } from '../server/run-server-job';
 import { ServerError } from '../server/server-error';
 import type { ConditioningImage, DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
 import type { HistoryRecord } from '../history/record';
+import type { ClipImages } from '../history/store';
 import type { ModelChoice } from '../models/catalog';
 import { validateParams, type FieldError } from '../models/validate-params';
 import type { PageOptions } from '../page-options';
@@ -389,12 +390,18 @@ export class Playground {
     };
   }
 
-  /** Puts a history entry's parameters back into the form. */
-  reuse(record: HistoryRecord): void {
+  /** Puts a history entry's parameters, and the images it started from, back into the form. */
+  async reuse(record: HistoryRecord): Promise<void> {
     const model = this.catalog.models.find((m) => m.modelId === record.modelId) ?? this.catalog.selected;
     if (!model) return;
     this.catalog.selectedId = model.modelId;
     this.form.applyParams(record.params, model);
+    const images = await this.history.images(record.id).catch(() => ({}) as ClipImages);
+    const { startImage, endImage } = this.form;
+    if (images.image) await startImage.restore(images.image, 'start image of the clip', pngOf);
+    else startImage.clear();
+    if (images.last_image) await endImage.restore(images.last_image, 'end image of the clip', pngOf);
+    else endImage.clear();
   }
 
   async remove(record: HistoryRecord): Promise<void> {
@@ -417,7 +424,12 @@ export class Playground {
       bytes: blob.size,
     };
     this.#show(record, blob);
-    await this.history.add(record, blob);
+    // The images go with the clip, so "run again" puts them back (the MP4's recipe cannot carry them).
+    const images = {
+      ...(request.image && { image: request.image }),
+      ...(request.last_image && { last_image: request.last_image }),
+    };
+    await this.history.add(record, blob, images);
     void this.sync();
   }
 
