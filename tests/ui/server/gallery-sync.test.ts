@@ -64,7 +64,7 @@ describe('syncGallery between two devices', () => {
     // A real MP4 for the "local" clips, and a server job in the history.
     const out = await runServerJob(client, { model: MODEL, params: PARAMS }, { jobId: crypto.randomUUID() });
     mp4 = out.mp4;
-  }, 60_000);
+  }, 180_000); // a server process (and a first job) on a loaded 2-core machine
   afterAll(() => server?.stop());
 
   const bytesOf = async (blob: Blob | undefined) => Buffer.from(await blob!.arrayBuffer()).toString('base64');

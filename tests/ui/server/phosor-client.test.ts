@@ -33,7 +33,7 @@ describe('PhosorClient against the real server', () => {
   beforeAll(async () => {
     server = await startServerProcess({ WORKERS: '1' });
     client = new PhosorClient({ baseUrl: `${server.url}/`, apiKey: ` ${server.key} ` });
-  }, 60_000);
+  }, 180_000); // a server process (and a first job) on a loaded 2-core machine
   afterAll(() => server?.stop());
 
   it('reads the account and prices a job as submit will charge it', async () => {
