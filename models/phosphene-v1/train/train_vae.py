@@ -28,6 +28,10 @@ p.add_argument('--freeze-encoder', action='store_true', help='train the decoder 
 p.add_argument('--object-weight', type=float, default=0.0,
                help='extra loss weight on object pixels (where the clip differs from its background)')
 p.add_argument('--share4', type=float, default=0.0, help='share of steps with 512x288 targets')
+p.add_argument('--dit-latents', type=float, default=0.0,
+               help='share of steps (with --freeze-encoder) that decode the DiT\'s own prediction x0 from the clip\'s '
+                    'latents noised to sigma in [0.1, 0.5] (what a few-step sampler\'s last steps hand the decoder), '
+                    'so the decoder learns the latents it is really given, not only the encoder\'s')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -39,6 +43,33 @@ if args.freeze_encoder:
     vae.encoder.requires_grad_(False)
     opt = torch.optim.AdamW(vae.decoder.parameters(), lr=args.lr, weight_decay=0.0)
 start_step, t_start = step, time.time()
+dit_parts = None
+if args.dit_latents > 0:
+    assert args.freeze_encoder, '--dit-latents trains the decoder only: the DiT was trained on this encoder'
+    from common import load_trained
+    _, dit_text, dit_model, dit_extra = load_trained()  # EMA weights, eval mode
+    dit_parts = (dit_text.requires_grad_(False), dit_model.requires_grad_(False), dit_extra['scaling_factor'])
+
+
+@torch.no_grad()
+def dit_prediction(groups_all):
+    """x0 as the DiT predicts it from the clip's encoder latents noised to sigma in [0.1, 0.5], per group.
+    groups_all: [N, T, 4, 3, h, w] (every group of each clip: the DiT attends over the whole clip)."""
+    dit_text, dit_model, scaling = dit_parts
+    n, t = groups_all.shape[:2]
+    x = F.avg_pool2d(groups_all.reshape(n * t * 4, 3, *groups_all.shape[-2:]), 2)
+    x = x.reshape(n * t, 12, x.shape[-2], x.shape[-1])
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        z = vae.encoder(x).float()
+    z = z.reshape(n, t, *z.shape[1:]).permute(0, 2, 1, 3, 4) * scaling  # [N, C, T, 9, 16]
+    sigma = 0.1 + 0.4 * torch.rand(n)
+    s = sigma.view(n, 1, 1, 1, 1)
+    xt = (1 - s) * z + s * torch.randn_like(z)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        v = dit_model(xt, sigma * 1000, dit_text(batch_ids)).float()
+    x0 = (xt - s * v) / scaling
+    return x0.permute(0, 2, 1, 3, 4)  # [N, T, C, 9, 16]
+
 print('vae params', count_params(vae), flush=True)
 streams = {2: ClipStream(256, 144, 17, seed=1000 + step, background=args.object_weight > 0)}
 if args.share4 > 0:
@@ -53,6 +84,7 @@ while time.time() < t_end:
     t_data = time.time()
     batch = streams[scale].batch(args.batch)
     ids, clips = batch[0], batch[1]
+    batch_ids = ids
     data_s += time.time() - t_data
     groups = tubelets(clips)  # uint8 [N, 5, 4, H, W, 3]
     pick = torch.stack([torch.randperm(groups.shape[1])[:2] for _ in range(groups.shape[0])])
@@ -71,10 +103,16 @@ while time.time() < t_end:
     progress = min(1.0, (time.time() - t_start) / (args.minutes * 60))
     for g in opt.param_groups:
         g['lr'] = args.lr * min(1.0, (step - start_step + 1) / 200) * (0.55 + 0.45 * math.cos(math.pi * progress))
+    use_dit = dit_parts is not None and scale == 2 and rng.random() < args.dit_latents
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        with torch.no_grad() if args.freeze_encoder else contextlib.nullcontext():
-            z = vae.encoder(x.to(args.device))
-        zn = z + 0.1 * torch.randn_like(z)
+        if use_dit:
+            x0 = dit_prediction(to_video(groups.flatten(1, 2)).reshape(*groups.shape[:3], 3, h, w))
+            z = torch.stack([x0[i, pick[i]] for i in range(x0.shape[0])]).flatten(0, 1)
+            zn = z
+        else:
+            with torch.no_grad() if args.freeze_encoder else contextlib.nullcontext():
+                z = vae.encoder(x.to(args.device))
+            zn = z + 0.1 * torch.randn_like(z)
         feats = vae.decoder.features(zn)
         # The head runs on a random quarter of the frame: bilinear interpolation at an integer scale
         # only reads neighbours within one base pixel, so a crop with a one-pixel margin (edge-padded,
