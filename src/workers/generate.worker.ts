@@ -12,7 +12,7 @@ import { planDevice, type DevicePlan } from '../pipeline/device-plan';
 import { parseManifest } from '../pipeline/model-package/manifest';
 import { httpPackageSource } from '../pipeline/model-package/source';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from '../pipeline/video/request-schema';
-import { runFramesJob, runVideoJob } from '../pipeline/video/video-job';
+import { runFramesJob, runVideoJob, unloadPipelines } from '../pipeline/video/video-job';
 import type { PreviewImage } from '../pipeline/preview';
 
 const jobs = new Map<string, AbortController>();
@@ -59,14 +59,18 @@ const api = {
     const image = await decodeImageFile(bytes, type);
     return transfer(image, [image.rgba.buffer]);
   },
+  /** Releases the loaded model (its sessions and GPU memory) now, or when the running job ends. */
+  unload: unloadPipelines,
   /** Aborts a running job; it stops before its next denoising step. */
   cancel(jobId: string): void {
     jobs.get(jobId)?.abort();
   },
   /** What this worker can use: WebGPU adapter, WebCodecs H.264. */
   environment: describeEnvironment,
-  /** Where the request should run on this device, and why (the model's manifest and the device's limits). */
-  /** `serverAvailable`: the page has a server to hand the job to (only `true` counts; it is a message, so unchecked). */
+  /**
+   * Where the request should run, and why (the model's manifest and the device's limits); `serverAvailable`:
+   * the page has a server to hand the job to (only `true` counts; it is a message, so unchecked).
+   */
   async plan(request: unknown, serverAvailable?: unknown): Promise<DevicePlan> {
     const valid = parseGenerateRequest(request);
     const source = httpPackageSource(valid.modelUrl);

@@ -1,7 +1,8 @@
 /**
  * A browser video job from request to MP4: load (or reuse) the pipeline, run text- or image-to-video, encode.
- * The generate worker delegates here; it keeps one loaded pipeline between jobs, because loading
- * and compiling the graphs costs more than a short job.
+ * The generate worker delegates here; it keeps one loaded pipeline between jobs (the pipeline's shared
+ * cache), because loading and compiling the graphs costs more than a short job, and releases it after
+ * five idle minutes or on `unloadPipelines`.
  */
 import { JobAbortedError } from '../../shared/errors';
 import {
@@ -20,6 +21,7 @@ import { imageToVideo } from '../image-to-video';
 import { textToVideo } from '../text-to-video';
 import type { PreviewImage } from '../preview';
 import { modelVersionOf, recipeOf, writeRecipe } from './mp4-recipe';
+import { createPipelineCache } from '../pipeline-cache';
 import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
 import { encodeMp4 } from './encode-mp4';
 import { yieldingBackend } from './yielding-backend';
@@ -33,16 +35,22 @@ export interface JobContext {
   onPreview?: (image: PreviewImage) => void;
 }
 
-interface CachedPipeline {
-  key: string;
-  pipeline: Promise<VideoPipeline>;
-}
-
-let cached: CachedPipeline | null = null;
+/** A GPU holds one model at a time: one pipeline kept, released after this long without a job. */
+export const PIPELINE_IDLE_MS = 5 * 60_000;
+const cache = createPipelineCache({ idleMs: PIPELINE_IDLE_MS, maxEntries: 1 });
 let backend: OrtBackend | null = null;
 
-/** The pipeline for a model and device, loaded once and kept until another one is asked for. */
-async function pipelineFor(request: GenerateRequest, context: JobContext): Promise<VideoPipeline> {
+/** Releases the kept pipeline (its sessions and GPU memory) now, or when the running job ends. */
+export function unloadPipelines(): Promise<void> {
+  return cache.releaseAll();
+}
+
+/** Runs `job` on the pipeline for the request's model, variant and device, loaded once and kept. */
+async function onPipeline<T>(
+  request: GenerateRequest,
+  context: JobContext,
+  job: (pipeline: VideoPipeline) => Promise<T>,
+): Promise<T> {
   // A worker started for tests or `?debug` (its name says so) reports where each graph's nodes run.
   backend ??= yieldingBackend(
     createWebBackend({ probePlacement: placementRequested((globalThis as { name?: string }).name) }),
@@ -50,26 +58,19 @@ async function pipelineFor(request: GenerateRequest, context: JobContext): Promi
   const ort = backend;
   const device = await ort.resolveDevice(request.device);
   const key = `${request.modelUrl}|${request.variant ?? ''}|${device}`;
-  if (cached?.key !== key) {
-    const previous = cached;
-    const pipeline = (async () => {
-      if (previous) await (await previous.pipeline.catch(() => null))?.release();
-      // The load is not tied to this job's signal: a cancelled job must not poison the cache
-      // for the next one, and the worker is terminated if it has to stop at once.
-      const pkg = await loadModelPackage(httpPackageSource(request.modelUrl), {
-        variant: request.variant,
-        onProgress: (e) => context.onProgress?.(e),
-      });
-      return createVideoPipeline(pkg, ort, device);
-    })();
-    cached = { key, pipeline };
-    pipeline.catch(() => {
-      if (cached?.pipeline === pipeline) cached = null;
+  // The load is not tied to this job's signal: a cancelled job must not poison the cache for the next
+  // one, and the worker is terminated if it has to stop at once.
+  const load = async () => {
+    const pkg = await loadModelPackage(httpPackageSource(request.modelUrl), {
+      variant: request.variant,
+      onProgress: (e) => context.onProgress?.(e),
     });
-  }
-  const pipeline = await cached.pipeline;
-  if (context.signal.aborted) throw new JobAbortedError();
-  return pipeline;
+    return createVideoPipeline(pkg, ort, device);
+  };
+  return cache.use(key, load, async (pipeline) => {
+    if (context.signal.aborted) throw new JobAbortedError();
+    return job(pipeline);
+  });
 }
 
 /** Runs the pipeline to frames and latents, without encoding; the request's images pick the mode. */
@@ -82,15 +83,16 @@ async function framesOn(
   request: GenerateRequest,
   context: JobContext,
 ): Promise<{ result: FramesResult; pipeline: VideoPipeline }> {
-  const pipeline = await pipelineFor(request, context);
   const options = { signal: context.signal, onProgress: context.onProgress, onPreview: context.onPreview };
   const mode = modeForImages(request);
   const { image, last_image } = request;
-  const result =
-    mode === 'text-to-video'
-      ? await textToVideo(pipeline, request.params, options)
-      : await imageToVideo(pipeline, request.params, { mode, image, last_image }, options);
-  return { result, pipeline };
+  return onPipeline(request, context, async (pipeline) => {
+    const result =
+      mode === 'text-to-video'
+        ? await textToVideo(pipeline, request.params, options)
+        : await imageToVideo(pipeline, request.params, { mode, image, last_image }, options);
+    return { result, pipeline };
+  });
 }
 
 /** Runs the pipeline and encodes an H.264 MP4. */
