@@ -4,6 +4,7 @@
  * are transferred, not copied; `cancel(jobId)` aborts a job between denoising steps.
  */
 import '../shared/zod-jitless';
+import { InvalidParamsError } from '../shared/errors';
 import { expose, transfer } from 'comlink';
 import type { ConditioningImage, FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
 import { decodeImageFile } from '../pipeline/video/decode-image';
@@ -12,6 +13,7 @@ import { planDevice, type DevicePlan } from '../pipeline/device-plan';
 import { parseManifest } from '../pipeline/model-package/manifest';
 import { httpPackageSource } from '../pipeline/model-package/source';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from '../pipeline/video/request-schema';
+import { runEditJob, type EditResult } from '../pipeline/video/edit-job';
 import { runFramesJob, runVideoJob, unloadPipelines } from '../pipeline/video/video-job';
 import type { PreviewImage } from '../pipeline/preview';
 
@@ -58,6 +60,25 @@ const api = {
     const { bytes, type } = parseImageFile(file);
     const image = await decodeImageFile(bytes, type);
     return transfer(image, [image.rgba.buffer]);
+  },
+  /**
+   * Edits a clip (its MP4 bytes, transferred in; for join, a second clip's) and returns the new MP4,
+   * transferred back. The edit is checked here against the shared schema.
+   */
+  async edit(mp4: unknown, op: unknown, second?: unknown, options?: unknown): Promise<EditResult> {
+    const bytes = (v: unknown, what: string) => {
+      if (!(v instanceof ArrayBuffer) || v.byteLength === 0)
+        throw new InvalidParamsError(`${what} must be the MP4's bytes (an ArrayBuffer).`);
+      return new Uint8Array(v);
+    };
+    const { encoder } = parseEncodeChoice(options);
+    const result = await runEditJob(
+      bytes(mp4, 'The clip'),
+      op,
+      second === undefined ? undefined : bytes(second, 'The second clip'),
+      encoder,
+    );
+    return transfer(result, [result.mp4]);
   },
   /** Releases the loaded model (its sessions and GPU memory) now, or when the running job ends. */
   unload: unloadPipelines,

@@ -6,6 +6,7 @@
  * browser and Node share it.
  */
 import { z } from 'zod';
+import { editOpSchema } from '../../shared/edit-ops';
 import type { GenerateParams } from '../../shared/protocol';
 import { storedParamsSchema } from '../../shared/stored-params';
 import type { ModelManifest } from '../model-package/manifest';
@@ -24,6 +25,8 @@ export const recipeSchema = z.object({
   mode: z.enum(['text-to-video', 'image-to-video', 'first-last-frame']),
   params: storedParamsSchema,
   lora: z.object({ name: z.string(), scale: z.number() }).optional(),
+  /** Edits made after generation, in order (trim, speed, …): re-running the recipe makes the unedited clip. */
+  edits: z.array(editOpSchema).optional(),
 });
 
 /** A clip's recipe. */

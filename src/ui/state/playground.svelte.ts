@@ -2,6 +2,7 @@
  * The playground's controller: connects the form, the model catalog, the worker, the current job
  * and the history. Components read its state and call its methods; nothing heavy runs here.
  */
+import type { EditOp } from '../../shared/edit-ops';
 import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
 import { addPending, listPending, removePending, type PendingJob } from '../server/pending-jobs';
 import { pngOf } from '../server/image-png';
@@ -71,6 +72,9 @@ export class Playground {
   /** Server jobs asked for while the server was unreachable, sent when the network returns. */
   pending = $state.raw<PendingJob[]>([]);
   #sendingPending: Promise<void> | null = null;
+  /** An edit of the shown clip is running, or why the last one failed. */
+  editing = $state(false);
+  editError = $state('');
   /** Where the form's job would run and, on the server, its price: shown before Generate. */
   route = $state.raw<RouteHint | null>(null);
   readonly client: GenerateClient;
@@ -388,6 +392,48 @@ export class Playground {
       ok: true,
       text: `Loaded the recipe of ${file.name} (seed ${recipe.params.seed}): Generate makes it again.${images}`,
     };
+  }
+
+  /**
+   * Edits the clip on screen in the worker (trim, speed, crop, resize, join with `secondId`, text) and
+   * keeps the result as a new clip, which records its source and every edit since generation.
+   */
+  async edit(op: EditOp, secondId?: string): Promise<void> {
+    const source = this.shown?.record;
+    if (!source || this.editing) return;
+    this.editing = true;
+    this.editError = '';
+    try {
+      const clip = await this.history.video(source.id);
+      const second = op.op === 'join' && secondId ? await this.history.video(secondId) : undefined;
+      if (!clip || (op.op === 'join' && !second))
+        throw new Error('A clip to edit is missing from this browser’s storage: pick another one.');
+      const started = performance.now();
+      const result = await this.client.edit(clip, op, second, this.options.encoder);
+      const blob = new Blob([result.mp4], { type: 'video/mp4' });
+      const { requestId: _r, provider: _p, syncedAt: _s, ...kept } = source;
+      const record: HistoryRecord = {
+        ...kept,
+        id: crypto.randomUUID(),
+        createdAt: Date.now(),
+        params: { ...source.params, width: result.width, height: result.height, num_frames: result.numFrames },
+        // Edited here, whatever made the source.
+        device: source.device === 'server' || source.device === 'elsewhere' ? 'wasm' : source.device,
+        encoder: result.encoder,
+        numFrames: result.numFrames,
+        elapsedMs: performance.now() - started,
+        bytes: blob.size,
+        sourceId: source.id,
+        edits: [...(source.edits ?? []), op],
+      };
+      this.#show(record, blob);
+      await this.history.add(record, blob);
+      void this.sync();
+    } catch (error) {
+      this.editError = serializeError(error).message;
+    } finally {
+      this.editing = false;
+    }
   }
 
   /** Puts a history entry's parameters, and the images it started from, back into the form. */

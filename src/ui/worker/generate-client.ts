@@ -5,6 +5,7 @@
  * that also drops the loaded sessions.
  */
 import * as Comlink from 'comlink';
+import type { EditOp } from '../../shared/edit-ops';
 import { JobAbortedError } from '../../shared/errors';
 import type {
   ConditioningImage,
@@ -91,6 +92,19 @@ export class GenerateClient {
   frames(request: GenerateRequest, options: JobOptions = {}): Promise<FramesResult> {
     const sent = withTransferredImages(request);
     return this.#run(request.jobId, options, (api, progress) => api.frames(sent, progress));
+  }
+
+  /** Edits a clip in the worker (see `src/pipeline/video/edit-job.ts`); the blobs' bytes are transferred. */
+  async edit(
+    clip: Blob,
+    op: EditOp,
+    second?: Blob,
+    encoder: EncoderChoice = 'auto',
+  ): ReturnType<GenerateWorkerApi['edit']> {
+    const bytes = await clip.arrayBuffer();
+    const other = second ? await second.arrayBuffer() : undefined;
+    const transfers = other ? [bytes, other] : [bytes];
+    return this.#remote().edit(Comlink.transfer(bytes, transfers), op, other, { encoder });
   }
 
   /** Decodes an image file in the worker (off the main thread); its bytes are transferred, not copied. */

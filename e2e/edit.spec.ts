@@ -1,0 +1,88 @@
+/**
+ * Free edits in the browser, as a person uses them: make a clip, then trim, change speed, crop, resize,
+ * add text and append another clip, each kept as a new clip whose MP4 carries the source's recipe plus
+ * its edits; and save the frame on screen as a PNG.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { readRecipe } from '../src/pipeline/video/mp4-recipe';
+import { inspectMp4 } from './support/mp4';
+import { fillForm, openPlayground } from './support/playground';
+
+async function download(page: Page, testId: string): Promise<Uint8Array> {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()]);
+  return new Uint8Array(await readFile((await file.path())!));
+}
+
+async function applyEdit(page: Page, op: string, fields: Record<string, string>) {
+  const before = await page.getByTestId('history-item').count();
+  await page.locator('select[name=edit_op]').selectOption(op);
+  for (const [name, value] of Object.entries(fields)) {
+    const field = page.locator(`[name=${name}]`);
+    if ((await field.evaluate((e) => e.tagName)) === 'SELECT') await field.selectOption(value);
+    else await field.fill(value);
+  }
+  await page.getByRole('button', { name: 'Apply as a new clip' }).click();
+  await expect(page.getByTestId('history-item')).toHaveCount(before + 1, { timeout: 60_000 });
+  await expect(page.getByTestId('edit-error')).toHaveCount(0);
+  return download(page, 'download');
+}
+
+test('trim, speed, crop, resize, text and join make new clips with their recipes; a frame saves as PNG', async ({
+  page,
+}) => {
+  await openPlayground(page, 'model=phosphene-tiny&device=wasm');
+  await fillForm(page, { prompt: 'a red circle moving right on a black background', frames: 9, seed: 4 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  const original = await download(page, 'download');
+  expect(await inspectMp4(original)).toMatchObject({ width: 64, height: 64, frameCount: 9 });
+
+  await page.getByTestId('edit-panel').locator('summary').click();
+  const trimmed = await applyEdit(page, 'trim', { trim_start: '2', trim_end: '7' });
+  expect(await inspectMp4(trimmed)).toMatchObject({ width: 64, height: 64, frameCount: 5 });
+  const recipe = readRecipe(trimmed)!;
+  expect(recipe.params).toEqual(readRecipe(original)!.params);
+  expect(recipe.edits).toEqual([{ op: 'trim', start: 2, end: 7 }]);
+
+  // Each edit applies to the clip on screen: the trimmed one now.
+  const slow = await applyEdit(page, 'speed', { speed: '0.5' });
+  expect((await inspectMp4(slow)).frameCount).toBe(10);
+  expect(readRecipe(slow)!.edits).toEqual([
+    { op: 'trim', start: 2, end: 7 },
+    { op: 'speed', factor: 0.5 },
+  ]);
+  expect(
+    (
+      await inspectMp4(
+        await applyEdit(page, 'crop', { crop_x: '8', crop_y: '16', edit_width: '48', edit_height: '32' }),
+      )
+    ).width,
+  ).toBe(48);
+  expect(await inspectMp4(await applyEdit(page, 'resize', { edit_width: '96', edit_height: '64' }))).toMatchObject({
+    width: 96,
+    height: 64,
+    frameCount: 10,
+  });
+  const titled = await applyEdit(page, 'text', { overlay_text: 'Hello', overlay_position: 'top' });
+  expect(readRecipe(titled)!.edits!.at(-1)).toEqual({ op: 'text', text: 'Hello', position: 'top' });
+
+  // Append the original (9 frames, 64×64) to the titled clip (10 frames, 96×64).
+  await page.locator('select[name=edit_op]').selectOption('join');
+  const options = page.locator('select[name=join_with] option');
+  const last = await options.last().getAttribute('value'); // the oldest clip: the original
+  const joined = await applyEdit(page, 'join', { join_with: last! });
+  expect(await inspectMp4(joined)).toMatchObject({ width: 96, height: 64, frameCount: 19 });
+
+  // A mistake is explained and makes nothing.
+  const count = await page.getByTestId('history-item').count();
+  await page.locator('select[name=edit_op]').selectOption('resize');
+  await page.locator('[name=edit_width]').fill('33');
+  await page.getByRole('button', { name: 'Apply as a new clip' }).click();
+  await expect(page.getByTestId('edit-error')).toContainText('must be even');
+  await expect(page.getByTestId('history-item')).toHaveCount(count);
+
+  const png = await download(page, 'save-frame');
+  expect(Buffer.from(png.subarray(1, 4)).toString('latin1')).toBe('PNG');
+  await page.screenshot({ path: test.info().outputPath('edited.png'), fullPage: true });
+});
