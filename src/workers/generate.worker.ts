@@ -13,7 +13,7 @@ import { planDevice, type DevicePlan } from '../pipeline/device-plan';
 import { parseManifest } from '../pipeline/model-package/manifest';
 import { httpPackageSource } from '../pipeline/model-package/source';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from '../pipeline/video/request-schema';
-import { runEditJob, type EditResult } from '../pipeline/video/edit-job';
+import type { EditResult } from '../pipeline/video/edit-job';
 import { runFramesJob, runVideoJob, unloadPipelines } from '../pipeline/video/video-job';
 import type { PreviewImage } from '../pipeline/preview';
 
@@ -72,6 +72,8 @@ const api = {
       return new Uint8Array(v);
     };
     const { encoder } = parseEncodeChoice(options);
+    // Lazy: the demuxer and decoder are ~40 KB that a generation never needs.
+    const { runEditJob } = await import('../pipeline/video/edit-job');
     const result = await runEditJob(
       bytes(mp4, 'The clip'),
       op,
