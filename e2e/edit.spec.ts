@@ -28,7 +28,7 @@ async function applyEdit(page: Page, op: string, fields: Record<string, string>)
   return download(page, 'download');
 }
 
-test('trim, speed, crop, resize, text and join make new clips with their recipes; a frame saves as PNG', async ({
+test('trim, speed, crop, resize, text and join make new clips with their recipes; GIF and PNG exports', async ({
   page,
 }) => {
   await openPlayground(page, 'model=phosphene-tiny&device=wasm');
@@ -81,6 +81,10 @@ test('trim, speed, crop, resize, text and join make new clips with their recipes
   await page.getByRole('button', { name: 'Apply as a new clip' }).click();
   await expect(page.getByTestId('edit-error')).toContainText('must be even');
   await expect(page.getByTestId('history-item')).toHaveCount(count);
+
+  const gif = await download(page, 'export-gif');
+  expect(Buffer.from(gif.subarray(0, 6)).toString('latin1')).toBe('GIF89a');
+  expect(Buffer.from(gif).readUInt16LE(6)).toBe(96); // the logical screen width: the joined clip's
 
   const png = await download(page, 'save-frame');
   expect(Buffer.from(png.subarray(1, 4)).toString('latin1')).toBe('PNG');

@@ -82,6 +82,14 @@ const api = {
     );
     return transfer(result, [result.mp4]);
   },
+  /** The clip (its MP4 bytes, transferred in) as a looping GIF, transferred back. */
+  async gif(mp4: unknown): Promise<ArrayBuffer> {
+    if (!(mp4 instanceof ArrayBuffer) || mp4.byteLength === 0)
+      throw new InvalidParamsError(`The clip must be the MP4's bytes (an ArrayBuffer).`);
+    const { runGifJob } = await import('../pipeline/video/edit-job');
+    const gif = await runGifJob(new Uint8Array(mp4));
+    return transfer(gif, [gif]);
+  },
   /** Releases the loaded model (its sessions and GPU memory) now, or when the running job ends. */
   unload: unloadPipelines,
   /** Aborts a running job; it stops before its next denoising step. */

@@ -81,3 +81,10 @@ export async function runEditJob(
     encoder: encoded.encoder,
   };
 }
+
+/** The clip as a looping GIF (ffmpeg.wasm, fetched once and cached for offline use). */
+export async function runGifJob(mp4: Uint8Array): Promise<ArrayBuffer> {
+  const { frames, fps } = await decodeMp4(mp4);
+  const { encodeGifWithFfmpeg } = await import('./encode-ffmpeg');
+  return encodeGifWithFfmpeg(frames, { fps });
+}

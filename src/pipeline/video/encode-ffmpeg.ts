@@ -31,8 +31,13 @@ function loadFfmpeg(): Promise<FFmpeg> {
   return loading;
 }
 
-/** Encodes RGBA frames to an H.264 (`avc1`) MP4 with ffmpeg.wasm. */
-export async function encodeWithFfmpeg(frames: RawFrames, options: EncodeOptions): Promise<ArrayBuffer> {
+/** Runs ffmpeg.wasm on raw RGBA frames with `outputArgs`, returning the bytes of `outName`. */
+async function ffmpegFromFrames(
+  frames: RawFrames,
+  options: EncodeOptions,
+  outputArgs: string[],
+  outName: string,
+): Promise<ArrayBuffer> {
   const { fps, signal, onFrame } = options;
   const ffmpeg = await loadFfmpeg();
   if (signal?.aborted) throw new JobAbortedError();
@@ -43,34 +48,15 @@ export async function encodeWithFfmpeg(frames: RawFrames, options: EncodeOptions
   try {
     // writeFile transfers the buffer to ffmpeg's worker: hand it a copy so the caller keeps its frames.
     await ffmpeg.writeFile('in.rgba', frames.rgba.slice());
-    const args = [
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgba',
-      '-s',
-      `${frames.width}x${frames.height}`,
-      '-r',
-      String(fps),
-      '-i',
-      'in.rgba',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'veryfast',
-      '-crf',
-      '20',
-      '-pix_fmt',
-      'yuv420p',
-      '-movflags',
-      '+faststart',
-      '-y',
-      'out.mp4',
-    ];
-    const code = await ffmpeg.exec(args, -1, signal ? { signal } : {});
-    if (code !== 0) throw new Error(`ffmpeg.wasm exited with code ${code} while encoding the MP4.`);
-    const data = await ffmpeg.readFile('out.mp4');
-    if (typeof data === 'string') throw new Error('ffmpeg.wasm returned text instead of an MP4.');
+    const input = ['-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${frames.width}x${frames.height}`, '-r', String(fps)];
+    const code = await ffmpeg.exec(
+      [...input, '-i', 'in.rgba', ...outputArgs, '-y', outName],
+      -1,
+      signal ? { signal } : {},
+    );
+    if (code !== 0) throw new Error(`ffmpeg.wasm exited with code ${code} while writing ${outName}.`);
+    const data = await ffmpeg.readFile(outName);
+    if (typeof data === 'string') throw new Error(`ffmpeg.wasm returned text instead of ${outName}.`);
     onFrame?.(frames.numFrames, frames.numFrames);
     return data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   } catch (error) {
@@ -78,6 +64,32 @@ export async function encodeWithFfmpeg(frames: RawFrames, options: EncodeOptions
     throw error;
   } finally {
     ffmpeg.off('progress', onProgress);
-    await Promise.allSettled([ffmpeg.deleteFile('in.rgba'), ffmpeg.deleteFile('out.mp4')]);
+    await Promise.allSettled([ffmpeg.deleteFile('in.rgba'), ffmpeg.deleteFile(outName)]);
   }
+}
+
+/** Encodes RGBA frames to an H.264 (`avc1`) MP4 with ffmpeg.wasm. */
+export function encodeWithFfmpeg(frames: RawFrames, options: EncodeOptions): Promise<ArrayBuffer> {
+  const h264 = [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '20',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+  ];
+  return ffmpegFromFrames(frames, options, h264, 'out.mp4');
+}
+
+/**
+ * Encodes RGBA frames to a looping GIF with ffmpeg.wasm: one palette fitted to the whole clip (GIF holds
+ * 256 colours), then dithered onto it.
+ */
+export function encodeGifWithFfmpeg(frames: RawFrames, options: EncodeOptions): Promise<ArrayBuffer> {
+  const palette = ['-vf', 'split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=bayer', '-loop', '0'];
+  return ffmpegFromFrames(frames, options, palette, 'out.gif');
 }

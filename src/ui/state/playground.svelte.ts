@@ -436,6 +436,24 @@ export class Playground {
     }
   }
 
+  /** The clip on screen as a GIF download (`null` when none is shown; errors go to `editError`). */
+  async exportGif(): Promise<{ blob: Blob; fileName: string } | null> {
+    const shown = this.shown;
+    if (!shown || this.editing) return null;
+    this.editing = true;
+    this.editError = '';
+    try {
+      const clip = await this.history.video(shown.id);
+      if (!clip) throw new Error('This clip is missing from this browser’s storage.');
+      return { blob: await this.client.gif(clip), fileName: shown.fileName.replace(/\.mp4$/, '.gif') };
+    } catch (error) {
+      this.editError = serializeError(error).message;
+      return null;
+    } finally {
+      this.editing = false;
+    }
+  }
+
   /** Puts a history entry's parameters, and the images it started from, back into the form. */
   async reuse(record: HistoryRecord): Promise<void> {
     const model = this.catalog.models.find((m) => m.modelId === record.modelId) ?? this.catalog.selected;

@@ -107,6 +107,12 @@ export class GenerateClient {
     return this.#remote().edit(Comlink.transfer(bytes, transfers), op, other, { encoder });
   }
 
+  /** The clip as a looping GIF, made in the worker. */
+  async gif(clip: Blob): Promise<Blob> {
+    const bytes = await clip.arrayBuffer();
+    return new Blob([await this.#remote().gif(Comlink.transfer(bytes, [bytes]))], { type: 'image/gif' });
+  }
+
   /** Decodes an image file in the worker (off the main thread); its bytes are transferred, not copied. */
   decodeImage(file: Blob): Promise<ConditioningImage> {
     return file.arrayBuffer().then((bytes) => {

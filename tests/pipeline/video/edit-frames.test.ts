@@ -69,7 +69,8 @@ describe('frame edits', () => {
   });
 
   it('reads the ops through the shared schema, with messages a person can act on', () => {
-    expect(applyFrameEdit(source, editOpSchema.parse({ op: 'trim', start: 0, end: 3 })).numFrames).toBe(3);
+    const trim = editOpSchema.parse({ op: 'trim', start: 0, end: 3 });
+    expect(trim.op === 'trim' && applyFrameEdit(source, trim).numFrames).toBe(3);
     const odd = editOpSchema.safeParse({ op: 'resize', width: 33, height: 16 });
     expect(odd.success ? '' : odd.error.issues[0]!.message).toMatch(/must be even/);
     const fast = editOpSchema.safeParse({ op: 'speed', factor: 10 });
