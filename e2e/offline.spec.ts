@@ -41,4 +41,15 @@ test('the installed app works offline after the first visit', async ({ page, con
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('result-video')).toBeVisible();
+
+  // Settings → This device: the probe, the model kept for offline use with its size, unload and delete.
+  await page.getByTestId('device-panel').locator('summary').click();
+  await expect(page.getByTestId('device-probe')).toContainText('CPU (WASM) threads');
+  const kept = page.getByTestId('installed-models').locator('li').filter({ hasText: 'phosphene-tiny' });
+  await expect(kept).toContainText(/\d+ files · \d+\.\d MB/);
+  await page.getByRole('button', { name: 'Unload the model (free its memory)' }).click();
+  await expect(page.getByTestId('device-message')).toContainText('released');
+  await kept.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('device-message')).toContainText('phosphene-tiny was deleted');
+  await expect(kept).toHaveCount(0);
 });

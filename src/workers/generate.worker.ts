@@ -98,6 +98,8 @@ const api = {
   },
   /** What this worker can use: WebGPU adapter, WebCodecs H.264. */
   environment: describeEnvironment,
+  /** What the device plan reads: adapter features and limits, WASM threads, the memory budget. */
+  capabilities: probeCapabilities,
   /**
    * Where the request should run, and why (the model's manifest and the device's limits); `serverAvailable`:
    * the page has a server to hand the job to (only `true` counts; it is a message, so unchecked).

@@ -127,6 +127,16 @@ export class GenerateClient {
     return this.#remote().plan(light, serverAvailable);
   }
 
+  /** What the device plan reads (adapter features and limits, WASM threads, memory budget). */
+  capabilities(): ReturnType<GenerateWorkerApi['capabilities']> {
+    return this.#remote().capabilities();
+  }
+
+  /** Releases the worker's loaded model (its GPU memory) now, or when the running job ends. */
+  unload(): Promise<void> {
+    return this.#remote().unload();
+  }
+
   /** What the worker's environment offers (WebGPU adapter, WebCodecs H.264). */
   environment(): ReturnType<GenerateWorkerApi['environment']> {
     return this.#remote().environment();
