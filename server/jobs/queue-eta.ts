@@ -1,7 +1,9 @@
 /**
  * Where an active job stands: its place in the queue and an estimate of when it will be done. The
  * estimate measures this server's recent speed in seconds per unit of work (pixels × frames × steps,
- * what a denoising pass costs) and assumes the workers now busy stay busy.
+ * what a denoising pass costs), on jobs its own workers ran (an upstream's speed says nothing about
+ * them; jobs from before providers were recorded have none and count as local), and assumes the
+ * workers now busy stay busy.
  *
  * Every polling client asks the same questions of the same queue, so the answers come from one snapshot
  * of the queue (three queries), shared by all requests for `snapshotMs` (default 500 ms): a hundred
@@ -48,6 +50,7 @@ async function takeSnapshot(q: Queryable): Promise<Snapshot> {
   const speed = await q.query<{ seconds: unknown; work: unknown }>(
     `SELECT SUM(EXTRACT(EPOCH FROM finished_at - started_at)) AS seconds, SUM(${WORK_SQL}) AS work
      FROM (SELECT * FROM jobs WHERE status = 'completed' AND started_at IS NOT NULL
+             AND (provider IS NULL OR provider = 'local')
            ORDER BY finished_at DESC LIMIT $1) recent`,
     [SPEED_WINDOW],
   );

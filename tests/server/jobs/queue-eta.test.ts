@@ -67,3 +67,29 @@ describe.each(DATABASE_KINDS)('queue position and ETA in the status answer on %s
     expect(await status(key, last.id)).toMatchObject({ queue_position: 2, eta_seconds: 6 + 20 + 10 });
   });
 });
+
+describe.each(DATABASE_KINDS)('the ETA of a server that forwards jobs, on %s', (kind) => {
+  const db = useTestDatabase(kind);
+  let h: InferenceHarness;
+  beforeAll(async () => {
+    h = await inferenceHarness(db());
+  });
+
+  it('measures the speed on jobs this server ran, not on jobs an upstream ran', async () => {
+    const app = h.appWith({ queueSnapshotMs: 0 });
+    const { user, key } = await h.user(10_000_000);
+    await submitJob(db(), newJob(user));
+    const far = await submitJob(db(), newJob(user));
+    for (let job = await claimNextJob(db()); job; job = await claimNextJob(db())) await completeJob(db(), job, 'v.mp4');
+    await db().query(`UPDATE jobs SET started_at = finished_at - interval '10 seconds' WHERE status = 'completed'`);
+    // The upstream took 1000 s: how fast another server was says nothing about this one's workers.
+    await db().query(
+      `UPDATE jobs SET provider = 'far-away', started_at = finished_at - interval '1000 seconds' WHERE id = $1`,
+      [far.id],
+    );
+    const waiting = await submitJob(db(), newJob(user));
+    const body = (await request(app).get(`/api/v1/inference/status/${waiting.id}`).set('X-API-Key', key).expect(200))
+      .body as { eta_seconds?: number };
+    expect(body).toMatchObject({ queue_position: 1, eta_seconds: 10 });
+  });
+});
