@@ -33,6 +33,7 @@ def load_modules(weights=WEIGHTS):
     vae, text, dit = VideoAutoencoder(), TextEncoder(vocab), VideoDiT()
     ck = torch.load(os.path.join(weights, 'vae.pt'), map_location='cpu')
     vae.load_state_dict({k: v.float() for k, v in ck['modules']['vae'].items()})
+    vae.trained_steps = ck.get('step', 0)
     dk = torch.load(os.path.join(weights, 'dit.pt'), map_location='cpu')
     text.load_state_dict({k: v.float() for k, v in dk['modules']['ema_text'].items()})
     dit.load_state_dict({k: v.float() for k, v in dk['modules']['ema_dit'].items()})
@@ -142,7 +143,8 @@ def main():
            os.path.join(out, 'vae_encoder.onnx'))
     if args.check:
         check(out, text, dit, vae, layers)
-    write_manifest(out, dk, dict(text=count_params(text), dit=count_params(dit), vae=count_params(vae)))
+    write_manifest(out, dk, dict(text=count_params(text), dit=count_params(dit), vae=count_params(vae)),
+                   vae_steps=getattr(vae, 'trained_steps', 0))
     if not args.check:
         write_reference(out, text, dit, vae)
 
@@ -172,7 +174,7 @@ def check(out, text, dit, vae, layers):
     print('vae_encoder', got.shape, 'max |d|', abs(got - EncoderExport(vae)(fr).numpy()).max())
 
 
-def write_manifest(out, dk, params):
+def write_manifest(out, dk, params, vae_steps=0):
     extra = dk.get('extra', {})
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=PACKAGE).stdout.strip()
     lora = [dict(name=name, in_features=layer.in_features, out_features=layer.out_features,
@@ -198,7 +200,7 @@ def write_manifest(out, dk, params):
                        'preset, per-pixel head for sharp edges at any size) and a factorised-attention DiT.',
         'weights': 'trained',
         'training': dict(commit=commit, steps=dk.get('step', 0), samples=extra.get('samples', 0),
-                         cpu_hours=round(extra.get('cpu_hours', 0.0), 2), params=params),
+                         cpu_hours=round(extra.get('cpu_hours', 0.0), 2), params=params, vae_steps=vae_steps),
         'license': 'Apache-2.0',
         'modes': ['text-to-video', 'image-to-video', 'first-last-frame'],
         'tokenizer': dict(file='tokenizer.json', type='word-level', max_length=32),

@@ -89,6 +89,8 @@ export const manifestSchema = z
         samples: z.number().int().nonnegative(),
         cpu_hours: z.number().nonnegative(),
         params: z.record(z.string(), z.number().int().nonnegative()),
+        /** Optimiser steps of the autoencoder, when it was trained apart from the denoiser. */
+        vae_steps: z.number().int().nonnegative().optional(),
       })
       .strict()
       .optional(),

@@ -9,19 +9,10 @@ import { syncGallery, type GalleryStore } from '../../../src/ui/server/gallery-s
 import { PhosorClient } from '../../../src/ui/server/phosor-client';
 import { runServerJob } from '../../../src/ui/server/run-server-job';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
+import { TINY_PARAMS } from '../../server/jobs/fixtures';
 
 const MODEL = 'phosphene/tiny-test/text-to-video';
-const PARAMS = {
-  prompt: 'a blue square',
-  negative_prompt: '',
-  width: 64,
-  height: 64,
-  num_frames: 5,
-  num_inference_steps: 1,
-  guidance_scale: 1,
-  seed: 3,
-  frames_per_second: 16,
-};
+const PARAMS = { ...TINY_PARAMS, prompt: 'a blue square', seed: 3 };
 
 /** A device's gallery in memory, as the app's IndexedDB store behaves. */
 class MemoryGallery implements GalleryStore {

@@ -11,20 +11,10 @@ import { runServerJob } from '../../../src/ui/server/run-server-job';
 import { ServerError } from '../../../src/ui/server/server-error';
 import { png } from '../../helpers/images';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
+import { TINY_PARAMS } from '../../server/jobs/fixtures';
 
 const MODEL = 'phosphene/tiny-test/text-to-video';
-const params = (over: Partial<GenerateParams> = {}): GenerateParams => ({
-  prompt: 'a red ball',
-  negative_prompt: '',
-  width: 64,
-  height: 64,
-  num_frames: 5,
-  num_inference_steps: 1,
-  guidance_scale: 1,
-  seed: 7,
-  frames_per_second: 16,
-  ...over,
-});
+const params = (over: Partial<GenerateParams> = {}): GenerateParams => ({ ...TINY_PARAMS, ...over });
 const job = (over: Partial<GenerateParams> = {}): ServerJob => ({ model: MODEL, params: params(over) });
 
 describe('PhosorClient against the real server', () => {
