@@ -12,9 +12,11 @@
  * 95.8 %, colour 100 %, shape 12.5 %, motion 66.7 %, 25.9 dB; the fifth (2026-12-06, DiT step 28,096, lr
  * decayed again) background 91.7 %, count 95.8 %, colour 100 %, shape 12.5 %, motion 54.2 %, 25.9 dB. It
  * ships because it is better on 256 held-out prompts (count 73.4 vs 71.5 %, motion 49.2 vs 48.0 %, all
- * correct 5.1 vs 4.3 %), though this set of 24 reads motion two clips lower. These floors sit about one clip
- * below the fifth, so the test fails when a new export regresses; raise them with every better export until
- * they are the goals.
+ * correct 5.1 vs 4.3 %), though this set of 24 reads motion two clips lower. The sixth (2026-12-06, the
+ * fifth's DiT with a deeper decoder trained decoder-only) background 100 %, count 91.7 %, colour 100 %, shape
+ * 12.5 %, motion 50.0 %, 28.5 dB; on 256 prompts all five right in 7.8 vs 5.1 %. These floors sit about one
+ * clip below the sixth (motion at its value), so the test fails when a new export regresses; raise them with
+ * every better export until they are the goals.
  */
 import { describe, expect, it } from 'vitest';
 import { adherenceGate } from '../../../models/world/gate';
@@ -24,8 +26,8 @@ import { CI_SET } from './ci-set';
 const MODEL = 'models/phosphene-v1';
 const settings = CI_SET;
 /** Measured minus a margin (see the module comment); the random-weight package scores 3 % / 0 %. */
-const FLOORS = { background: 0.875, count: 0.9, color: 0.95, shape: 0.08, motion: 0.5 };
-const PSNR_FLOOR_DB = 24;
+const FLOORS = { background: 0.95, count: 0.875, color: 0.95, shape: 0.08, motion: 0.5 };
+const PSNR_FLOOR_DB = 27;
 
 describe('phosphene-v1 on held-out prompts (Node pipeline, CPU)', () => {
   it('stays at or above the shipped model’s measured adherence', { timeout: 240_000 }, async () => {
