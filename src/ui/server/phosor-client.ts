@@ -94,7 +94,8 @@ export class PhosorClient {
   async #send(path: string, init: RequestInit = {}): Promise<Response> {
     const url = /^https?:/.test(path) ? path : `${this.baseUrl}${path}`;
     const headers = new Headers(init.headers);
-    headers.set('X-API-Key', this.#apiKey);
+    // The key goes to this server only: a result URL on another host (a CDN) is signed and needs none.
+    if (new URL(url).origin === new URL(this.baseUrl).origin) headers.set('X-API-Key', this.#apiKey);
     let response: Response;
     try {
       response = await this.#fetch(url, { ...init, headers });

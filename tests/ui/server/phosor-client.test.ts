@@ -109,6 +109,24 @@ describe('PhosorClient against the real server', () => {
     expect(client.onThisServer('https://cdn.example.com/v.mp4')).toBe('https://cdn.example.com/v.mp4');
   });
 
+  it('sends the API key to its own server only, never to another host a URL names', async () => {
+    const seen: { url: string; key: string | null }[] = [];
+    const spy = new PhosorClient({
+      baseUrl: 'http://127.0.0.1:1',
+      apiKey: 'phk_secret',
+      fetch: (input, init) => {
+        seen.push({ url: String(input), key: new Headers(init?.headers).get('X-API-Key') });
+        return Promise.resolve(new Response('x'));
+      },
+    });
+    await spy.download('https://cdn.example.com/v.mp4?sig=1');
+    await spy.download('/api/v1/inference/video/job_1?expires=9&signature=ab');
+    expect(seen).toEqual([
+      { url: 'https://cdn.example.com/v.mp4?sig=1', key: null },
+      { url: 'http://127.0.0.1:1/api/v1/inference/video/job_1?expires=9&signature=ab', key: 'phk_secret' },
+    ]);
+  });
+
   it('refuses an answer that is not the API’s, instead of trusting it', async () => {
     const wrong = new PhosorClient({
       baseUrl: server.url,
