@@ -14,6 +14,8 @@ interface StageResult {
   skipped: number;
   seconds: number;
   ok: boolean;
+  /** Each failed test's title and the first lines of its error, for the summary. */
+  failures?: string[];
 }
 
 const REPORTS = path.resolve('.tmp/test-reports');
@@ -34,6 +36,54 @@ async function readJson<T>(file: string): Promise<T | undefined> {
   }
 }
 
+/** The first lines of an error message without terminal colours: enough to tell which check failed. */
+function errorHead(message: string): string {
+  const lines = message
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '');
+  return lines
+    .slice(0, 6)
+    .map((l) => `      ${l}`)
+    .join('\n');
+}
+
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  testResults?: {
+    name: string;
+    assertionResults?: { fullName: string; status: string; failureMessages?: string[] }[];
+  }[];
+}
+
+interface PlaywrightSuite {
+  title: string;
+  specs?: {
+    title: string;
+    file: string;
+    line: number;
+    tests: { results: { status: string; error?: { message?: string } }[] }[];
+  }[];
+  suites?: PlaywrightSuite[];
+}
+
+function playwrightFailures(suites: PlaywrightSuite[] = []): string[] {
+  return suites.flatMap((suite) => [
+    ...(suite.specs ?? []).flatMap((spec) =>
+      spec.tests.flatMap((t) => {
+        const last = t.results.at(-1);
+        if (!last || last.status === 'passed' || last.status === 'skipped') return [];
+        return [`${spec.file}:${spec.line} › ${spec.title}\n${errorHead(last.error?.message ?? last.status)}`];
+      }),
+    ),
+    ...playwrightFailures(suite.suites),
+  ]);
+}
+
 async function staticStage(name: string, script: string): Promise<StageResult> {
   const started = Date.now();
   const code = await run('npm', ['run', '--silent', script]);
@@ -48,12 +98,7 @@ async function vitestStage(): Promise<StageResult> {
   // When that cannot be done, those suites fail with the same message: they are never skipped.
   await run('npx', ['tsx', 'scripts/ensure-postgres.ts', '--install-only']);
   const code = await run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
-  const report = await readJson<{
-    numPassedTests: number;
-    numFailedTests: number;
-    numPendingTests: number;
-    numTodoTests: number;
-  }>(out);
+  const report = await readJson<VitestReport>(out);
   const failed = report ? report.numFailedTests : 1;
   return {
     name: 'unit + server (vitest)',
@@ -62,6 +107,14 @@ async function vitestStage(): Promise<StageResult> {
     skipped: (report?.numPendingTests ?? 0) + (report?.numTodoTests ?? 0),
     seconds: (Date.now() - started) / 1000,
     ok: code === 0,
+    failures: (report?.testResults ?? []).flatMap((file) =>
+      (file.assertionResults ?? [])
+        .filter((a) => a.status === 'failed')
+        .map(
+          (a) =>
+            `${path.relative(process.cwd(), file.name)} › ${a.fullName}\n${errorHead(a.failureMessages?.[0] ?? '')}`,
+        ),
+    ),
   };
 }
 
@@ -79,9 +132,10 @@ async function e2eStage(): Promise<StageResult> {
       ok: false,
     };
   const code = await run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
-  const report = await readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(
-    out,
-  );
+  const report = await readJson<{
+    stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+    suites?: PlaywrightSuite[];
+  }>(out);
   const failed = report ? report.stats.unexpected : 1;
   return {
     name: 'e2e (Playwright)',
@@ -90,6 +144,7 @@ async function e2eStage(): Promise<StageResult> {
     skipped: report?.stats.skipped ?? 0,
     seconds: (Date.now() - started) / 1000,
     ok: code === 0,
+    failures: playwrightFailures(report?.suites),
   };
 }
 
@@ -108,6 +163,9 @@ for (const r of results) {
     `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name}: ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped (${r.seconds.toFixed(1)} s)`,
   );
 }
+// The failures again, short, next to the counts: a CI log is often read from its end only.
+const failures = results.flatMap((r) => r.failures ?? []);
+if (failures.length) console.log(`\nfailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
 const total = results.reduce(
   (a, r) => ({ passed: a.passed + r.passed, failed: a.failed + r.failed, skipped: a.skipped + r.skipped }),
   { passed: 0, failed: 0, skipped: 0 },
