@@ -36,8 +36,10 @@ def load(name: str, modules: dict, opt=None):
                 sd = ck['modules'][k] if full else ck['modules'].get(k) or ck['modules']['ema_' + k]
                 missing, unexpected = m.load_state_dict(
                     {p: t.float() if t.is_floating_point() else t for p, t in sd.items()}, strict=False)
-                # Blocks added to a trained network (the decoder's `more`) start as the identity.
-                if unexpected or any('.more.' not in p for p in missing):
+                # Blocks added to a trained network (the decoder's `more`, the DiT's GROWN blocks) start as
+                # the identity; any other mismatch is a wrong file.
+                grown = getattr(m, 'GROWN', ())
+                if unexpected or any('.more.' not in p and not p.startswith(grown) for p in missing):
                     raise RuntimeError(f'{name}/{k}: weights do not fit the model: missing {missing}, unexpected {unexpected}')
                 if missing:
                     print(f'{name}/{k}: {len(missing)} tensors of new blocks start as the identity', flush=True)

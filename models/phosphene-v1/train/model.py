@@ -285,7 +285,11 @@ class DiTBlock(nn.Module):
 class VideoDiT(nn.Module):
     """(latents [B, C, T, h, w], timestep [B] = sigma * 1000, text [B, L, D]) -> velocity (noise - x0)."""
 
-    def __init__(self, dim: int = 128, depth: int = 6, heads: int = 4, text_dim: int = 128):
+    # Session 7 grew the trained 6-block network to 8: blocks 6 and 7 start as the identity (adaLN-zero
+    # gates are 0), so training resumes from the trained model's output with more capacity.
+    GROWN = ('blocks.6.', 'blocks.7.')
+
+    def __init__(self, dim: int = 128, depth: int = 8, heads: int = 4, text_dim: int = 128):
         super().__init__()
         self.dim = dim
         self.proj_in = nn.Linear(LATENT_CHANNELS, dim)
