@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 
 interface StageResult {
   name: string;
@@ -38,8 +39,7 @@ async function readJson<T>(file: string): Promise<T | undefined> {
 
 /** The first lines of an error message without terminal colours: enough to tell which check failed. */
 function errorHead(message: string): string {
-  const lines = message
-    .replace(/\u001b\[[0-9;]*m/g, '')
+  const lines = stripVTControlCharacters(message)
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim() !== '');
