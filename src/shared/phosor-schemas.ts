@@ -4,6 +4,7 @@
  * and the server prefixes them with the field (`num_frames: must be …`).
  */
 import { z } from 'zod';
+import { PARAM_LIMITS } from './video-rules';
 
 /** Fewest frames a job generates: the smallest 1 + 4k with k ≥ 1. */
 export const MIN_FRAMES = 5;
@@ -120,7 +121,12 @@ export const submitRequestSchema = z.object({
     .meta({ default: '' }),
   image_url: text(1024, 'must be the key of an image you uploaded (POST /api/v1/storage/image/upload)').nullish(),
   lora_id: text(200, 'must be the id of one of your LoRAs (GET /api/v1/loras)').nullish(),
-  lora_scale: numberIn(0, 2, 'must be a number from 0.0 to 2.0', false).meta({ default: 1 }),
+  lora_scale: numberIn(
+    PARAM_LIMITS.minLoraScale,
+    PARAM_LIMITS.maxLoraScale,
+    'must be a number from 0.0 to 2.0',
+    false,
+  ).meta({ default: 1 }),
   webhook: webhookSchema.nullish(),
   provider: providerPrefsSchema.nullish(),
 });

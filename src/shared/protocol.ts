@@ -60,6 +60,8 @@ export interface GenerateRequest {
   image?: ConditioningImage;
   /** The last frame (first-last-frame); needs `image` too. */
   last_image?: ConditioningImage;
+  /** A LoRA pair applied to the denoiser, as the server applies a `lora_id` (its buffers are transferred). */
+  lora?: LoraWeights;
 }
 
 /** The mode a request's images ask for: none → text, `image` → first frame, both → first and last. */

@@ -29,6 +29,9 @@ export const PARAM_LIMITS = {
   maxGuidance: 3.5,
   minFps: 4,
   maxFps: 30,
+  /** Phosor's `lora_scale`: 0 turns a LoRA off, 2 doubles it. */
+  minLoraScale: 0,
+  maxLoraScale: 2,
 } as const;
 
 /** The largest width or height of a conditioning image (a 4096² RGBA image is 64 MiB). */

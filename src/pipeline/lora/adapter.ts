@@ -5,6 +5,7 @@
  */
 import { LoraError } from '../../shared/errors';
 import type { LoraWeights } from '../../shared/protocol';
+import { PARAM_LIMITS } from '../../shared/video-rules';
 import type { LoraManifest } from '../model-package/manifest';
 import { parseSafetensors, type FloatTensor } from './safetensors';
 
@@ -149,7 +150,9 @@ export function loraSchedule(
     const zeros = factorFeeds(spec, undefined, 0, 1);
     return { boundarySigma: spec.boundary_sigma, high: zeros, low: zeros };
   }
-  if (!(lora.scale >= 0 && lora.scale <= 2)) throw new LoraError(`LoRA scale must be from 0 to 2; got ${lora.scale}.`);
+  const { minLoraScale: min, maxLoraScale: max } = PARAM_LIMITS;
+  if (!(lora.scale >= min && lora.scale <= max))
+    throw new LoraError(`LoRA scale must be from ${min} to ${max}; got ${lora.scale}.`);
   const high = readAdapter(spec, lora.high_noise, 'LoRA high_noise');
   const low = readAdapter(spec, lora.low_noise, 'LoRA low_noise');
   const rank = Math.max(1, ...[...high.values(), ...low.values()].map((f) => f.rank));

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { InvalidParamsError } from '../../shared/errors';
 import type { GenerateRequest } from '../../shared/protocol';
-import { MAX_IMAGE_SIDE } from '../../shared/video-rules';
+import { MAX_IMAGE_SIDE, PARAM_LIMITS } from '../../shared/video-rules';
 import type { EncoderChoice } from './encode-options';
 
 const paramsSchema = z
@@ -33,6 +33,25 @@ const imageSchema = z
     path: ['rgba'],
   });
 
+/**
+ * The largest LoRA file the worker takes: a browser tab cannot hold Phosor's 2 GiB files twice (the page's
+ * copy and the worker's), and a LoRA of a model that runs in a tab is far smaller.
+ */
+export const MAX_LORA_FILE_BYTES = 512 * 1024 * 1024;
+
+const loraFile = z.instanceof(Uint8Array).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_LORA_FILE_BYTES, {
+  message: `must be a .safetensors file of 1 byte to ${MAX_LORA_FILE_BYTES / 1024 / 1024} MiB`,
+});
+
+/** A LoRA pair and its scale; whether the files fit the model is checked against its manifest later. */
+const loraSchema = z
+  .object({
+    high_noise: loraFile,
+    low_noise: loraFile,
+    scale: z.number().min(PARAM_LIMITS.minLoraScale).max(PARAM_LIMITS.maxLoraScale),
+  })
+  .strict();
+
 /** A generation request as the worker accepts it. */
 export const generateRequestSchema = z
   .object({
@@ -43,6 +62,7 @@ export const generateRequestSchema = z
     params: paramsSchema,
     image: imageSchema.optional(),
     last_image: imageSchema.optional(),
+    lora: loraSchema.optional(),
   })
   .strict() satisfies z.ZodType<GenerateRequest>;
 

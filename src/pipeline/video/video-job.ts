@@ -83,7 +83,12 @@ async function framesOn(
   request: GenerateRequest,
   context: JobContext,
 ): Promise<{ result: FramesResult; pipeline: VideoPipeline }> {
-  const options = { signal: context.signal, onProgress: context.onProgress, onPreview: context.onPreview };
+  const options = {
+    signal: context.signal,
+    onProgress: context.onProgress,
+    onPreview: context.onPreview,
+    ...(request.lora && { lora: request.lora }),
+  };
   const mode = modeForImages(request);
   const { image, last_image } = request;
   return onPipeline(request, context, async (pipeline) => {

@@ -22,6 +22,8 @@ export const historyRecordSchema = z.object({
   /** For an edited clip: the clip it was made from, and every edit since generation, in order. */
   sourceId: z.string().optional(),
   edits: z.array(editOpSchema).optional(),
+  /** The LoRA the clip was made with: its files' or the server's name, and its scale. */
+  lora: z.object({ name: z.string().max(300), scale: z.number().min(0).max(2) }).optional(),
   /** When the server confirmed it holds this clip (recipe and MP4); absent: not synced yet. */
   syncedAt: z.number().optional(),
   numFrames: z.number().int().positive(),

@@ -40,6 +40,8 @@ const manifestSubsetSchema = z.looseObject({
   resolutions: z.array(resolutionSchema).min(1),
   frames: z.object({ min: z.number().int().positive(), default: z.number().int().positive() }),
   default_fps: z.number().int().positive(),
+  /** Only the presence of `graphs.denoiser.lora` matters here: the model takes LoRA pairs. */
+  graphs: z.looseObject({ denoiser: z.looseObject({ lora: z.unknown().optional() }) }).optional(),
 });
 
 /** A resolution a model supports. */
@@ -62,6 +64,8 @@ export interface ModelChoice {
   defaultSteps: number;
   defaultGuidance: number;
   defaultFps: number;
+  /** The denoiser declares adapted layers, so a LoRA pair can be applied. */
+  takesLora: boolean;
 }
 
 async function fetchJson(url: string, signal?: AbortSignal): Promise<unknown> {
@@ -94,6 +98,7 @@ export async function readModelChoice(
     defaultSteps: m.scheduler.default_steps,
     defaultGuidance: m.scheduler.default_guidance_scale,
     defaultFps: m.default_fps,
+    takesLora: m.graphs?.denoiser.lora !== undefined,
   };
 }
 

@@ -8,7 +8,7 @@ import type { ModelChoice } from './catalog';
 
 /** One problem with one field. */
 export interface FieldError {
-  field: keyof GenerateParams | 'device' | 'image';
+  field: keyof GenerateParams | 'device' | 'image' | 'lora' | 'lora_scale';
   message: string;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { accountResponseSchema } from '../../shared/account-schemas';
-import { imageResponseSchema } from '../../shared/storage-schemas';
+import { imageResponseSchema, loraSchema, lorasResponseSchema } from '../../shared/storage-schemas';
 import {
   historyResponseSchema,
   jobEventSchema,
@@ -17,6 +17,9 @@ import {
 import type { GenerateParams } from '../../shared/protocol';
 import { ServerError, serverErrorOf, unreachable } from './server-error';
 import { readSse } from './sse';
+
+/** A LoRA as `GET /api/v1/loras` lists it. */
+export type LoraEntry = z.infer<typeof loraSchema>;
 
 /** The account as `GET /api/v1/account` answers it. */
 export type Account = z.infer<typeof accountResponseSchema>;
@@ -38,6 +41,9 @@ export interface ServerJob {
   params: GenerateParams;
   /** The `key` of an image uploaded with `uploadImage`: the clip starts from it (image-to-video). */
   imageUrl?: string;
+  /** One of the caller's ready LoRAs (`loras()`, `uploadLora`) and its scale (Phosor's default 1). */
+  loraId?: string;
+  loraScale?: number;
 }
 
 /**
@@ -64,6 +70,7 @@ export function submitBody(job: ServerJob): Record<string, unknown> {
     guidance_scale: params.guidance_scale,
     seed: params.seed,
     ...(job.imageUrl && { image_url: job.imageUrl }),
+    ...(job.loraId && { lora_id: job.loraId, lora_scale: job.loraScale ?? 1 }),
   };
 }
 
@@ -154,6 +161,31 @@ export class PhosorClient {
       ...(signal && { signal }),
     };
     return (await this.#json(imageResponseSchema, '/api/v1/storage/image/upload', init)).key;
+  }
+
+  /** The caller's LoRAs that jobs can use now (ready ones, newest first). */
+  async loras(signal?: AbortSignal): Promise<LoraEntry[]> {
+    const { loras } = await this.#json(lorasResponseSchema, '/api/v1/loras', signal ? { signal } : {});
+    return loras.filter((l) => l.status === 'ready');
+  }
+
+  /** Uploads a LoRA pair (two .safetensors files) and returns its `lora_id`; the same key never stores it twice. */
+  async uploadLora(
+    files: { high_noise: Blob; low_noise: Blob; name: string },
+    idempotencyKey: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
+    const form = new FormData();
+    form.append('name', files.name);
+    form.append('high_noise', files.high_noise, 'high_noise.safetensors');
+    form.append('low_noise', files.low_noise, 'low_noise.safetensors');
+    const init: RequestInit = {
+      method: 'POST',
+      headers: { 'Idempotency-Key': idempotencyKey },
+      body: form,
+      ...(signal && { signal }),
+    };
+    return (await this.#json(loraSchema, '/api/v1/storage/lora/upload', init)).lora_id;
   }
 
   status(requestId: string): Promise<z.infer<typeof statusResponseSchema>> {

@@ -2,6 +2,7 @@
 import type { DeviceRequest, GenerateParams } from '../../shared/protocol';
 import type { ModelChoice } from '../models/catalog';
 import { ImageSlot } from './image-slot.svelte';
+import { LoraSlot } from './lora-slot.svelte';
 
 /** Where a job runs: this device (`auto` lets the device plan decide, and may pick the server) or the server. */
 export type RunOn = DeviceRequest | 'server';
@@ -28,6 +29,8 @@ export class FormState {
   readonly startImage = new ImageSlot();
   /** The last frame (first-last-frame), shown when the model lists that mode. */
   readonly endImage = new ImageSlot();
+  /** A LoRA pair and its scale, shown when the model takes LoRAs. */
+  readonly lora = new LoraSlot();
 
   /** Resets the model-dependent controls to the model's defaults; the smallest resolution gives a quick first clip. */
   applyModel(model: ModelChoice): void {

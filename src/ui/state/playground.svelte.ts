@@ -7,10 +7,17 @@ import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
 import { addPending, listPending, removePending, type PendingJob } from '../server/pending-jobs';
 import { pngOf } from '../server/image-png';
 import { previewFromPng } from '../server/preview-png';
-import { modelIdForMode, type Quote, type ServerJob } from '../server/phosor-client';
+import { modelIdForMode, type PhosorClient, type Quote, type ServerJob } from '../server/phosor-client';
+import { jobCostMicro, microToCredits } from '../../shared/pricing';
 import { runServerJob, type ServerJobOutput } from '../server/run-server-job';
 import { ServerError } from '../server/server-error';
-import type { ConditioningImage, DeviceRequest, GenerateRequest, GenerateResult } from '../../shared/protocol';
+import type {
+  ConditioningImage,
+  DeviceRequest,
+  GenerateParams,
+  GenerateRequest,
+  GenerateResult,
+} from '../../shared/protocol';
 import type { HistoryRecord } from '../history/record';
 import type { ClipImages } from '../history/store';
 import type { ModelChoice } from '../models/catalog';
@@ -23,6 +30,7 @@ import { FormState } from './form.svelte';
 import { HistoryState } from './history.svelte';
 import type { ImageSlot } from './image-slot.svelte';
 import { JobState } from './job.svelte';
+import { loraWeights, type LoraChoice } from './lora-slot.svelte';
 import { ServerState } from './server.svelte';
 
 /** Where the form's job would run and why; on the server, its price and the balance (or why not known). */
@@ -91,6 +99,7 @@ export class Playground {
 
   async init(): Promise<void> {
     await Promise.all([this.catalog.load(this.options.model), this.history.refresh(), this.server.refresh()]);
+    void this.refreshLoras();
     // A clip made offline goes up, and a job that waited for the server goes out, when the network returns.
     globalThis.addEventListener?.('online', () => void this.#reconnected());
     void this.#reconnected();
@@ -150,7 +159,13 @@ export class Playground {
   /** Stores the API key, reads the account and syncs the gallery with it. */
   async saveServerKey(key: string): Promise<void> {
     await this.server.saveKey(key);
-    if (this.server.account) await this.sync();
+    if (this.server.account) await Promise.all([this.sync(), this.refreshLoras()]);
+  }
+
+  /** Lists the caller's ready LoRAs on the server for the form (none without a server, or while it is unreachable). */
+  async refreshLoras(): Promise<void> {
+    const client = this.server.client();
+    this.form.lora.serverLoras = client ? await client.loras().catch(() => []) : [];
   }
 
   /** Validates the form and, when it is fine, runs one job to an MP4 and stores it. */
@@ -159,10 +174,14 @@ export class Playground {
     if (!model || this.job.status === 'running') return;
     const params = this.form.params(model);
     const images = this.#images(model);
-    this.fieldErrors = [...validateParams(params, model), ...images.errors];
+    const runOn = this.form.device;
+    // A LoRA stored on the server sends an `auto` job there (its files are not served back).
+    const loraOnServer = model.takesLora && this.form.lora.source === 'server';
+    const toServer = runOn === 'server' || (runOn === 'auto' && loraOnServer && this.server.configured);
+    const lora = model.takesLora ? this.form.lora.choice(toServer) : { errors: [] };
+    this.fieldErrors = [...validateParams(params, model), ...images.errors, ...lora.errors];
     if (this.fieldErrors.length > 0) return;
 
-    const runOn = this.form.device;
     const request: GenerateRequest = {
       jobId: crypto.randomUUID(),
       modelUrl: model.manifestUrl,
@@ -175,8 +194,9 @@ export class Playground {
     this.#controller = controller;
     this.job.start();
     try {
-      if (runOn === 'server') {
-        this.job.plan = { where: 'server', reasons: [] };
+      if (toServer) {
+        const why = runOn === 'server' ? [] : [`the LoRA "${lora.choice?.name}" is stored on the server`];
+        this.job.plan = { where: 'server', reasons: why };
       } else {
         await checkWebGpu(request.device);
         // The device plan: on `auto` it picks WebGPU or WASM from the adapter, its limits and the job's
@@ -189,9 +209,10 @@ export class Playground {
         }
       }
       if (this.job.plan?.where === 'server') {
-        await this.#generateOnServer(request, model, controller.signal);
+        await this.#generateOnServer(request, model, controller.signal, lora.choice);
         return;
       }
+      if (lora.choice?.kind === 'files') request.lora = await loraWeights(lora.choice);
       const result = await this.client.generate(request, {
         signal: controller.signal,
         onProgress: (event) => this.job.progress(event),
@@ -199,7 +220,7 @@ export class Playground {
         encoder: this.options.encoder,
       });
       this.job.succeed(result);
-      await this.#keep(request, model.modelId, result);
+      await this.#keep(request, model.modelId, result, lora.choice);
     } catch (error) {
       this.job.fail(serializeError(error));
     } finally {
@@ -211,7 +232,12 @@ export class Playground {
    * Runs the job on the server: priced first (and refused here, before anything is sent, when the balance
    * does not cover it), then submitted, followed and downloaded into the history like a local clip.
    */
-  async #generateOnServer(request: GenerateRequest, model: ModelChoice, signal: AbortSignal): Promise<void> {
+  async #generateOnServer(
+    request: GenerateRequest,
+    model: ModelChoice,
+    signal: AbortSignal,
+    lora?: LoraChoice,
+  ): Promise<void> {
     const client = this.server.client();
     if (!client)
       throw new ServerError(401, 'no_api_key', 'Add your API key in Settings (Server) to run jobs on the server.');
@@ -231,15 +257,24 @@ export class Playground {
       // keyed by the job, so a retry reuses the upload.
       if (request.image)
         job.imageUrl = await client.uploadImage(await pngOf(request.image), `${request.jobId}-image`, signal);
+      // A LoRA from disk goes up once per job (the key makes a retry reuse it); the server's own is named.
+      if (lora?.kind === 'files')
+        job.loraId = await client.uploadLora(
+          { high_noise: lora.high_noise, low_noise: lora.low_noise, name: lora.name },
+          `${request.jobId}-lora`,
+          signal,
+        );
+      if (lora?.kind === 'server') job.loraId = lora.loraId;
+      if (lora) job.loraScale = lora.scale;
       quote = await client.quote(job, signal);
     } catch (error) {
       // Offline: the job waits in this browser and goes to the server when the network returns.
       if (!(error instanceof ServerError && error.status === 0)) throw error;
-      if (request.image)
+      if (request.image || lora)
         throw new ServerError(
           0,
-          'offline_with_image',
-          'The server cannot be reached, and a job with an image cannot wait for it: try again online, or run it on this device.',
+          'offline_with_files',
+          `The server cannot be reached, and a job with ${request.image ? 'an image' : 'a LoRA'} cannot wait for it: try again online, or run it on this device.`,
         );
       const waiting: PendingJob = {
         jobId: request.jobId,
@@ -268,12 +303,18 @@ export class Playground {
       { jobId: request.jobId, modelId: model.modelId, modelUrl: request.modelUrl, params: request.params },
       out,
       quote.num_frames,
+      lora && { name: lora.name, scale: lora.scale },
     );
     void this.server.refresh(); // the balance after the charge
   }
 
   /** Stores a finished server job in the gallery and shows it. */
-  async #keepServerClip(job: Omit<PendingJob, 'createdAt'>, out: ServerJobOutput, numFrames: number): Promise<void> {
+  async #keepServerClip(
+    job: Omit<PendingJob, 'createdAt'>,
+    out: ServerJobOutput,
+    numFrames: number,
+    lora?: HistoryRecord['lora'],
+  ): Promise<void> {
     const record: HistoryRecord = {
       id: job.jobId,
       createdAt: Date.now(),
@@ -288,6 +329,7 @@ export class Playground {
       requestId: out.requestId,
       provider: out.result.provider,
       syncedAt: Date.now(), // a server job is in the server's history already
+      ...(lora && { lora }),
     };
     this.#show(record, out.mp4);
     await this.history.add(record, out.mp4);
@@ -322,11 +364,31 @@ export class Playground {
       this.route = { where: 'server', reasons: ['add your API key in Settings first'] };
       return;
     }
-    const quote = await client.quote({ model: model.modelId, params }).catch((error: unknown) => error as Error);
+    const quote = await this.#quoteWithLora(client, model, params).catch((error: unknown) => error as Error);
     this.route =
       quote instanceof Error
         ? { where: 'server', reasons: plan?.reasons ?? [], error: quote.message }
         : { where: 'server', reasons: plan?.reasons ?? [], quote };
+  }
+
+  /**
+   * The price of the form's job on the server with its LoRA. A server LoRA is quoted by its id; files from
+   * disk are uploaded only when the job runs, so their 1.25× is applied here by the shared price table.
+   */
+  async #quoteWithLora(client: PhosorClient, model: ModelChoice, params: GenerateParams): Promise<Quote> {
+    const lora = model.takesLora ? this.form.lora.choice(true).choice : undefined;
+    const job: ServerJob = { model: model.modelId, params };
+    if (lora?.kind === 'server') Object.assign(job, { loraId: lora.loraId, loraScale: lora.scale });
+    const quote = await client.quote(job);
+    if (lora?.kind !== 'files') return quote;
+    const micro = jobCostMicro({
+      width: quote.width,
+      height: quote.height,
+      numFrames: quote.num_frames,
+      withLora: true,
+    });
+    const credits = microToCredits(micro);
+    return { ...quote, credits, affordable: credits <= quote.balance };
   }
 
   /** Decodes a picked file (in the worker) into the start or end image slot. */
@@ -460,6 +522,7 @@ export class Playground {
     if (!model) return;
     this.catalog.selectedId = model.modelId;
     this.form.applyParams(record.params, model);
+    this.form.lora.restore(record.lora);
     const images = await this.history.images(record.id).catch(() => ({}) as ClipImages);
     const { startImage, endImage } = this.form;
     if (images.image) await startImage.restore(images.image, 'start image of the clip', pngOf);
@@ -473,7 +536,7 @@ export class Playground {
     await this.history.remove(record.id);
   }
 
-  async #keep(request: GenerateRequest, modelId: string, result: GenerateResult): Promise<void> {
+  async #keep(request: GenerateRequest, modelId: string, result: GenerateResult, lora?: LoraChoice): Promise<void> {
     const blob = new Blob([result.mp4], { type: result.mimeType });
     const record: HistoryRecord = {
       id: request.jobId,
@@ -486,6 +549,7 @@ export class Playground {
       numFrames: result.numFrames,
       elapsedMs: result.elapsedMs,
       bytes: blob.size,
+      ...(lora && { lora: { name: lora.name, scale: lora.scale } }),
     };
     this.#show(record, blob);
     // The images go with the clip, so "run again" puts them back (the MP4's recipe cannot carry them).

@@ -33,18 +33,21 @@ const HARD_KILL_AFTER_MS = 5000;
 
 /**
  * The request with copies of its image buffers marked for transfer: the copies move to the worker
- * without a second structured-clone copy, and the form keeps its own images for the next job.
+ * without a second structured-clone copy, and the form keeps its own images for the next job. The LoRA's
+ * buffers are read from its files for each job, so they move as they are.
  */
 function withTransferredImages(request: GenerateRequest): GenerateRequest {
   const copy = (image: ConditioningImage | undefined) => image && { ...image, rgba: image.rgba.slice() };
   const image = copy(request.image);
   const last_image = copy(request.last_image);
-  if (!image && !last_image) return request;
+  const { lora } = request;
+  if (!image && !last_image && !lora) return request;
   const sent: GenerateRequest = { ...request, ...(image && { image }), ...(last_image && { last_image }) };
-  return Comlink.transfer(
-    sent,
-    [image?.rgba.buffer, last_image?.rgba.buffer].filter((b) => b !== undefined),
-  );
+  const loraBuffers = lora ? [lora.high_noise.buffer, lora.low_noise.buffer] : [];
+  return Comlink.transfer(sent, [
+    ...[image?.rgba.buffer, last_image?.rgba.buffer].filter((b) => b !== undefined),
+    ...new Set(loraBuffers),
+  ]);
 }
 
 /** A lazily started generate worker with cancellable jobs. */
@@ -123,7 +126,7 @@ export class GenerateClient {
 
   /** Where `request` should run (this device or, with `serverAvailable`, the server), and why (see `src/pipeline/device-plan.ts`). */
   plan(request: GenerateRequest, serverAvailable = false): ReturnType<GenerateWorkerApi['plan']> {
-    const { image: _image, last_image: _last, ...light } = request;
+    const { image: _image, last_image: _last, lora: _lora, ...light } = request;
     return this.#remote().plan(light, serverAvailable);
   }
 

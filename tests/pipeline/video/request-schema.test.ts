@@ -78,6 +78,25 @@ describe('parseGenerateRequest with images', () => {
   });
 });
 
+describe('parseGenerateRequest with a LoRA', () => {
+  const lora = (over = {}) => ({ high_noise: new Uint8Array(8), low_noise: new Uint8Array(8), scale: 1, ...over });
+  it('passes a LoRA pair and its scale through', () => {
+    expect(parseGenerateRequest({ ...request, lora: lora({ scale: 0 }) }).lora?.scale).toBe(0);
+    expect(parseGenerateRequest({ ...request, lora: lora({ scale: 2 }) }).lora?.scale).toBe(2);
+  });
+  it('refuses a scale outside 0–2, an empty or missing file and unknown fields, naming the field', () => {
+    expect(() => parseGenerateRequest({ ...request, lora: lora({ scale: 2.5 }) })).toThrow(/lora\.scale/);
+    expect(() => parseGenerateRequest({ ...request, lora: lora({ scale: Number.NaN }) })).toThrow(/lora\.scale/);
+    expect(() => parseGenerateRequest({ ...request, lora: lora({ high_noise: new Uint8Array(0) }) })).toThrow(
+      /lora\.high_noise must be a \.safetensors file/,
+    );
+    expect(() => parseGenerateRequest({ ...request, lora: { scale: 1, low_noise: new Uint8Array(8) } })).toThrow(
+      /lora\.high_noise/,
+    );
+    expect(() => parseGenerateRequest({ ...request, lora: lora({ url: 'x' }) })).toThrow(InvalidParamsError);
+  });
+});
+
 describe('parseImageFile', () => {
   it('accepts bytes and a type', () => {
     const bytes = new ArrayBuffer(8);

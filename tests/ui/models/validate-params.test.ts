@@ -8,6 +8,7 @@ const tiny: ModelChoice = {
   name: 'Phosphene tiny test',
   description: 'fixture',
   weights: 'random',
+  takesLora: false,
   manifestUrl: 'http://127.0.0.1/models/phosphene-tiny/model.json',
   modes: ['text-to-video', 'image-to-video'],
   resolutions: [

@@ -10,6 +10,7 @@ import { modelIdForMode, PhosorClient, type JobEvent, type ServerJob } from '../
 import { runServerJob } from '../../../src/ui/server/run-server-job';
 import { ServerError } from '../../../src/ui/server/server-error';
 import { png } from '../../helpers/images';
+import { tinyLora } from '../../helpers/safetensors';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
 import { TINY_PARAMS } from '../../server/jobs/fixtures';
 
@@ -88,6 +89,20 @@ describe('PhosorClient against the real server', () => {
     expect(out.result.model).toBe(i2v);
     expect(out.mp4.size).toBeGreaterThan(100);
   }, 60_000);
+
+  it('uploads a LoRA pair once per key, lists it, and prices a job with it at 1.25×', async () => {
+    const file = () => new Blob([new Uint8Array(tinyLora())]);
+    const jobId = crypto.randomUUID();
+    const upload = () =>
+      client.uploadLora({ high_noise: file(), low_noise: file(), name: 'tiny pair' }, `${jobId}-lora`);
+    const loraId = await upload();
+    expect(await upload()).toBe(loraId); // the same key: stored once
+    expect((await client.loras()).find((l) => l.lora_id === loraId)).toMatchObject({ name: 'tiny pair' });
+    const plain = await client.quote(job());
+    const adapted = await client.quote({ ...job(), loraId, loraScale: 0.5 });
+    expect(adapted.credits).toBeCloseTo(plain.credits * 1.25, 6);
+    await expect(client.quote({ ...job(), loraId: 'lora_missing' })).rejects.toMatchObject({ status: 404 });
+  });
 
   it('explains a bad key, bad parameters and a server that is not there', async () => {
     const stranger = new PhosorClient({ baseUrl: server.url, apiKey: 'phk_not-a-key' });
