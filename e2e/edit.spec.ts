@@ -90,3 +90,29 @@ test('trim, speed, crop, resize, text and join make new clips with their recipes
   expect(Buffer.from(png.subarray(1, 4)).toString('latin1')).toBe('PNG');
   await page.screenshot({ path: test.info().outputPath('edited.png'), fullPage: true });
 });
+
+test('extend continues the clip on screen from its last frame, as a new clip that names its source', async ({
+  page,
+}) => {
+  await openPlayground(page, 'model=phosphene-tiny&device=wasm');
+  await fillForm(page, { prompt: 'a red circle moving right on a black background', frames: 9, seed: 4 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  const original = await download(page, 'download');
+
+  // The continuation takes the form's frame count, prompt and seed; the clip's size and frame rate.
+  await fillForm(page, { prompt: 'a red circle moving left on a black background', frames: 5, seed: 5 });
+  await page.getByTestId('edit-panel').locator('summary').click();
+  await page.getByTestId('extend').click();
+  await expect(page.getByTestId('history-item')).toHaveCount(2, { timeout: 60_000 });
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done');
+  await expect(page.getByTestId('job-error')).toHaveCount(0);
+  const extended = await download(page, 'download');
+  expect(await inspectMp4(extended)).toMatchObject({ width: 64, height: 64, frameCount: 9 + 4 });
+  const recipe = readRecipe(extended)!;
+  expect(recipe.params).toEqual(readRecipe(original)!.params); // the source's recipe …
+  expect(recipe.edits).toEqual([
+    { op: 'extend', params: expect.objectContaining({ prompt: 'a red circle moving left on a black background' }) },
+  ]); // … plus this step
+  await expect(page.locator('.player .facts')).toContainText('13 frames');
+});

@@ -4,6 +4,7 @@
  * Frame indices are 0-based; sizes are even because H.264 encodes 4:2:0.
  */
 import { z } from 'zod';
+import { storedParamsSchema } from './stored-params';
 
 const even = (what: string, max: number) =>
   z
@@ -55,6 +56,13 @@ export const editOpSchema = z.discriminatedUnion('op', [
 
 /** One edit. */
 export type EditOp = z.infer<typeof editOpSchema>;
+
+/** A continuation generated from the clip's last frame with these parameters (it runs the model: not an edit). */
+export const extendStepSchema = z.object({ op: z.literal('extend'), params: storedParamsSchema });
+
+/** What was done to a clip after generation, in order, as its record and recipe keep it. */
+export const clipStepSchema = z.union([editOpSchema, extendStepSchema]);
+export type ClipStep = z.infer<typeof clipStepSchema>;
 
 /** The largest clip the browser edits, in decoded RGBA bytes (a 1080p clip of 81 frames is 670 MB). */
 export const MAX_EDIT_BYTES = 768 * 2 ** 20;

@@ -41,6 +41,8 @@ export interface LoraWeights {
   high_noise: Uint8Array;
   low_noise: Uint8Array;
   scale: number;
+  /** What a person calls it (a file or server name), for the clip's recipe. */
+  name?: string;
 }
 
 /**

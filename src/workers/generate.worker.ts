@@ -49,6 +49,29 @@ const api = {
     );
     return transfer(result, [result.mp4]);
   },
+  /**
+   * Extends a clip (its MP4 bytes, transferred in) from its last frame by the request's frame count; the
+   * whole clip comes back as an MP4, transferred, with the source's recipe plus this step.
+   */
+  async extend(
+    mp4: unknown,
+    request: unknown,
+    onProgress?: (event: ProgressEvent) => void,
+    options?: { encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm' },
+    onPreview?: (image: PreviewImage) => void,
+  ): Promise<GenerateResult> {
+    if (!(mp4 instanceof ArrayBuffer) || mp4.byteLength === 0)
+      throw new InvalidParamsError('The clip to extend must be the MP4’s bytes (an ArrayBuffer).');
+    const valid = parseGenerateRequest(request);
+    const { encoder } = parseEncodeChoice(options);
+    const preview = onPreview && ((image: PreviewImage) => void onPreview(transfer(image, [image.rgba.buffer])));
+    // Lazy, as for edits: the MP4 demuxer is code a plain generation never loads.
+    const { runExtendJob } = await import('../pipeline/video/extend-job');
+    const result = await withJob(valid.jobId, (signal) =>
+      runExtendJob(new Uint8Array(mp4), valid, encoder, { signal, onProgress, onPreview: preview }),
+    );
+    return transfer(result, [result.mp4]);
+  },
   /** Runs the pipeline to frames and latents without encoding; both buffers are transferred. */
   async frames(request: unknown, onProgress?: (event: ProgressEvent) => void): Promise<FramesResult> {
     const valid = parseGenerateRequest(request);

@@ -6,7 +6,7 @@
  * browser and Node share it.
  */
 import { z } from 'zod';
-import { editOpSchema } from '../../shared/edit-ops';
+import { clipStepSchema } from '../../shared/edit-ops';
 import type { GenerateParams } from '../../shared/protocol';
 import { storedParamsSchema } from '../../shared/stored-params';
 import type { ModelManifest } from '../model-package/manifest';
@@ -26,7 +26,7 @@ export const recipeSchema = z.object({
   params: storedParamsSchema,
   lora: z.object({ name: z.string(), scale: z.number() }).optional(),
   /** Edits made after generation, in order (trim, speed, …): re-running the recipe makes the unedited clip. */
-  edits: z.array(editOpSchema).optional(),
+  edits: z.array(clipStepSchema).optional(),
 });
 
 /** A clip's recipe. */

@@ -49,6 +49,7 @@ const loraSchema = z
     high_noise: loraFile,
     low_noise: loraFile,
     scale: z.number().min(PARAM_LIMITS.minLoraScale).max(PARAM_LIMITS.maxLoraScale),
+    name: z.string().max(300).optional(),
   })
   .strict();
 

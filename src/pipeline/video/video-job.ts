@@ -20,7 +20,7 @@ import { httpPackageSource } from '../model-package/source';
 import { imageToVideo } from '../image-to-video';
 import { textToVideo } from '../text-to-video';
 import type { PreviewImage } from '../preview';
-import { modelVersionOf, recipeOf, writeRecipe } from './mp4-recipe';
+import { modelVersionOf, recipeOf, writeRecipe, type Recipe } from './mp4-recipe';
 import { createPipelineCache } from '../pipeline-cache';
 import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
 import { encodeMp4 } from './encode-mp4';
@@ -46,7 +46,7 @@ export function unloadPipelines(): Promise<void> {
 }
 
 /** Runs `job` on the pipeline for the request's model, variant and device, loaded once and kept. */
-async function onPipeline<T>(
+export async function onPipeline<T>(
   request: GenerateRequest,
   context: JobContext,
   job: (pipeline: VideoPipeline) => Promise<T>,
@@ -107,10 +107,29 @@ export async function runVideoJob(
   context: JobContext,
 ): Promise<GenerateResult> {
   const started = performance.now();
-  const { signal, onProgress } = context;
   const { result, pipeline } = await framesOn(request, context);
+  // The clip carries its recipe (model, weights, every parameter): dropped back in, it re-runs exactly.
+  const recipe = recipeOf(pipeline.manifest.id, request.params, {
+    mode: modeForImages(request),
+    variant: pipeline.variant,
+    model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
+    ...(request.lora && { lora: { name: request.lora.name ?? 'LoRA', scale: request.lora.scale } }),
+  });
+  return encodeJob(request, result, request.params.frames_per_second, recipe, encoder, context, started);
+}
+
+/** Encodes a job's frames to an H.264 MP4 that carries `recipe`, reporting `encode-video` and `done`. */
+export async function encodeJob(
+  request: GenerateRequest,
+  result: FramesResult,
+  fps: number,
+  recipe: Recipe,
+  encoder: EncoderChoice,
+  context: JobContext,
+  started: number,
+): Promise<GenerateResult> {
+  const { signal, onProgress } = context;
   const { frames } = result;
-  const fps = request.params.frames_per_second;
   onProgress?.({ type: 'encode-video', frame: 0, totalFrames: frames.numFrames });
   const encoded = await encodeMp4(frames, {
     fps,
@@ -118,15 +137,7 @@ export async function runVideoJob(
     encoder,
     onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
   });
-  // The clip carries its recipe (model, weights, every parameter): dropped back in, it re-runs exactly.
-  const mp4 = writeRecipe(
-    new Uint8Array(encoded.mp4),
-    recipeOf(pipeline.manifest.id, request.params, {
-      mode: modeForImages(request),
-      variant: pipeline.variant,
-      model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
-    }),
-  );
+  const mp4 = writeRecipe(new Uint8Array(encoded.mp4), recipe);
   const elapsedMs = performance.now() - started;
   onProgress?.({ type: 'done', elapsedMs });
   return {

@@ -1,6 +1,6 @@
 /** A finished clip as the history keeps it. Stored records are read back through this schema. */
 import { z } from 'zod';
-import { editOpSchema } from '../../shared/edit-ops';
+import { clipStepSchema } from '../../shared/edit-ops';
 import { storedParamsSchema } from '../../shared/stored-params';
 
 /** The job record stored next to each clip's MP4 blob. */
@@ -19,9 +19,9 @@ export const historyRecordSchema = z.object({
   /** A server job's id on that server, and who ran it there (`local`, or an upstream's name). */
   requestId: z.string().optional(),
   provider: z.string().optional(),
-  /** For an edited clip: the clip it was made from, and every edit since generation, in order. */
+  /** For an edited or extended clip: the clip it was made from, and every step since generation, in order. */
   sourceId: z.string().optional(),
-  edits: z.array(editOpSchema).optional(),
+  edits: z.array(clipStepSchema).optional(),
   /** The LoRA the clip was made with: its files' or the server's name, and its scale. */
   lora: z.object({ name: z.string().max(300), scale: z.number().min(0).max(2) }).optional(),
   /** When the server confirmed it holds this clip (recipe and MP4); absent: not synced yet. */

@@ -66,5 +66,5 @@ export class LoraSlot {
 /** The bytes the worker applies, read from the files for this job (they are transferred, not shared). */
 export async function loraWeights(choice: Extract<LoraChoice, { kind: 'files' }>): Promise<LoraWeights> {
   const [high, low] = await Promise.all([choice.high_noise.arrayBuffer(), choice.low_noise.arrayBuffer()]);
-  return { high_noise: new Uint8Array(high), low_noise: new Uint8Array(low), scale: choice.scale };
+  return { high_noise: new Uint8Array(high), low_noise: new Uint8Array(low), scale: choice.scale, name: choice.name };
 }

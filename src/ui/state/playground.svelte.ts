@@ -498,6 +498,67 @@ export class Playground {
     }
   }
 
+  /**
+   * Extends the clip on screen on this device: its last frame starts a continuation of the form's frame
+   * count, with the form's prompt, seed, steps and guidance (size and frame rate are the clip's), and the
+   * whole clip is kept as a new one that names its source. Phosor has no extend, so it never goes to the server.
+   */
+  async extend(): Promise<void> {
+    const source = this.shown?.record;
+    const model = this.catalog.models.find((m) => m.modelId === source?.modelId) ?? this.catalog.selected;
+    if (!source || !model || this.job.status === 'running') return;
+    const { width, height, frames_per_second } = source.params;
+    const params = { ...this.form.params(model), width, height, frames_per_second };
+    this.fieldErrors = model.modes.includes('image-to-video')
+      ? validateParams(params, model)
+      : [{ field: 'image', message: `${model.name} cannot extend a clip: it has no image-to-video mode.` }];
+    if (this.fieldErrors.length > 0) return;
+    const device: DeviceRequest = this.form.device === 'server' ? 'auto' : this.form.device;
+    const request: GenerateRequest = { jobId: crypto.randomUUID(), modelUrl: model.manifestUrl, device, params };
+    const controller = new AbortController();
+    this.#controller = controller;
+    this.job.start();
+    try {
+      const clip = await this.history.video(source.id);
+      if (!clip) throw new Error('The clip to extend is missing from this browser’s storage: pick another one.');
+      await checkWebGpu(device);
+      const plan = await this.client.plan(request, false).catch(() => null);
+      if (plan && plan.where !== 'server') {
+        this.job.plan = plan;
+        if (device === 'auto') request.device = plan.where;
+      }
+      const result = await this.client.extend(clip, request, {
+        signal: controller.signal,
+        onProgress: (event) => this.job.progress(event),
+        onPreview: (image) => this.job.showPreview(image),
+        encoder: this.options.encoder,
+      });
+      this.job.succeed(result);
+      const blob = new Blob([result.mp4], { type: result.mimeType });
+      const { requestId: _r, provider: _p, syncedAt: _s, ...kept } = source;
+      const record: HistoryRecord = {
+        ...kept,
+        id: request.jobId,
+        createdAt: Date.now(),
+        params: { ...source.params, num_frames: result.numFrames },
+        device: result.device,
+        encoder: result.encoder,
+        numFrames: result.numFrames,
+        elapsedMs: result.elapsedMs,
+        bytes: blob.size,
+        sourceId: source.id,
+        edits: [...(source.edits ?? []), { op: 'extend', params }],
+      };
+      this.#show(record, blob);
+      await this.history.add(record, blob);
+      void this.sync();
+    } catch (error) {
+      this.job.fail(serializeError(error));
+    } finally {
+      this.#controller = null;
+    }
+  }
+
   /** The clip on screen as a GIF download (`null` when none is shown; errors go to `editError`). */
   async exportGif(): Promise<{ blob: Blob; fileName: string } | null> {
     const shown = this.shown;

@@ -91,6 +91,24 @@ export class GenerateClient {
     return this.#run(request.jobId, options, (api, progress) => api.generate(sent, progress, { encoder }, preview));
   }
 
+  /**
+   * Extends a clip (its MP4, transferred) by `request.params.num_frames` new frames from its last frame
+   * (see `src/pipeline/extend.ts`); cancellable like a generation.
+   */
+  async extend(
+    clip: Blob,
+    request: GenerateRequest,
+    options: JobOptions & { encoder?: EncoderChoice; onPreview?: (image: LivePreview) => void } = {},
+  ): Promise<GenerateResult> {
+    const bytes = await clip.arrayBuffer();
+    const sent = withTransferredImages(request);
+    const preview = options.onPreview && Comlink.proxy(options.onPreview);
+    const encoder = options.encoder ?? 'auto';
+    return this.#run(request.jobId, options, (api, progress) =>
+      api.extend(Comlink.transfer(bytes, [bytes]), sent, progress, { encoder }, preview),
+    );
+  }
+
   /** Runs the pipeline without encoding, returning frames, latents and node placement. */
   frames(request: GenerateRequest, options: JobOptions = {}): Promise<FramesResult> {
     const sent = withTransferredImages(request);

@@ -90,7 +90,9 @@ describe('the example LoRA through the server (lora_id on a Phosor submit)', () 
       sizes[part] = bytes.byteLength;
     }
     await markLoraReady(db(), lora.id, { bytes: { high_noise: sizes.high_noise!, low_noise: sizes.low_noise! } });
-    const scenes = sampleScenes(settings.sceneSeed, settings.n, 'heldout');
+    // The first 4 of the pipeline test's prompts and seeds: the pipeline test measures the rate on 16; here
+    // the point is that a Phosor submit with lora_id applies it (32 server jobs took 3 minutes of CI).
+    const scenes = sampleScenes(settings.sceneSeed, 4, 'heldout');
     const worker = h.worker();
     const pinkClips = async (loraId?: string) => {
       let right = 0;
@@ -119,8 +121,8 @@ describe('the example LoRA through the server (lora_id on a Phosor submit)', () 
       const withLora = await pinkClips(lora.id);
       const without = await pinkClips();
       console.info('example LoRA through the server: pink', withLora, 'without it', without);
-      expect(withLora).toBeGreaterThanOrEqual(PINK_FLOOR);
-      expect(withLora - without).toBeGreaterThanOrEqual(PINK_GAIN);
+      expect(withLora).toBeGreaterThanOrEqual(0.75);
+      expect(withLora - without).toBeGreaterThanOrEqual(0.5);
     } finally {
       await worker.stop();
     }

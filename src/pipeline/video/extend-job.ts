@@ -1,0 +1,44 @@
+/**
+ * A browser extend job: the clip's MP4 is decoded in the worker, `extendClip` continues it from its last
+ * frame on the loaded pipeline, and the whole clip is encoded again with the source's recipe plus this step.
+ */
+import { InvalidParamsError } from '../../shared/errors';
+import type { GenerateRequest, GenerateResult } from '../../shared/protocol';
+import { extendClip } from '../extend';
+import type { EncoderChoice } from './encode-options';
+import { modelVersionOf, readRecipe, recipeOf } from './mp4-recipe';
+import { encodeJob, onPipeline, type JobContext } from './video-job';
+
+/** Extends `mp4` by `request.params.num_frames` frames made with the request's prompt, seed and model. */
+export async function runExtendJob(
+  mp4: Uint8Array,
+  request: GenerateRequest,
+  encoder: EncoderChoice,
+  context: JobContext,
+): Promise<GenerateResult> {
+  const started = performance.now();
+  if (request.image || request.last_image)
+    throw new InvalidParamsError('An extension starts from the clip’s last frame: send no image with it.', 'image');
+  // Lazy, as for edits: the demuxer is code a plain generation never needs.
+  const { decodeMp4 } = await import('./decode-mp4');
+  const { frames: clip, fps } = await decodeMp4(mp4);
+  return onPipeline(request, context, async (pipeline) => {
+    const result = await extendClip(pipeline, clip, request.params, {
+      signal: context.signal,
+      ...(context.onProgress && { onProgress: context.onProgress }),
+      ...(context.onPreview && { onPreview: context.onPreview }),
+      ...(request.lora && { lora: request.lora }),
+    });
+    // The source's recipe plus this step; a clip without one (not ours) gets the continuation's own.
+    const step = { op: 'extend' as const, params: request.params };
+    const source = readRecipe(mp4);
+    const recipe = source
+      ? { ...source, edits: [...(source.edits ?? []), step] }
+      : recipeOf(pipeline.manifest.id, request.params, {
+          mode: 'image-to-video',
+          variant: pipeline.variant,
+          model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
+        });
+    return encodeJob(request, result, fps, recipe, encoder, context, started);
+  });
+}
