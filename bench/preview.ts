@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { encodePng } from '../server/images/png-encode';
 import { fsPackageSource } from '../server/models/fs-package-source';
-import { ortNodeBackend } from '../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../server/inference/ort-node';
 import { loadModelPackage } from '../src/pipeline/model-package/load';
 import { enlargePreview, latentPreview } from '../src/pipeline/preview';
 import { textToVideo } from '../src/pipeline/text-to-video';

@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { readRecipe } from '../src/pipeline/video/mp4-recipe';
+import { readRecipe } from '../src/pipeline/mp4-recipe';
 import { inspectMp4 } from './support/mp4';
 import { fillForm, openPlayground } from './support/playground';
 

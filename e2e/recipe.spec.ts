@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { readRecipe } from '../src/pipeline/video/mp4-recipe';
+import { readRecipe } from '../src/pipeline/mp4-recipe';
 import { fillForm, openPlayground } from './support/playground';
 
 async function generateAndDownload(page: Page): Promise<{ path: string; bytes: Buffer }> {

@@ -2,7 +2,7 @@
  * The type of `window.phosphene`, the playground's `?debug` handle (src/ui/debug.ts), as the specs
  * see it inside `page.evaluate`. Declared here because src/ui is typechecked with its own tsconfig.
  */
-import type { EnvironmentReport } from '../../src/pipeline/video/environment';
+import type { EnvironmentReport } from '../../src/workers/environment';
 import type { FramesResult, GenerateRequest, ProgressEvent } from '../../src/shared/protocol';
 
 /** A clip from the debug handle; the MP4 is base64-encoded. */

@@ -12,7 +12,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fsPackageSource } from '../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../server/inference/ort-node';
 import { encodeVideo } from '../../src/pipeline/graphs/vae-encoder';
 import { latentGrid } from '../../src/pipeline/latents';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';

@@ -6,7 +6,7 @@
  */
 import { readLoraFolder } from '../../server/loras/lora-folder';
 import { fsPackageSource } from '../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../server/inference/ort-node';
 import { imageToVideo } from '../../src/pipeline/image-to-video';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { resolveParams } from '../../src/pipeline/params';

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
-import { modelVersionOf, readRecipe, writeRecipe, type Recipe } from '../../src/pipeline/video/mp4-recipe';
+import { modelVersionOf, readRecipe, writeRecipe, type Recipe } from '../../src/pipeline/mp4-recipe';
 import type { GenerateParams, LoraWeights, ProgressEvent } from '../../src/shared/protocol';
 import type { ImageConditioning } from '../../src/pipeline/image-to-video';
 import { decodeImage } from '../images/decode';

@@ -9,7 +9,7 @@ import { loadJobImage, JobImageError, type ImageFiles } from '../worker/job-imag
 import { loadJobLora } from '../worker/job-lora';
 import { progressOf } from '../worker/progress';
 import { InferenceFailedError } from './errors';
-import { writeRecipe } from '../../src/pipeline/video/mp4-recipe';
+import { writeRecipe } from '../../src/pipeline/mp4-recipe';
 import { enlargePreview, type PreviewImage } from '../../src/pipeline/preview';
 import { encodePng } from '../images/png-encode';
 import type { JobPreview } from '../jobs/previews';

@@ -9,13 +9,13 @@ import type {
   LoraWeights,
   ProgressEvent,
 } from '../../src/shared/protocol';
-import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../inference/ort-node';
 import { imageToVideo, type ImageConditioning } from '../../src/pipeline/image-to-video';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { resolveParams } from '../../src/pipeline/params';
 import { textToVideo } from '../../src/pipeline/text-to-video';
 import { createVideoPipeline, type VideoPipeline } from '../../src/pipeline/video-pipeline';
-import { modelVersionOf, recipeOf, type Recipe } from '../../src/pipeline/video/mp4-recipe';
+import { modelVersionOf, recipeOf, type Recipe } from '../../src/pipeline/mp4-recipe';
 import { fsPackageSource } from './fs-package-source';
 import type { PreviewImage } from '../../src/pipeline/preview';
 

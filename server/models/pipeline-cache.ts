@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../inference/ort-node';
 import { imageToVideo } from '../../src/pipeline/image-to-video';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { createPipelineCache } from '../../src/pipeline/pipeline-cache';

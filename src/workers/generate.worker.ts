@@ -7,14 +7,14 @@ import '../shared/zod-jitless';
 import { InvalidParamsError } from '../shared/errors';
 import { expose, transfer } from 'comlink';
 import type { ConditioningImage, FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
-import { decodeImageFile } from '../pipeline/video/decode-image';
-import { describeEnvironment, probeCapabilities } from '../pipeline/video/environment';
+import { decodeImageFile } from './video/decode-image';
+import { describeEnvironment, probeCapabilities } from './environment';
 import { planDevice, type DevicePlan } from '../pipeline/device-plan';
 import { parseManifest } from '../pipeline/model-package/manifest';
 import { httpPackageSource } from '../pipeline/model-package/source';
-import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from '../pipeline/video/request-schema';
-import type { EditResult } from '../pipeline/video/edit-job';
-import { runFramesJob, runVideoJob, unloadPipelines } from '../pipeline/video/video-job';
+import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from './request-schema';
+import type { EditResult } from './video/edit-job';
+import { runFramesJob, runVideoJob, unloadPipelines } from './video/video-job';
 import type { PreviewImage } from '../pipeline/preview';
 
 const jobs = new Map<string, AbortController>();
@@ -66,7 +66,7 @@ const api = {
     const { encoder } = parseEncodeChoice(options);
     const preview = onPreview && ((image: PreviewImage) => void onPreview(transfer(image, [image.rgba.buffer])));
     // Lazy, as for edits: the MP4 demuxer is code a plain generation never loads.
-    const { runExtendJob } = await import('../pipeline/video/extend-job');
+    const { runExtendJob } = await import('./video/extend-job');
     const result = await withJob(valid.jobId, (signal) =>
       runExtendJob(new Uint8Array(mp4), valid, encoder, { signal, onProgress, onPreview: preview }),
     );
@@ -96,7 +96,7 @@ const api = {
     };
     const { encoder } = parseEncodeChoice(options);
     // Lazy: the demuxer and decoder are ~40 KB that a generation never needs.
-    const { runEditJob } = await import('../pipeline/video/edit-job');
+    const { runEditJob } = await import('./video/edit-job');
     const result = await runEditJob(
       bytes(mp4, 'The clip'),
       op,
@@ -109,7 +109,7 @@ const api = {
   async gif(mp4: unknown): Promise<ArrayBuffer> {
     if (!(mp4 instanceof ArrayBuffer) || mp4.byteLength === 0)
       throw new InvalidParamsError(`The clip must be the MP4's bytes (an ArrayBuffer).`);
-    const { runGifJob } = await import('../pipeline/video/edit-job');
+    const { runGifJob } = await import('./video/edit-job');
     const gif = await runGifJob(new Uint8Array(mp4));
     return transfer(gif, [gif]);
   },

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsPackageSource } from '../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../server/inference/ort-node';
 import { extendClip, frameDelta, joinContinuation } from '../../src/pipeline/extend';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { resolveParams } from '../../src/pipeline/params';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsPackageSource } from '../../server/models/fs-package-source';
 import { psnr } from '../../models/world/metrics';
-import { ortNodeBackend } from '../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../server/inference/ort-node';
 import { videoFromImage } from '../../src/pipeline/frames';
 import { encodeVideo } from '../../src/pipeline/graphs/vae-encoder';
 import { resizeCover } from '../../src/pipeline/image-resize';

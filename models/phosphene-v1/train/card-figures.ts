@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp, { type OverlayOptions } from 'sharp';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../../server/inference/ort-node';
 import { loadModelPackage } from '../../../src/pipeline/model-package/load';
 import { resolveParams } from '../../../src/pipeline/params';
 import { textToVideo } from '../../../src/pipeline/text-to-video';

@@ -9,7 +9,7 @@ import { scoreClip, summarise } from '../../world/evaluate';
 import { renderScene } from '../../world/render';
 import { sampleScenes } from '../../world/scene';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../../server/inference/ort-node';
 import { decodeToFrames } from '../../../src/pipeline/graphs/vae-decoder';
 import { encodeVideo } from '../../../src/pipeline/graphs/vae-encoder';
 import { loadModelPackage } from '../../../src/pipeline/model-package/load';

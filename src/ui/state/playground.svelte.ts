@@ -24,7 +24,7 @@ import type { ModelChoice } from '../models/catalog';
 import { validateParams, type FieldError } from '../models/validate-params';
 import type { PageOptions } from '../page-options';
 import { GenerateClient } from '../worker/generate-client';
-import { readRecipe } from '../../pipeline/video/mp4-recipe';
+import { readRecipe } from '../../pipeline/mp4-recipe';
 import { CatalogState } from './catalog.svelte';
 import { FormState } from './form.svelte';
 import { HistoryState } from './history.svelte';

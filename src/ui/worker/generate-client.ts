@@ -115,7 +115,7 @@ export class GenerateClient {
     return this.#run(request.jobId, options, (api, progress) => api.frames(sent, progress));
   }
 
-  /** Edits a clip in the worker (see `src/pipeline/video/edit-job.ts`); the blobs' bytes are transferred. */
+  /** Edits a clip in the worker (see `src/workers/video/edit-job.ts`); the blobs' bytes are transferred. */
   async edit(
     clip: Blob,
     op: EditOp,

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../../server/inference/ort-node';
 import { loadModelPackage } from '../../../src/pipeline/model-package/load';
 import type { PreviewImage } from '../../../src/pipeline/preview';
 import { textToVideo } from '../../../src/pipeline/text-to-video';

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../../server/inference/ort-node';
 import type { OrtBackend } from '../../../src/pipeline/backend/types';
 import { decodeToFrames, planRowBands, sourceCoordinates } from '../../../src/pipeline/graphs/vae-decoder';
 import { loadModelPackage } from '../../../src/pipeline/model-package/load';

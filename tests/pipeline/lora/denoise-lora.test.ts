@@ -6,7 +6,7 @@ import {
   type AdaptedLayer,
 } from '../../../models/phosphene-random/make-example-lora';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
-import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../../server/inference/ort-node';
 import { loadModelPackage, type ModelPackage } from '../../../src/pipeline/model-package/load';
 import { resolveParams } from '../../../src/pipeline/params';
 import { textToVideo } from '../../../src/pipeline/text-to-video';

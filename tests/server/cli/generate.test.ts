@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { adaptedLayers, syntheticLora } from '../../../models/phosphene-random/make-example-lora';
 import { describeVideoTrack } from '../../helpers/mp4-boxes';
-import { readRecipe } from '../../../src/pipeline/video/mp4-recipe';
+import { readRecipe } from '../../../src/pipeline/mp4-recipe';
 
 const run = promisify(execFile);
 const TINY = 'tests/fixtures/models/phosphene-tiny';

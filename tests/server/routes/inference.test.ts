@@ -6,7 +6,7 @@ import { claimNextJob } from '../../../server/jobs/queue';
 import { expireJobs } from '../../../server/jobs/sweeper';
 import { databaseUrlSigner } from '../../../server/jobs/video-url';
 import { DATABASE_KINDS, useTestDatabase } from '../../helpers/databases';
-import { readRecipe } from '../../../src/pipeline/video/mp4-recipe';
+import { readRecipe } from '../../../src/pipeline/mp4-recipe';
 import { describeVideoTrack } from '../../helpers/mp4-boxes';
 import { inferenceHarness, SMALL, waitForStatus, type InferenceHarness } from '../jobs/inference-harness';
 

@@ -9,7 +9,7 @@ import {
   resizeFrames,
   speedFrames,
   trimFrames,
-} from '../../../src/pipeline/video/edit-frames';
+} from '../../../src/workers/video/edit-frames';
 
 /** R = frame number, G = x, B = y, A = 255. */
 function clip(width: number, height: number, numFrames: number): RawFrames {

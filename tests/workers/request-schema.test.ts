@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidParamsError } from '../../../src/shared/errors';
+import { InvalidParamsError } from '../../src/shared/errors';
 import {
   MAX_IMAGE_FILE_BYTES,
   parseEncodeChoice,
   parseGenerateRequest,
   parseImageFile,
-} from '../../../src/pipeline/video/request-schema';
+} from '../../src/workers/request-schema';
 
 const request = {
   jobId: 'job-1',

@@ -5,17 +5,17 @@
 // Keep first: the log tap must wrap console.error before onnxruntime-web's wasm module binds it.
 import { captureOrtLog } from './ort-log-tap';
 import * as ort from 'onnxruntime-web/webgpu';
-import { WebGpuUnavailableError } from '../../shared/errors';
-import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../shared/protocol';
-import { countPlacementLogLines, renameProviders } from './placement';
-import { runOnHostTensors } from './ort-tensors';
+import { WebGpuUnavailableError } from '../shared/errors';
+import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../shared/protocol';
+import { countPlacementLogLines, renameProviders } from '../pipeline/backend/placement';
+import { runOnHostTensors } from '../pipeline/backend/ort-tensors';
 import {
   DEFAULT_BINDING_BYTES,
   HOST_TENSOR_BYTES,
   type CreateSessionOptions,
   type GraphSession,
   type OrtBackend,
-} from './types';
+} from '../pipeline/backend/types';
 
 /** ORT's EP names → protocol device names; ort-web's CPU EP is its WebAssembly build. */
 const PROVIDER_NAMES = { WebGpuExecutionProvider: 'webgpu', CPUExecutionProvider: 'wasm' };

@@ -13,18 +13,18 @@ import {
   type ProgressEvent,
 } from '../../shared/protocol';
 import { placementRequested } from '../../shared/worker-name';
-import { createWebBackend } from '../backend/ort-web';
-import type { OrtBackend } from '../backend/types';
-import { loadModelPackage } from '../model-package/load';
-import { httpPackageSource } from '../model-package/source';
-import { imageToVideo } from '../image-to-video';
-import { textToVideo } from '../text-to-video';
-import type { PreviewImage } from '../preview';
-import { modelVersionOf, recipeOf, writeRecipe, type Recipe } from './mp4-recipe';
-import { createPipelineCache } from '../pipeline-cache';
-import { createVideoPipeline, type VideoPipeline } from '../video-pipeline';
+import { createWebBackend } from '../ort-web';
+import type { OrtBackend } from '../../pipeline/backend/types';
+import { loadModelPackage } from '../../pipeline/model-package/load';
+import { httpPackageSource } from '../../pipeline/model-package/source';
+import { imageToVideo } from '../../pipeline/image-to-video';
+import { textToVideo } from '../../pipeline/text-to-video';
+import type { PreviewImage } from '../../pipeline/preview';
+import { modelVersionOf, recipeOf, writeRecipe, type Recipe } from '../../pipeline/mp4-recipe';
+import { createPipelineCache } from '../../pipeline/pipeline-cache';
+import { createVideoPipeline, type VideoPipeline } from '../../pipeline/video-pipeline';
 import { encodeMp4 } from './encode-mp4';
-import { yieldingBackend } from './yielding-backend';
+import { yieldingBackend } from '../yielding-backend';
 import type { EncoderChoice } from './encode-options';
 
 /** What a job receives besides its request. */

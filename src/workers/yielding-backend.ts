@@ -5,7 +5,7 @@
  * before each run lets the message in, the job's AbortController fires, and the loop stops at its
  * next `signal.aborted` check. See https://html.spec.whatwg.org/multipage/webappapis.html#event-loop-processing-model
  */
-import type { GraphSession, OrtBackend } from '../backend/types';
+import type { GraphSession, OrtBackend } from '../pipeline/backend/types';
 
 /** Resolves on a fresh task (MessageChannel: no 4 ms clamp as with nested `setTimeout`). */
 export function nextTask(): Promise<void> {

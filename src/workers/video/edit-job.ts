@@ -9,7 +9,7 @@ import { decodeMp4 } from './decode-mp4';
 import { applyFrameEdit } from './edit-frames';
 import { encodeMp4 } from './encode-mp4';
 import type { EncoderChoice } from './encode-options';
-import { readRecipe, writeRecipe } from './mp4-recipe';
+import { readRecipe, writeRecipe } from '../../pipeline/mp4-recipe';
 
 /** An edited clip. */
 export interface EditResult {

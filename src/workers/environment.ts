@@ -1,6 +1,6 @@
 /** What a worker's environment offers a job, for the UI and for tests. */
-import { canEncodeWithWebCodecs } from './encode-webcodecs';
-import type { DeviceCapabilities } from '../device-plan';
+import { canEncodeWithWebCodecs } from './video/encode-webcodecs';
+import type { DeviceCapabilities } from '../pipeline/device-plan';
 
 /** WebGPU adapter and WebCodecs support as seen from inside a worker. */
 export interface EnvironmentReport {

@@ -4,9 +4,9 @@
  */
 import { InvalidParamsError } from '../../shared/errors';
 import type { GenerateRequest, GenerateResult } from '../../shared/protocol';
-import { extendClip } from '../extend';
+import { extendClip } from '../../pipeline/extend';
 import type { EncoderChoice } from './encode-options';
-import { modelVersionOf, readRecipe, recipeOf } from './mp4-recipe';
+import { modelVersionOf, readRecipe, recipeOf } from '../../pipeline/mp4-recipe';
 import { encodeJob, onPipeline, type JobContext } from './video-job';
 
 /** Extends `mp4` by `request.params.num_frames` frames made with the request's prompt, seed and model. */

@@ -6,10 +6,10 @@
  * browser and Node share it.
  */
 import { z } from 'zod';
-import { clipStepSchema } from '../../shared/edit-ops';
-import type { GenerateParams } from '../../shared/protocol';
-import { storedParamsSchema } from '../../shared/stored-params';
-import type { ModelManifest } from '../model-package/manifest';
+import { clipStepSchema } from '../shared/edit-ops';
+import type { GenerateParams } from '../shared/protocol';
+import { storedParamsSchema } from '../shared/stored-params';
+import type { ModelManifest } from './model-package/manifest';
 
 /** The recipe's format tag; a reader refuses other versions rather than guess. */
 export const RECIPE_FORMAT = 'phosphene-recipe/1';

@@ -4,9 +4,9 @@
  * media untouched: every sample's bytes, found through the (shifted) chunk offsets, are the original's.
  */
 import { describe, expect, it } from 'vitest';
-import { encodeMp4Node } from '../../../server/video/encode-mp4-node';
-import { readRecipe, recipeOf, writeRecipe } from '../../../src/pipeline/video/mp4-recipe';
-import { describeVideoTrack, findBox, readBoxes } from '../../helpers/mp4-boxes';
+import { encodeMp4Node } from '../../server/video/encode-mp4-node';
+import { readRecipe, recipeOf, writeRecipe } from '../../src/pipeline/mp4-recipe';
+import { describeVideoTrack, findBox, readBoxes } from '../helpers/mp4-boxes';
 
 const params = {
   prompt: 'a red circle moving right',

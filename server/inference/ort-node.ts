@@ -6,16 +6,16 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../shared/protocol';
-import { countProfiledNodes, renameProviders } from './placement';
-import { runOnHostTensors } from './ort-tensors';
+import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../../src/shared/protocol';
+import { countProfiledNodes, renameProviders } from '../../src/pipeline/backend/placement';
+import { runOnHostTensors } from '../../src/pipeline/backend/ort-tensors';
 import {
   DEFAULT_BINDING_BYTES,
   HOST_TENSOR_BYTES,
   type CreateSessionOptions,
   type GraphSession,
   type OrtBackend,
-} from './types';
+} from '../../src/pipeline/backend/types';
 
 const PROVIDER_NAMES = { CPUExecutionProvider: 'cpu', WebGpuExecutionProvider: 'webgpu' };
 

@@ -3,10 +3,10 @@
  * the worker checks each request here before it touches the pipeline; then it trusts the types.
  */
 import { z } from 'zod';
-import { InvalidParamsError } from '../../shared/errors';
-import type { GenerateRequest } from '../../shared/protocol';
-import { MAX_IMAGE_SIDE, PARAM_LIMITS } from '../../shared/video-rules';
-import type { EncoderChoice } from './encode-options';
+import { InvalidParamsError } from '../shared/errors';
+import type { GenerateRequest } from '../shared/protocol';
+import { MAX_IMAGE_SIDE, PARAM_LIMITS } from '../shared/video-rules';
+import type { EncoderChoice } from './video/encode-options';
 
 const paramsSchema = z
   .object({

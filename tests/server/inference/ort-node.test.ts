@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ortNodeBackend } from '../../../src/pipeline/backend/ort-node';
+import { ortNodeBackend } from '../../../server/inference/ort-node';
 import { hostTensor } from '../../../src/pipeline/backend/types';
 
 const textEncoder = readFileSync('tests/fixtures/models/phosphene-tiny/text_encoder.onnx');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { avcCodecString } from '../../../src/pipeline/video/encode-webcodecs';
+import { avcCodecString } from '../../../src/workers/video/encode-webcodecs';
 
 describe('avcCodecString', () => {
   it('picks the lowest H.264 level whose frame size fits (Constrained Baseline)', () => {
