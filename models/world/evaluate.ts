@@ -5,7 +5,7 @@
  */
 import type { Clip } from './background-match';
 import { detectScene, type DetectedScene } from './detect';
-import { flicker } from './metrics';
+import { flicker, judder } from './metrics';
 import type { Scene, SceneObject } from './scene';
 
 /** The attributes the evaluator judges. */
@@ -24,6 +24,8 @@ export interface ClipScore {
   flicker: number;
   /** Mean absolute change between consecutive frames over the whole frame (0–255). */
   frameFlicker: number;
+  /** The largest frame-to-frame change above the median one (0–255): uneven, jumpy motion (`judder`). */
+  judder: number;
 }
 
 /** Accuracies (0–1) per attribute and for all five at once, over `n` clips. */
@@ -32,6 +34,7 @@ export interface Summary {
   accuracy: Record<Attribute | 'all', number>;
   meanFlicker: number;
   meanFrameFlicker: number;
+  meanJudder: number;
 }
 
 const OBJECT_ATTRIBUTES = ['color', 'shape', 'motion'] as const;
@@ -76,6 +79,7 @@ export function scoreClip(scene: Scene, clip: Clip): ClipScore {
     detected: { background: seen.background, count: seen.count, objects },
     flicker: backgroundShare(seen.foreground) >= 0.25 ? flicker(clip, seen.foreground) : frameFlicker,
     frameFlicker,
+    judder: judder(clip),
   };
 }
 
@@ -92,5 +96,6 @@ export function summarise(results: readonly ClipScore[]): Summary {
     accuracy: { ...accuracy, all: rate((r) => ATTRIBUTES.every((a) => r.correct[a])) },
     meanFlicker: n === 0 ? 0 : results.reduce((s, r) => s + r.flicker, 0) / n,
     meanFrameFlicker: n === 0 ? 0 : results.reduce((s, r) => s + r.frameFlicker, 0) / n,
+    meanJudder: n === 0 ? 0 : results.reduce((s, r) => s + r.judder, 0) / n,
   };
 }

@@ -44,6 +44,30 @@ export function flicker(clip: Clip, exclude?: Uint8Array): number {
   return count === 0 ? 0 : sum / count;
 }
 
+/**
+ * Judder: how far the largest change between consecutive frames stands above the median one (mean absolute
+ * RGB change, 0–255). Motion drawn evenly reads near 0; a clip that holds a picture for several frames and
+ * then jumps (a tubelet VAE decoding each latent frame as one still) reads the size of its jumps.
+ */
+export function judder(clip: Clip): number {
+  const { rgba, width, height, numFrames } = clip;
+  const size = width * height * 4;
+  const steps: number[] = [];
+  for (let f = 1; f < numFrames; f++) {
+    let sum = 0;
+    for (let i = 0; i < size; i += 4) {
+      const p = f * size + i;
+      const q = p - size;
+      sum +=
+        Math.abs(rgba[p]! - rgba[q]!) + Math.abs(rgba[p + 1]! - rgba[q + 1]!) + Math.abs(rgba[p + 2]! - rgba[q + 2]!);
+    }
+    steps.push(sum / ((size / 4) * 3));
+  }
+  if (steps.length === 0) return 0;
+  const sorted = [...steps].sort((a, b) => a - b);
+  return sorted.at(-1)! - sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 /** Grows a 0/1 mask by `radius` pixels (a square neighbourhood), so anti-aliased fringes count as covered. */
 export function dilate(mask: Uint8Array, width: number, height: number, radius: number): Uint8Array {
   const rows = new Uint8Array(mask.length);

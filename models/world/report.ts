@@ -35,12 +35,13 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 /** A markdown summary: one table of accuracies, flicker and timing, then the gate's verdict. */
 export function markdownReport(r: EvalReport): string {
   const s = r.settings;
-  const head = ['model', ...ATTRIBUTES, 'all', 'flicker bg / frame', 'gen s/clip', 'eval s/clip'];
+  const head = ['model', ...ATTRIBUTES, 'all', 'flicker bg / frame', 'judder', 'gen s/clip', 'eval s/clip'];
   const row = [
     `${r.model} (${r.weights})`,
     ...ATTRIBUTES.map((a) => pct(r.summary.accuracy[a])),
     pct(r.summary.accuracy.all),
     `${r.summary.meanFlicker.toFixed(2)} / ${r.summary.meanFrameFlicker.toFixed(2)}`,
+    r.summary.meanJudder.toFixed(2),
     (r.timing.meanGenerateMs / 1000).toFixed(2),
     (r.timing.meanEvaluateMs / 1000).toFixed(3),
   ];
@@ -51,7 +52,7 @@ export function markdownReport(r: EvalReport): string {
     `| ${head.map(() => '---').join(' | ')} |`,
     `| ${row.join(' | ')} |`,
     '',
-    `Flicker: mean absolute change between consecutive frames (0–255) of the background pixels (the whole frame when under a quarter is background) / of the whole frame. First clip (session compile) ${(r.timing.firstClipMs / 1000).toFixed(2)} s; total ${r.timing.totalS.toFixed(1)} s.`,
+    `Flicker: mean absolute change between consecutive frames (0–255) of the background pixels (the whole frame when under a quarter is background) / of the whole frame. Judder: the largest frame-to-frame change above the median one (0–255; even motion reads near 0). First clip (session compile) ${(r.timing.firstClipMs / 1000).toFixed(2)} s; total ${r.timing.totalS.toFixed(1)} s.`,
     `Gate: ${describeGate(r.gate)}.`,
     '',
   ].join('\n');

@@ -1,6 +1,6 @@
 /** PSNR and flicker on clips whose answers are known. */
 import { describe, expect, it } from 'vitest';
-import { frameOf, flicker, psnr } from '../../../models/world/metrics';
+import { frameOf, flicker, judder, psnr } from '../../../models/world/metrics';
 import { renderScene } from '../../../models/world/render';
 import { parsePrompt, type Scene } from '../../../models/world/scene';
 import { detectScene } from '../../../models/world/detect';
@@ -42,5 +42,20 @@ describe('flicker', () => {
     // Frame 4 brighter by 6 on every channel: two transitions of 6 among eight.
     for (let i = 4 * plane; i < 5 * plane; i++) if ((i & 3) !== 3) rgba[i] = rgba[i]! + 6;
     expect(flicker({ ...c, rgba })).toBeCloseTo((2 * 6) / 8, 9);
+  });
+});
+
+describe('judder', () => {
+  it('is near 0 for the world’s own even motion, and the jump size for motion held and then jumped', () => {
+    const moving = clip('two yellow stars moving up over a sunset gradient');
+    expect(judder(moving)).toBeLessThan(1); // 0.50: the stars turn as they move
+    // Each frame replaced by the first of its group of 4 (what a tubelet decoder that draws stills does).
+    const plane = size.width * size.height * 4;
+    const held = moving.rgba.slice();
+    for (let f = 1; f < moving.numFrames; f++) {
+      const keep = f - ((f - 1) % 4);
+      held.set(moving.rgba.subarray(keep * plane, (keep + 1) * plane), f * plane);
+    }
+    expect(judder({ ...moving, rgba: held })).toBeGreaterThan(4 * judder(moving));
   });
 });
