@@ -96,8 +96,29 @@ export function submitJob(
 
 /** The job if it belongs to the user; another user's job is as absent as a missing one. */
 export async function findUserJob(q: Queryable, userId: string, jobId: string): Promise<Job | undefined> {
-  const { rows } = await q.query<JobRow>('SELECT * FROM jobs WHERE id = $1 AND user_id = $2', [jobId, userId]);
+  // A job its owner deleted is gone for them: status, result and cancel answer 404.
+  const { rows } = await q.query<JobRow>('SELECT * FROM jobs WHERE id = $1 AND user_id = $2 AND deleted_at IS NULL', [
+    jobId,
+    userId,
+  ]);
   return rows[0] && toJob(rows[0]);
+}
+
+/**
+ * Deletes a finished job from its owner's history: a tombstone (deleted_at) that sync hands to the other
+ * devices, its video marked removed. Returns the video key to remove, or undefined when there is none.
+ * Throws nothing: the caller checked the owner and that the job is finished.
+ */
+export async function markJobDeleted(q: Queryable, jobId: string): Promise<string | undefined> {
+  const { rows } = await q.query<{ video_key: string | null; had_video: boolean }>(
+    `UPDATE jobs SET deleted_at = now(), video_removed_at = COALESCE(video_removed_at, now())
+     FROM (SELECT video_removed_at IS NULL AS had_video FROM jobs WHERE id = $1) AS prev
+     WHERE id = $1 AND deleted_at IS NULL
+     RETURNING video_key, prev.had_video`,
+    [jobId],
+  );
+  const row = rows[0];
+  return row?.had_video && row.video_key ? row.video_key : undefined;
 }
 
 /** The job with this id, whoever owns it (workers and signed downloads). */
@@ -122,7 +143,8 @@ export async function listUserJobs(
   userId: string,
   page: HistoryPage,
 ): Promise<{ jobs: Job[]; total: number; now: Date }> {
-  const filters = `user_id = $1 AND ($2::timestamptz IS NULL OR updated_at >= $2::timestamptz)`;
+  // Without `since` (Phosor's history) deleted jobs are not listed; a sync (`since`) gets them as tombstones.
+  const filters = `user_id = $1 AND ($2::timestamptz IS NULL AND deleted_at IS NULL OR updated_at >= $2::timestamptz)`;
   const since = page.since?.toISOString() ?? null;
   const { rows } = await q.query<JobRow>(
     `SELECT * FROM jobs WHERE ${filters} AND ($3::bigint IS NULL OR seq < $3::bigint)

@@ -25,6 +25,8 @@ export interface Job {
   videoKey: string | null;
   /** Set once retention removed the video file. */
   videoRemovedAt: Date | null;
+  /** Set when its owner deleted it from the gallery: a tombstone that only history sync still lists. */
+  deletedAt: Date | null;
   /** `local`: a clip made in a browser and synced by its client id. */
   source: 'server' | 'local';
   clientId: string | null;
@@ -76,6 +78,7 @@ export interface JobRow {
   claim_token: string | null;
   video_key: string | null;
   video_removed_at: Date | string | null;
+  deleted_at?: Date | string | null;
   source: 'server' | 'local';
   client_id: string | null;
   route: string[] | string | null;
@@ -116,6 +119,7 @@ export function toJob(r: JobRow): Job {
     claimToken: r.claim_token,
     videoKey: r.video_key,
     videoRemovedAt: date(r.video_removed_at),
+    deletedAt: date(r.deleted_at ?? null),
     source: r.source,
     clientId: r.client_id,
     route: r.route === null ? null : json(r.route),

@@ -2,6 +2,7 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
+  historyDeletedSchema,
   historyQuerySchema,
   historyResponseSchema,
   jobEventSchema,
@@ -114,6 +115,23 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
       ),
       ...authErrors({ 400: true, 404: 'No recorded clip with this client id among yours (`not_found`).', ...{} }),
       ...errors({ 413: true }),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/api/v1/inference/history/{request_id}',
+    summary: 'Delete a finished job from your history, on every device (not in Phosor)',
+    description:
+      'Removes its MP4 and hides it from history, status and result; a sync (`since`) still lists it with `deleted_at`, so other devices delete their copies. No refund.',
+    tags,
+    security: withApiKey,
+    request: { params: requestId },
+    responses: {
+      200: json(named(registry, 'HistoryDeleted', historyDeletedSchema), 'Deleted.'),
+      ...authErrors({
+        404: 'No such job among yours, or already deleted (`job_not_found`).',
+        409: 'The job is queued or running: cancel it first (`job_active`).',
+      }),
     },
   });
   registry.registerPath({

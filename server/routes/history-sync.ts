@@ -1,14 +1,16 @@
 /**
  * Ours: a browser's clips in its owner's server history, so every device shows the same gallery.
  * `PUT /inference/history/{client_id}` records a clip's recipe (free, idempotent by the client id) and
- * `PUT /inference/history/{client_id}/video` its MP4, once. Behind `requireApiKey`.
+ * `PUT /inference/history/{client_id}/video` its MP4, once; `DELETE /inference/history/{request_id}` deletes a
+ * finished entry on every device (a tombstone that sync hands on) and its MP4. Behind `requireApiKey`.
  */
 import express, { Router } from 'express';
 import { localRecordSchema } from '../../src/shared/phosor-schemas';
 import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';
-import { attachLocalVideo, recordLocalJob } from '../jobs/job-store';
+import { JobNotFoundError } from '../jobs/errors';
+import { attachLocalVideo, findUserJob, markJobDeleted, recordLocalJob } from '../jobs/job-store';
 import type { VideoStorage } from '../jobs/video-storage';
 import { checkStorageQuota, DEFAULT_STORAGE_QUOTA_BYTES } from '../storage/quota';
 import { parseRequest, rejectUnstorableParam } from '../validation';
@@ -27,6 +29,7 @@ export interface HistorySyncOptions {
 export function historySyncRouter(db: Database, options: HistorySyncOptions): Router {
   const router = Router();
   router.param('client_id', rejectUnstorableParam);
+  router.param('request_id', rejectUnstorableParam);
   router.param('client_id', (_req, _res, next, id: string) => {
     next(
       CLIENT_ID.test(id)
@@ -100,5 +103,20 @@ export function historySyncRouter(db: Database, options: HistorySyncOptions): Ro
       res.json({ request_id: record.id, stored });
     },
   );
+  router.delete('/inference/history/:request_id', async (req, res) => {
+    const userId = authOf(res).user.id;
+    const job = await findUserJob(db, userId, req.params.request_id);
+    if (!job) throw new JobNotFoundError(req.params.request_id);
+    if (job.status === 'queued' || job.status === 'processing')
+      throw new HttpError(
+        409,
+        'job_active',
+        `Job ${job.id} is still ${job.status}; cancel it first (POST /api/v1/inference/cancel/${job.id}), then delete it.`,
+      );
+    const videoKey = await markJobDeleted(db, job.id);
+    // Marked first, as retention does: a download that starts now gets 410, not a file that vanishes under it.
+    if (videoKey) await options.storage.remove(videoKey);
+    res.json({ request_id: job.id, deleted: true });
+  });
   return router;
 }

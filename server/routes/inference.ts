@@ -107,6 +107,7 @@ const historyJson = (job: Job) => ({
   has_video: job.status === 'completed' && job.videoKey !== null && job.videoRemovedAt === null,
   provider: job.provider,
   updated_at: job.updatedAt.toISOString(),
+  deleted_at: job.deletedAt?.toISOString() ?? null,
 });
 
 /** Sync answers overlap by this much, so a change committed while the last answer was read is not missed. */

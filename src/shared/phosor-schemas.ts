@@ -243,7 +243,14 @@ export const historyEntrySchema = z.object({
   has_video: z.boolean().meta({ description: 'Ours: whether the server holds the MP4 (result answers it).' }),
   provider: z.string().nullable().meta({ description: 'Ours: who ran it, once completed.' }),
   updated_at: z.string().meta({ description: 'Ours: when the entry last changed (sync with `since`).' }),
+  deleted_at: z.string().nullable().meta({
+    description:
+      'Ours: when its owner deleted it; only a sync (`since`) lists deleted entries, so devices drop them too.',
+  }),
 });
+
+/** Answer of `DELETE /api/v1/inference/history/{request_id}` (ours). */
+export const historyDeletedSchema = z.object({ request_id: z.string(), deleted: z.literal(true) });
 
 /** Answer of history: one page, newest first. */
 export const historyResponseSchema = z.object({

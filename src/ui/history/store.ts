@@ -77,9 +77,24 @@ export async function loadVideo(id: string): Promise<Blob | undefined> {
   return value instanceof Blob ? value : undefined;
 }
 
-/** Deletes one clip. */
-export async function deleteClip(id: string): Promise<void> {
+const deletionKey = (id: string) => ['deleted', id];
+
+/**
+ * Deletes one clip. A clip the server holds (`requestId`) leaves a note in the same transaction, so the next
+ * sync deletes it there too, and so on every device, even when the deletion was made offline.
+ */
+export async function deleteClip(id: string, requestId?: string): Promise<void> {
   await delMany([recordKey(id), videoKey(id), imagesKey(id)], db());
+  if (requestId) await set(deletionKey(id), { id, requestId }, db());
+}
+
+/** Deletions the server has not confirmed yet. */
+export async function pendingDeletions(): Promise<{ id: string; requestId: string }[]> {
+  const ids = (await keys(db())).filter((k) => Array.isArray(k) && k[0] === 'deleted');
+  const notes = await getMany(ids, db());
+  return notes.filter(
+    (n): n is { id: string; requestId: string } => typeof n?.id === 'string' && typeof n?.requestId === 'string',
+  );
 }
 
 /** This browser's gallery as gallery sync sees it. */
@@ -88,4 +103,7 @@ export const idbGallery = {
   video: loadVideo,
   saveRecord,
   saveClip,
+  remove: (id: string) => delMany([recordKey(id), videoKey(id), imagesKey(id)], db()),
+  pendingDeletions,
+  deletionDone: (id: string) => delMany([deletionKey(id)], db()),
 };

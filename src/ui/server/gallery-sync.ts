@@ -14,12 +14,19 @@ export interface GalleryStore {
   video(id: string): Promise<Blob | undefined>;
   saveRecord(record: HistoryRecord): Promise<void>;
   saveClip(record: HistoryRecord, video: Blob): Promise<void>;
+  /** Drops a clip deleted on another device (no note: the server knows already). */
+  remove(id: string): Promise<void>;
+  /** Clips deleted here that the server has not confirmed deleting, by their server request id. */
+  pendingDeletions(): Promise<{ id: string; requestId: string }[]>;
+  deletionDone(id: string): Promise<void>;
 }
 
 /** What one sync did; `since` is what the next sync passes on. */
 export interface SyncReport {
   uploaded: number;
   downloaded: number;
+  /** Deletions sent to the server, and clips removed here because another device deleted them. */
+  deleted: number;
   /** Clips that could not be synced this time, with the reason (they are tried again next time). */
   failed: { id: string; reason: string }[];
   since: string;
@@ -62,9 +69,25 @@ function recordOf(entry: HistoryEntry, bytes: number, now: number): HistoryRecor
   };
 }
 
-/** Uploads what the server lacks, then downloads what this device lacks, changed since `since`. */
+/** Every entry, deletions included (the server lists tombstones only when asked for changes since a time). */
+const FROM_THE_START = '1970-01-01T00:00:00.000Z';
+
+/**
+ * Sends this device's deletions, uploads what the server lacks, then brings down what changed since
+ * `since`: clips this device lacks, and deletions made on other devices.
+ */
 export async function syncGallery(client: PhosorClient, store: GalleryStore, since?: string): Promise<SyncReport> {
-  const report: SyncReport = { uploaded: 0, downloaded: 0, failed: [], since: since ?? '' };
+  const report: SyncReport = { uploaded: 0, downloaded: 0, deleted: 0, failed: [], since: since ?? '' };
+  for (const note of await store.pendingDeletions()) {
+    try {
+      await client.deleteHistory(note.requestId);
+      await store.deletionDone(note.id);
+      report.deleted++;
+    } catch (error) {
+      if ((error as { status?: number }).status === 0) throw error;
+      report.failed.push({ id: note.id, reason: reasonOf(error) });
+    }
+  }
   const records = await store.records();
   for (const record of records.filter((r) => madeHere(r) && r.syncedAt === undefined)) {
     try {
@@ -85,13 +108,24 @@ export async function syncGallery(client: PhosorClient, store: GalleryStore, sin
     }
   }
   const known = new Set(records.flatMap((r) => [r.id, r.requestId ?? '']));
+  // Local ids by server request id and client id, to find the copy of an entry deleted elsewhere.
+  const localId = new Map(records.flatMap((r) => [[r.id, r.id] as const, [r.requestId ?? '', r.id] as const]));
   let cursor: string | undefined;
   let first = true;
   do {
-    const page = await client.history({ ...(since && { since }), ...(cursor && { cursor }) });
+    const page = await client.history({ since: since || FROM_THE_START, ...(cursor && { cursor }) });
     if (first) report.since = page.synced_at;
     first = false;
     for (const entry of page.data) {
+      if (entry.deleted_at) {
+        const id = localId.get(entry.request_id) ?? (entry.client_id ? localId.get(entry.client_id) : undefined);
+        if (id) {
+          await store.remove(id);
+          localId.delete(entry.request_id);
+          report.deleted++;
+        }
+        continue;
+      }
       if (entry.status !== 'completed' || !entry.has_video) continue;
       if (known.has(entry.request_id) || (entry.client_id && known.has(entry.client_id))) continue;
       try {

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { accountResponseSchema } from '../../shared/account-schemas';
 import { imageResponseSchema, loraSchema, lorasResponseSchema } from '../../shared/storage-schemas';
 import {
+  historyDeletedSchema,
   historyResponseSchema,
   jobEventSchema,
   quoteResponseSchema,
@@ -209,6 +210,17 @@ export class PhosorClient {
     if (query.since) q.set('since', query.since);
     if (query.cursor) q.set('cursor', query.cursor);
     return this.#json(historyResponseSchema, `/api/v1/inference/history?${q}`);
+  }
+
+  /** Deletes a finished entry from the user's history on every device; one already gone (404) counts as done. */
+  async deleteHistory(requestId: string): Promise<void> {
+    try {
+      await this.#json(historyDeletedSchema, `/api/v1/inference/history/${encodeURIComponent(requestId)}`, {
+        method: 'DELETE',
+      });
+    } catch (error) {
+      if (!(error instanceof ServerError && error.status === 404)) throw error;
+    }
   }
 
   /** Records a clip made on a device in the user's history, free and idempotent by its client id. */

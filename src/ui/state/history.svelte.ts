@@ -28,8 +28,10 @@ export class HistoryState {
     }
   }
 
+  /** Deletes a clip here; one the server holds is deleted there (and on other devices) at the next sync. */
   async remove(id: string): Promise<void> {
-    await deleteClip(id);
+    const record = this.records.find((r) => r.id === id);
+    await deleteClip(id, record?.syncedAt !== undefined ? record.requestId : undefined);
     await this.refresh();
   }
 

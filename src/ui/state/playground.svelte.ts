@@ -595,6 +595,7 @@ export class Playground {
   async remove(record: HistoryRecord): Promise<void> {
     if (this.shown?.id === record.id) this.#show(null);
     await this.history.remove(record.id);
+    void this.sync(); // the deletion reaches the server and the other devices
   }
 
   async #keep(request: GenerateRequest, modelId: string, result: GenerateResult, lora?: LoraChoice): Promise<void> {

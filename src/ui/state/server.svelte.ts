@@ -84,10 +84,10 @@ export class ServerState {
     try {
       const report = await syncGallery(client, idbGallery, storage()?.getItem(SINCE_ITEM) ?? undefined);
       if (report.since) storage()?.setItem(SINCE_ITEM, report.since);
-      const changed = report.uploaded + report.downloaded > 0;
+      const changed = report.uploaded + report.downloaded + report.deleted > 0;
       if (changed) await onChange?.();
       const failed = report.failed.length ? `; ${report.failed.length} not synced: ${report.failed[0]!.reason}` : '';
-      this.syncStatus = `Gallery synced at ${timeNow()}: ${report.uploaded} up, ${report.downloaded} down${failed}.`;
+      this.syncStatus = `Gallery synced at ${timeNow()}: ${report.uploaded} up, ${report.downloaded} down, ${report.deleted} deleted${failed}.`;
       return changed;
     } catch (error) {
       this.syncStatus = `Gallery not synced: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,7 +1,9 @@
 import request from 'supertest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { balance, ledger } from '../../../server/accounts/ledger';
+import { storageUsage } from '../../../server/storage/quota';
 import { DATABASE_KINDS, useTestDatabase } from '../../helpers/databases';
 import { downloadVideo } from '../jobs/image-harness';
 import { inferenceHarness, SMALL, type InferenceHarness } from '../jobs/inference-harness';
@@ -63,6 +65,32 @@ describe.each(DATABASE_KINDS)('history sync on %s', (kind) => {
     expect((await put().expect(200)).body).toEqual({ request_id: body.request_id, stored: false });
     const video = await downloadVideo(h.app, key, body.request_id);
     expect(Buffer.compare(video, MP4)).toBe(0);
+  });
+
+  it('deletes an entry for its owner only: its MP4 goes, Phosor’s history hides it, a sync lists the tombstone', async () => {
+    const { user, key } = await h.user(1_000_000);
+    const other = await h.user(1_000_000);
+    const { body } = await as(key).put('/api/v1/inference/history/clip-0009-abcd').send(RECIPE).expect(201);
+    await as(key).put('/api/v1/inference/history/clip-0009-abcd/video').set('content-type', 'video/mp4').send(MP4);
+    const file = h.storage.localPath(`${body.request_id}.mp4`);
+    expect(existsSync(file)).toBe(true);
+    expect((await storageUsage(db(), user.id)).videos).toBe(MP4.length);
+    const del = (k: string) =>
+      request(h.app).delete(`/api/v1/inference/history/${body.request_id}`).set('X-API-Key', k);
+    expect((await del(other.key).expect(404)).body.error.code).toBe('job_not_found');
+    const before = new Date(Date.now() - 1000).toISOString();
+    expect((await del(key).expect(200)).body).toEqual({ request_id: body.request_id, deleted: true });
+    expect(existsSync(file)).toBe(false);
+    expect((await storageUsage(db(), user.id)).videos).toBe(0);
+    await del(key).expect(404);
+    await as(key).get(`/api/v1/inference/status/${body.request_id}`).expect(404);
+    const phosor = (await as(key).get('/api/v1/inference/history').expect(200)).body.data as { request_id: string }[];
+    expect(phosor.map((e) => e.request_id)).not.toContain(body.request_id);
+    const sync = (await as(key).get(`/api/v1/inference/history?since=${before}`).expect(200)).body.data as {
+      request_id: string;
+      deleted_at: string | null;
+    }[];
+    expect(sync.find((e) => e.request_id === body.request_id)?.deleted_at).toEqual(expect.any(String));
   });
 
   it('refuses what is not an MP4, a bad client id, and another user’s clip', async () => {

@@ -17,6 +17,22 @@ const PARAMS = { ...TINY_PARAMS, prompt: 'a blue square', seed: 3 };
 /** A device's gallery in memory, as the app's IndexedDB store behaves. */
 class MemoryGallery implements GalleryStore {
   readonly clips = new Map<string, { record: HistoryRecord; video: Blob }>();
+  readonly deletions = new Map<string, string>();
+  /** What the app's delete does: the clip goes, and a synced one leaves a note for the server. */
+  deleteHere(id: string) {
+    const requestId = this.clips.get(id)?.record.requestId;
+    this.clips.delete(id);
+    if (requestId) this.deletions.set(id, requestId);
+  }
+  remove = (id: string) => {
+    this.clips.delete(id);
+    return Promise.resolve();
+  };
+  pendingDeletions = () => Promise.resolve([...this.deletions].map(([id, requestId]) => ({ id, requestId })));
+  deletionDone = (id: string) => {
+    this.deletions.delete(id);
+    return Promise.resolve();
+  };
   records = () => Promise.resolve([...this.clips.values()].map((c) => c.record));
   video = (id: string) => Promise.resolve(this.clips.get(id)?.video);
   saveRecord = (record: HistoryRecord) => {
@@ -94,5 +110,30 @@ describe('syncGallery between two devices', () => {
     const back = await syncGallery(client, a, since.a);
     expect(back).toMatchObject({ uploaded: 0, downloaded: 1 });
     expect(a.clips.get(id)!.record.params.seed).toBe(12);
+  });
+
+  it('deletes a clip on every device, made offline or not, and never brings it back', async () => {
+    const [local, serverJob] = [...a.clips.values()].map((c) => c.record);
+    const viaB = (r: HistoryRecord) => [...b.clips.values()].find((c) => c.record.requestId === r.requestId);
+    expect(viaB(local!) && viaB(serverJob!)).toBeTruthy();
+    // Deleted on a while the server is unreachable: the note waits, then goes with the next sync.
+    a.deleteHere(local!.id);
+    a.deleteHere(serverJob!.id);
+    const offline = new PhosorClient({ baseUrl: 'http://127.0.0.1:9', apiKey: server.key });
+    await expect(syncGallery(offline, a, since.a)).rejects.toMatchObject({ code: 'unreachable' });
+    expect(a.deletions.size).toBe(2);
+    expect(await syncGallery(client, a, since.a)).toMatchObject({ deleted: 2, downloaded: 0, failed: [] });
+    expect(a.deletions.size).toBe(0);
+    // b drops its copies; a device syncing from scratch never downloads them; status and result say 404.
+    expect(await syncGallery(client, b, since.b)).toMatchObject({ deleted: 2, downloaded: 0 });
+    expect(viaB(local!) ?? viaB(serverJob!)).toBeUndefined();
+    const fresh = new MemoryGallery();
+    await syncGallery(client, fresh);
+    expect([...fresh.clips.values()].map((c) => c.record.requestId)).not.toContain(serverJob!.requestId);
+    await expect(client.status(serverJob!.requestId!)).rejects.toMatchObject({ status: 404 });
+    // Phosor's own history (no `since`) no longer lists them; deleting again is not an error.
+    const listed = (await client.history()).data.map((e) => e.request_id);
+    expect(listed).not.toContain(serverJob!.requestId);
+    await client.deleteHistory(serverJob!.requestId!);
   });
 });
