@@ -113,6 +113,14 @@ test('two browsers of one user see the same gallery: each one’s clips reach th
   await a.getByTestId('history-item').filter({ hasText: 'a green star' }).getByTitle('Play').click();
   await expect(a.locator('.player .facts')).toContainText('elsewhere');
   await a.screenshot({ path: test.info().outputPath('synced-gallery.png'), fullPage: true });
+
+  // Deleted on A, it is deleted on the server and, at B's next sync, on B.
+  await a.getByTestId('history-item').filter({ hasText: 'a green star' }).getByTitle('Delete').click();
+  await expect(a.getByTestId('history-item')).toHaveCount(count);
+  await expect(a.getByTestId('sync-status')).toContainText('1 deleted');
+  await b.getByRole('button', { name: 'Sync gallery' }).click();
+  await expect(b.getByTestId('sync-status')).toContainText('1 deleted');
+  await expect(b.getByTestId('history-item')).toHaveCount(count);
 });
 
 test('a server job asked for offline waits in the browser and runs when the network returns', async ({ browser }) => {
