@@ -5,7 +5,7 @@
 import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { inspectMp4 } from './support/mp4';
-import { installJobProbe, longTasksDuringJob, readJobProbe } from './support/job-probe';
+import { installJobProbe, longFramesDuringJob, longTasksDuringJob, readJobProbe } from './support/job-probe';
 import { fillForm, openPlayground } from './support/playground';
 
 const PROMPT = 'a red circle moving right on a black background';
@@ -38,6 +38,7 @@ test('a prompt becomes a playable H.264 MP4 that stays in the history', async ({
   // Main-thread long tasks are logged here and measured by `npm run bench -- browser`: a timing assertion
   // failed a fresh-clone CI run on a loaded machine while nothing was wrong.
   console.log(`main-thread long tasks during the job: ${JSON.stringify(longTasksDuringJob(probe))}`);
+  console.log(`long animation frames during the job: ${JSON.stringify(longFramesDuringJob(probe))}`);
 
   // The clip plays: data is decoded and the playhead moves.
   await expect

@@ -220,6 +220,9 @@ export class Playground {
         encoder: this.options.encoder,
       });
       this.job.succeed(result);
+      // The clip arrives in the worker's message task; the progress panel renders there, the player and
+      // the history in a task of their own, so neither holds the main thread past 50 ms.
+      await nextTask();
       await this.#keep(request, model.modelId, result, lora.choice);
     } catch (error) {
       this.job.fail(serializeError(error));
@@ -643,6 +646,9 @@ export class Playground {
     };
   }
 }
+
+/** Resolves in a new task (a macrotask): work after it does not lengthen the current one. */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** True when the model can start a video from an image (image-to-video or first-last-frame). */
 export function supportsImageStart(model: ModelChoice): boolean {
