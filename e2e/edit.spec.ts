@@ -14,6 +14,15 @@ async function download(page: Page, testId: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile((await file.path())!));
 }
 
+/** Opens the playground on the tiny model, makes a 9-frame clip and returns its MP4. */
+async function firstClip(page: Page): Promise<Uint8Array> {
+  await openPlayground(page, 'model=phosphene-tiny&device=wasm');
+  await fillForm(page, { prompt: 'a red circle moving right on a black background', frames: 9, seed: 4 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  return download(page, 'download');
+}
+
 async function applyEdit(page: Page, op: string, fields: Record<string, string>) {
   const before = await page.getByTestId('history-item').count();
   await page.locator('select[name=edit_op]').selectOption(op);
@@ -31,11 +40,7 @@ async function applyEdit(page: Page, op: string, fields: Record<string, string>)
 test('trim, speed, crop, resize, text and join make new clips with their recipes; GIF and PNG exports', async ({
   page,
 }) => {
-  await openPlayground(page, 'model=phosphene-tiny&device=wasm');
-  await fillForm(page, { prompt: 'a red circle moving right on a black background', frames: 9, seed: 4 });
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
-  const original = await download(page, 'download');
+  const original = await firstClip(page);
   expect(await inspectMp4(original)).toMatchObject({ width: 64, height: 64, frameCount: 9 });
 
   await page.getByTestId('edit-panel').locator('summary').click();
@@ -94,11 +99,7 @@ test('trim, speed, crop, resize, text and join make new clips with their recipes
 test('extend continues the clip on screen from its last frame, as a new clip that names its source', async ({
   page,
 }) => {
-  await openPlayground(page, 'model=phosphene-tiny&device=wasm');
-  await fillForm(page, { prompt: 'a red circle moving right on a black background', frames: 9, seed: 4 });
-  await page.getByRole('button', { name: 'Generate' }).click();
-  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
-  const original = await download(page, 'download');
+  const original = await firstClip(page);
 
   // The continuation takes the form's frame count, prompt and seed; the clip's size and frame rate.
   await fillForm(page, { prompt: 'a red circle moving left on a black background', frames: 5, seed: 5 });

@@ -83,6 +83,14 @@ const parseJson = (text: string): unknown => {
   }
 };
 
+/** A multipart upload's request: the browser sets the boundary; the key makes a retry store nothing twice. */
+const multipart = (form: FormData, idempotencyKey: string, signal?: AbortSignal): RequestInit => ({
+  method: 'POST',
+  headers: { 'Idempotency-Key': idempotencyKey },
+  body: form,
+  ...(signal && { signal }),
+});
+
 /** How often a lost events stream is opened again (with `Last-Event-ID`) before the job is given up on. */
 const MAX_RECONNECTS = 5;
 
@@ -155,13 +163,9 @@ export class PhosorClient {
   async uploadImage(image: Blob, idempotencyKey: string, signal?: AbortSignal): Promise<string> {
     const form = new FormData();
     form.append('file', image, 'image.png');
-    const init: RequestInit = {
-      method: 'POST',
-      headers: { 'Idempotency-Key': idempotencyKey },
-      body: form,
-      ...(signal && { signal }),
-    };
-    return (await this.#json(imageResponseSchema, '/api/v1/storage/image/upload', init)).key;
+    return (
+      await this.#json(imageResponseSchema, '/api/v1/storage/image/upload', multipart(form, idempotencyKey, signal))
+    ).key;
   }
 
   /** The caller's LoRAs that jobs can use now (ready ones, newest first). */
@@ -180,13 +184,8 @@ export class PhosorClient {
     form.append('name', files.name);
     form.append('high_noise', files.high_noise, 'high_noise.safetensors');
     form.append('low_noise', files.low_noise, 'low_noise.safetensors');
-    const init: RequestInit = {
-      method: 'POST',
-      headers: { 'Idempotency-Key': idempotencyKey },
-      body: form,
-      ...(signal && { signal }),
-    };
-    return (await this.#json(loraSchema, '/api/v1/storage/lora/upload', init)).lora_id;
+    return (await this.#json(loraSchema, '/api/v1/storage/lora/upload', multipart(form, idempotencyKey, signal)))
+      .lora_id;
   }
 
   status(requestId: string): Promise<z.infer<typeof statusResponseSchema>> {
