@@ -14,9 +14,11 @@
  * ships because it is better on 256 held-out prompts (count 73.4 vs 71.5 %, motion 49.2 vs 48.0 %, all
  * correct 5.1 vs 4.3 %), though this set of 24 reads motion two clips lower. The sixth (2026-12-06, the
  * fifth's DiT with a deeper decoder trained decoder-only) background 100 %, count 91.7 %, colour 100 %, shape
- * 12.5 %, motion 50.0 %, 28.5 dB; on 256 prompts all five right in 7.8 vs 5.1 %. These floors sit about one
- * clip below the sixth (motion at its value), so the test fails when a new export regresses; raise them with
- * every better export until they are the goals.
+ * 12.5 %, motion 50.0 %, 28.5 dB; on 256 prompts all five right in 7.8 vs 5.1 %. The seventh (2026-12-06,
+ * the DiT grown from 6 to 8 blocks and trained 1,740 steps more, step 29,836) background 100 %, count 91.7 %,
+ * colour 100 %, shape 16.7 %, motion 54.2 %, 28.5 dB; on 256 prompts colour 94.5 vs 91.8 %, motion 53.5 vs
+ * 51.2 %, all five 7.0 vs 7.8 %. These floors sit about one clip below the seventh, so the test fails when a
+ * new export regresses; raise them with every better export until they are the goals.
  */
 import { describe, expect, it } from 'vitest';
 import { adherenceGate } from '../../../models/world/gate';
@@ -26,7 +28,7 @@ import { CI_SET } from './ci-set';
 const MODEL = 'models/phosphene-v1';
 const settings = CI_SET;
 /** Measured minus a margin (see the module comment); the random-weight package scores 3 % / 0 %. */
-const FLOORS = { background: 0.95, count: 0.875, color: 0.95, shape: 0.08, motion: 0.5 };
+const FLOORS = { background: 0.95, count: 0.875, color: 0.95, shape: 0.125, motion: 0.5 };
 const PSNR_FLOOR_DB = 27;
 
 describe('phosphene-v1 on held-out prompts (Node pipeline, CPU)', () => {
