@@ -2,6 +2,7 @@
  * A browser extend job: the clip's MP4 is decoded in the worker, `extendClip` continues it from its last
  * frame on the loaded pipeline, and the whole clip is encoded again with the source's recipe plus this step.
  */
+import { MAX_EDIT_BYTES } from '../../shared/edit-ops';
 import { InvalidParamsError } from '../../shared/errors';
 import type { GenerateRequest, GenerateResult } from '../../shared/protocol';
 import { extendClip } from '../../pipeline/extend';
@@ -22,6 +23,13 @@ export async function runExtendJob(
   // Lazy, as for edits: the demuxer is code a plain generation never needs.
   const { decodeMp4 } = await import('./decode-mp4');
   const { frames: clip, fps } = await decodeMp4(mp4);
+  // The joined clip is held whole before encoding: bound it as an edit's frames are bounded.
+  const joinedBytes = (clip.numFrames + request.params.num_frames - 1) * clip.width * clip.height * 4;
+  if (joinedBytes > MAX_EDIT_BYTES)
+    throw new InvalidParamsError(
+      `${clip.numFrames} + ${request.params.num_frames - 1} frames at ${clip.width}×${clip.height} are too many to hold in the browser: extend by fewer frames, or a smaller clip.`,
+      'num_frames',
+    );
   return onPipeline(request, context, async (pipeline) => {
     const result = await extendClip(pipeline, clip, request.params, {
       signal: context.signal,
