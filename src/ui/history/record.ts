@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { clipStepSchema } from '../../shared/edit-ops';
 import { storedParamsSchema } from '../../shared/stored-params';
+import { PARAM_LIMITS } from '../../shared/video-rules';
 
 /** The job record stored next to each clip's MP4 blob. */
 export const historyRecordSchema = z.object({
@@ -23,7 +24,12 @@ export const historyRecordSchema = z.object({
   sourceId: z.string().optional(),
   edits: z.array(clipStepSchema).optional(),
   /** The LoRA the clip was made with: its files' or the server's name, and its scale. */
-  lora: z.object({ name: z.string().max(300), scale: z.number().min(0).max(2) }).optional(),
+  lora: z
+    .object({
+      name: z.string().max(300),
+      scale: z.number().min(PARAM_LIMITS.minLoraScale).max(PARAM_LIMITS.maxLoraScale),
+    })
+    .optional(),
   /** When the server confirmed it holds this clip (recipe and MP4); absent: not synced yet. */
   syncedAt: z.number().optional(),
   numFrames: z.number().int().positive(),

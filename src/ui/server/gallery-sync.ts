@@ -107,8 +107,7 @@ export async function syncGallery(client: PhosorClient, store: GalleryStore, sin
       report.failed.push({ id: record.id, reason: reasonOf(error) });
     }
   }
-  const known = new Set(records.flatMap((r) => [r.id, r.requestId ?? '']));
-  // Local ids by server request id and client id, to find the copy of an entry deleted elsewhere.
+  // Local ids by server request id and by client id: what this device holds, and where.
   const localId = new Map(records.flatMap((r) => [[r.id, r.id] as const, [r.requestId ?? '', r.id] as const]));
   let cursor: string | undefined;
   let first = true;
@@ -127,12 +126,13 @@ export async function syncGallery(client: PhosorClient, store: GalleryStore, sin
         continue;
       }
       if (entry.status !== 'completed' || !entry.has_video) continue;
-      if (known.has(entry.request_id) || (entry.client_id && known.has(entry.client_id))) continue;
+      if (localId.has(entry.request_id) || (entry.client_id && localId.has(entry.client_id))) continue;
       try {
         const result = await client.result(entry.request_id);
         const video = await client.download(result.video.url);
-        await store.saveClip(recordOf(entry, video.size, Date.now()), video);
-        known.add(entry.request_id);
+        const record = recordOf(entry, video.size, Date.now());
+        await store.saveClip(record, video);
+        localId.set(entry.request_id, record.id);
         report.downloaded++;
       } catch (error) {
         if ((error as { status?: number }).status === 0) throw error;

@@ -2,7 +2,7 @@
  * The playground's controller: connects the form, the model catalog, the worker, the current job
  * and the history. Components read its state and call its methods; nothing heavy runs here.
  */
-import type { EditOp } from '../../shared/edit-ops';
+import type { ClipStep, EditOp } from '../../shared/edit-ops';
 import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
 import { addPending, listPending, removePending, type PendingJob } from '../server/pending-jobs';
 import { pngOf } from '../server/image-png';
@@ -476,11 +476,8 @@ export class Playground {
       const started = performance.now();
       const result = await this.client.edit(clip, op, second, this.options.encoder);
       const blob = new Blob([result.mp4], { type: 'video/mp4' });
-      const { requestId: _r, provider: _p, syncedAt: _s, ...kept } = source;
-      const record: HistoryRecord = {
-        ...kept,
+      const record = derivedRecord(source, op, {
         id: crypto.randomUUID(),
-        createdAt: Date.now(),
         params: { ...source.params, width: result.width, height: result.height, num_frames: result.numFrames },
         // Edited here, whatever made the source.
         device: source.device === 'server' || source.device === 'elsewhere' ? 'wasm' : source.device,
@@ -488,9 +485,7 @@ export class Playground {
         numFrames: result.numFrames,
         elapsedMs: performance.now() - started,
         bytes: blob.size,
-        sourceId: source.id,
-        edits: [...(source.edits ?? []), op],
-      };
+      });
       this.#show(record, blob);
       await this.history.add(record, blob);
       void this.sync();
@@ -538,20 +533,19 @@ export class Playground {
       });
       this.job.succeed(result);
       const blob = new Blob([result.mp4], { type: result.mimeType });
-      const { requestId: _r, provider: _p, syncedAt: _s, ...kept } = source;
-      const record: HistoryRecord = {
-        ...kept,
-        id: request.jobId,
-        createdAt: Date.now(),
-        params: { ...source.params, num_frames: result.numFrames },
-        device: result.device,
-        encoder: result.encoder,
-        numFrames: result.numFrames,
-        elapsedMs: result.elapsedMs,
-        bytes: blob.size,
-        sourceId: source.id,
-        edits: [...(source.edits ?? []), { op: 'extend', params }],
-      };
+      const record = derivedRecord(
+        source,
+        { op: 'extend', params },
+        {
+          id: request.jobId,
+          params: { ...source.params, num_frames: result.numFrames },
+          device: result.device,
+          encoder: result.encoder,
+          numFrames: result.numFrames,
+          elapsedMs: result.elapsedMs,
+          bytes: blob.size,
+        },
+      );
       this.#show(record, blob);
       await this.history.add(record, blob);
       void this.sync();
@@ -645,6 +639,19 @@ export class Playground {
       record,
     };
   }
+}
+
+/**
+ * A clip made from `source` by one more step (an edit or an extension): the source's recipe and LoRA, a new
+ * id, not synced yet (it is new to the server too), naming its source and every step since generation.
+ */
+function derivedRecord(
+  source: HistoryRecord,
+  step: ClipStep,
+  made: Pick<HistoryRecord, 'id' | 'params' | 'device' | 'encoder' | 'numFrames' | 'elapsedMs' | 'bytes'>,
+): HistoryRecord {
+  const { requestId: _r, provider: _p, syncedAt: _s, ...kept } = source;
+  return { ...kept, ...made, createdAt: Date.now(), sourceId: source.id, edits: [...(source.edits ?? []), step] };
 }
 
 /** Resolves in a new task (a macrotask): work after it does not lengthen the current one. */
