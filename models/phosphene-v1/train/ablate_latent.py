@@ -117,7 +117,7 @@ if args.latent == 'vae':
 
     def decode(z):
         n, c, t = z.shape[:3]
-        f = vae.decoder.render(vae.decoder.features(z.permute(0, 2, 1, 3, 4).reshape(n * t, c, 9, 16)), 72, 128)
+        f = vae.decoder.render(vae.decoder.clip_features(z), 72, 128)
         f = f.reshape(n, t, 4, 3, 72, 128)
         return torch.cat([f[:, :1, -1:].flatten(1, 2), f[:, 1:].flatten(1, 2)], dim=1)
 

@@ -43,7 +43,8 @@ def job():
             x = x + (sig[i + 1] - sig[i]) * v.float()
         t2 = time.perf_counter()
         for k in range(t_lat):  # one latent frame at a time, as the pipeline's chunked decoder
-            vae.decoder.render(vae.decoder.features(x[:, :, k]), args.height, args.width)
+            context = torch.cat([x[:, :, max(k - 1, 0)], x[:, :, min(k + 1, t_lat - 1)]], dim=1)
+            vae.decoder.render(vae.decoder.features(x[:, :, k], context), args.height, args.width)
         t3 = time.perf_counter()
     t['encode-prompt'], t['denoise (all steps)'], t['vae decode'] = (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3
     t['total pipeline'] = (t3 - t0) * 1e3

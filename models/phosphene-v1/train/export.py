@@ -4,9 +4,10 @@ Graphs (opset 17, TorchScript exporter, every size a named symbolic dim so the p
 - text_encoder: input_ids [batch, tokens] int64 -> hidden_states [batch, tokens, 128]
 - denoiser: latents [batch, 16, latent_frames, latent_height, latent_width], timestep [batch] (sigma * 1000),
   encoder_hidden_states, lora_down.<layer> [in, lora_rank], lora_up.<layer> [lora_rank, out] -> velocity
-- vae_decoder: latents [1, 16, latent_frames, h, w], out_rows [height], out_cols [width] (where each output
-  row / column samples the base-size features, `model.source_coordinates`: the pipeline may ask for a band
-  of a frame's rows) -> frames [1, 3, 4 * latent_frames, height, width]
+- vae_decoder: latents [1, 16, latent_frames + 2, h, w] (the chunk with one latent frame of context on each
+  side, the clip's ends repeated: `context_latent_frames`), out_rows [height], out_cols [width] (where each
+  output row / column samples the base-size features, `model.source_coordinates`: the pipeline may ask for a
+  band of a frame's rows) -> frames [1, 3, 4 * latent_frames, height, width]
 - vae_encoder: frames [1, 3, 1 + 4k, base_height, base_width] -> latents [1, 16, 1 + k, h, w]
 
 Usage: python3 export.py [--out DIR] [--check]
@@ -22,7 +23,7 @@ import torch
 import torch.nn as nn
 
 from common import PACKAGE, WEIGHTS
-from model import (BASE_SHORT_SIDE, HEAD_HIDDEN, LATENT_CHANNELS, SPATIAL, TEMPORAL, TextEncoder, VideoAutoencoder,
+from model import (BASE_SHORT_SIDE, HEAD_HIDDEN, Decoder, LATENT_CHANNELS, SPATIAL, TEMPORAL, TextEncoder, VideoAutoencoder,
                    VideoDiT, count_params, lora_layers, source_coordinates)
 
 OPSET = 17
@@ -64,10 +65,10 @@ class DecoderExport(nn.Module):
         self.decoder = vae.decoder
 
     def forward(self, latents, out_rows, out_cols):
-        _, c, t, h, w = latents.shape
-        z = latents[0].transpose(0, 1)  # [T, C, h, w]
-        frames = self.decoder.render_at(self.decoder.features(z), out_rows, out_cols)  # [T, 4, 3, H, W]
-        frames = frames.reshape(t * TEMPORAL, 3, out_rows.shape[0], out_cols.shape[0])
+        zs = latents[0].transpose(0, 1)  # [T + 2, C, h, w]: the chunk and one frame of context each side
+        z, context = zs[1:-1], torch.cat([zs[:-2], zs[2:]], dim=1)
+        frames = self.decoder.render_at(self.decoder.features(z, context), out_rows, out_cols)  # [T, 4, 3, H, W]
+        frames = frames.reshape(z.shape[0] * TEMPORAL, 3, out_rows.shape[0], out_cols.shape[0])
         return frames.transpose(0, 1).unsqueeze(0).clamp(-1.0, 1.0)
 
 
@@ -129,7 +130,7 @@ def main():
            {'latents': dims, 'velocity': dims, 'timestep': {0: 'batch'},
             'encoder_hidden_states': {0: 'batch', 1: 'tokens'}, **dyn},
            os.path.join(out, 'denoiser.onnx'))
-    z = torch.randn(1, LATENT_CHANNELS, 2, 9, 16)
+    z = torch.randn(1, LATENT_CHANNELS, 4, 9, 16)
     export(DecoderExport(vae), (z, source_coordinates(144, 72), source_coordinates(256, 128)),
            ['latents', 'out_rows', 'out_cols'], ['frames'],
            {'latents': {2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'},
@@ -164,7 +165,7 @@ def check(out, text, dit, vae, layers):
         feeds[f'lora_down.{name}'] = torch.zeros(layer.in_features, 2)
         feeds[f'lora_up.{name}'] = torch.zeros(2, layer.out_features)
     print('denoiser max |d|', abs(run('denoiser.onnx', feeds) - dit(lat, torch.tensor([500.0]), ref).numpy()).max())
-    z = torch.randn(1, LATENT_CHANNELS, 3, 9, 16)
+    z = torch.randn(1, LATENT_CHANNELS, 5, 9, 16)
     rows, cols = source_coordinates(480, 72), source_coordinates(854, 128)
     got = run('vae_decoder.onnx', {'latents': z, 'out_rows': rows, 'out_cols': cols})
     want = DecoderExport(vae)(z, rows, cols)
@@ -213,7 +214,7 @@ def write_manifest(out, dk, params, vae_steps=0):
                              lora=dict(rank_dim='lora_rank', boundary_sigma=0.5, layers=lora)),
             'vae_decoder': dict(inputs=dict(latents=spec('latents')), outputs=dict(frames=spec('frames')),
                                 size_inputs=dict(height='out_rows', width='out_cols', values='source_coordinates'),
-                                chunk_latent_frames=1,
+                                chunk_latent_frames=1, context_latent_frames=Decoder.CONTEXT,
                                 # The largest tensor of one chunk, per output pixel: the head's hidden layer
                                 # (4 frames x 16 channels x 4 bytes).
                                 bytes_per_output_pixel=TEMPORAL * HEAD_HIDDEN * 4),
@@ -258,7 +259,7 @@ def write_reference(out, text, dit, vae):
     hidden = text(ids)
     lat = formula((1, LATENT_CHANNELS, 5, 9, 16), 0.0)  # another length than the export's 3
     vel = dit(lat, torch.tensor([750.0]), hidden)
-    z = formula((1, LATENT_CHANNELS, 1, 9, 16), 1.0)
+    z = formula((1, LATENT_CHANNELS, 3, 9, 16), 1.0)  # one latent frame and its two neighbours
     # Rows 10..41 of a 72-row frame and all 128 columns: a band, as the pipeline renders large frames.
     frames = DecoderExport(vae)(z, source_coordinates(72, 72)[10:42], source_coordinates(128, 128))
     fr = formula((1, 3, 5, 72, 128), 2.0).clamp(-1, 1)

@@ -5,7 +5,9 @@
   base size whose short side is 72 px, so every preset (256x144 ... 1920x1080) has the same 16x9 latent
   grid; the decoder draws base-size feature maps and a per-pixel head renders them at any output size
   (bilinear features -> 1x1 MLP), which keeps edges sharp where plain upsampled RGB would blur them.
-  Latent frames decode independently, so the pipeline decodes a clip in chunks with bounded memory.
+  Each latent frame decodes with its two neighbours as context (session 8: without them the decoder drew a
+  latent frame's 4 video frames alike, so motion moved in steps of 4 frames), so the pipeline decodes a
+  clip in chunks with one latent frame of overlap on each side, in bounded memory.
 - TextEncoder: word embeddings + 2 transformer layers over the 32 token ids.
 - VideoDiT: factorised attention per block (spatial within a latent frame, temporal per latent cell,
   cross-attention to the text), adaLN-zero conditioning on the noise level and the pooled text,
@@ -87,13 +89,22 @@ DECODER_EXTRA = (2, 2, 1, 1)
 
 
 class Decoder(nn.Module):
-    """[N, C, 9, 16] -> base features [N, 4 * HEAD_FEATURES, 72, 128] -> frames at any size."""
+    """[N, C, 9, 16] (+ the neighbouring latent frames [N, 2C, 9, 16]) -> base features [N, 4 * HEAD_FEATURES,
+    72, 128] -> frames at any size."""
+
+    CONTEXT = 1  # latent frames of context on each side
 
     def __init__(self, widths=(128, 96, 64, 32), head_hidden=HEAD_HIDDEN, extra=DECODER_EXTRA):
         super().__init__()
         self.more = nn.ModuleList(nn.Sequential(*(ResBlock(w, identity=True) for _ in range(k)))
                                   for w, k in zip(widths, extra))
         self.conv_in = nn.Conv2d(LATENT_CHANNELS, widths[0], 3, padding=1)
+        # The previous and next latent frames enter beside the frame itself. Zero-initialised: added to a
+        # trained decoder it changes nothing until trained, so the four frames of a latent frame can learn
+        # to move between their neighbours instead of drawing their average.
+        self.context = nn.Conv2d(2 * LATENT_CHANNELS, widths[0], 3, padding=1)
+        nn.init.zeros_(self.context.weight)
+        nn.init.zeros_(self.context.bias)
         layers = []
         for i, w in enumerate(widths):
             layers.append(ResBlock(w))
@@ -107,8 +118,9 @@ class Decoder(nn.Module):
         self.head1 = nn.Conv2d(HEAD_FEATURES, head_hidden, 1)
         self.head2 = nn.Conv2d(head_hidden, 3, 1)
 
-    def features(self, z):
-        x = self.conv_in(z)
+    def features(self, z, context=None):
+        """z [N, C, h, w]; context [N, 2C, h, w]: the previous and the next latent frame (`neighbours`)."""
+        x = self.conv_in(z) if context is None else self.conv_in(z) + self.context(context)
         level = 0
         for layer in self.body:
             x = layer(x)
@@ -116,6 +128,13 @@ class Decoder(nn.Module):
                 x = self.more[level](x)
                 level += 1
         return self.conv_out(F.silu(self.norm_out(x)))
+
+    def clip_features(self, z):
+        """z [N, C, T, h, w] (whole clips) -> features [N * T, 4 * HF, bh, bw], each latent frame with its context."""
+        n, c, t, h, w = z.shape
+        frames = z.permute(0, 2, 1, 3, 4)  # [N, T, C, h, w]
+        context = torch.stack([neighbours(f) for f in frames])
+        return self.features(frames.reshape(n * t, c, h, w), context.reshape(n * t, 2 * c, h, w))
 
     def render(self, feats, height: int, width: int):
         """[N, 4 * HF, bh, bw] -> [N, 4, 3, height, width]."""
@@ -135,6 +154,14 @@ class Decoder(nn.Module):
 
     def head(self, f):
         return self.head2(F.silu(self.head1(f)))
+
+
+def neighbours(z):
+    """[T, C, h, w] latent frames of one clip -> [T, 2C, h, w]: each frame's previous and next frame, the
+    clip's ends repeated (what the pipeline feeds the exported decoder at a chunk's edges too)."""
+    prev = torch.cat([z[:1], z[:-1]], dim=0)
+    nxt = torch.cat([z[1:], z[-1:]], dim=0)
+    return torch.cat([prev, nxt], dim=1)
 
 
 def source_coordinates(out_size: int, in_size: int):
@@ -160,6 +187,8 @@ def lerp_gather(x, coords, dim: int):
 
 
 class VideoAutoencoder(nn.Module):
+    GROWN = ('decoder.context.',)  # added after training began: loaded weights may lack it (identity start)
+
     def __init__(self):
         super().__init__()
         self.encoder = Encoder()

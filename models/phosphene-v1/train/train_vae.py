@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from common import Log, load, save
 from data import ClipStream, to_video, tubelets
-from model import VideoAutoencoder, count_params
+from model import VideoAutoencoder, count_params, neighbours
 
 p = argparse.ArgumentParser()
 p.add_argument('--minutes', type=float, default=20)
@@ -32,6 +32,8 @@ p.add_argument('--dit-latents', type=float, default=0.0,
                help='share of steps (with --freeze-encoder) that decode the DiT\'s own prediction x0 from the clip\'s '
                     'latents noised to sigma in [0.1, 0.5] (what a few-step sampler\'s last steps hand the decoder), '
                     'so the decoder learns the latents it is really given, not only the encoder\'s')
+p.add_argument('--temporal-weight', type=float, default=1.0,
+               help='weight of the L1 loss on frame-to-frame changes inside each 4-frame group')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -98,22 +100,29 @@ while time.time() < t_end:
         mask = ((target - bg.unsqueeze(1)).abs().amax(dim=2, keepdim=True) > 0.05).float()
         weight = 1 + args.object_weight * mask
     n, _, _, h, w = target.shape
-    x = F.avg_pool2d(target.reshape(n * 4, 3, h, w), scale).reshape(n, 12, h // scale, w // scale)
     # Warm up, then a cosine from lr to lr / 10 over the run's time budget.
     progress = min(1.0, (time.time() - t_start) / (args.minutes * 60))
     for g in opt.param_groups:
         g['lr'] = args.lr * min(1.0, (step - start_step + 1) / 200) * (0.55 + 0.45 * math.cos(math.pi * progress))
     use_dit = dit_parts is not None and scale == 2 and rng.random() < args.dit_latents
     with torch.autocast('cpu', dtype=torch.bfloat16):
+        # Every latent frame of each clip, since each picked one decodes with its neighbours as context.
+        video_all = to_video(groups.flatten(1, 2)).reshape(*groups.shape[:3], 3, h, w)  # [N, T, 4, 3, H, W]
         if use_dit:
-            x0 = dit_prediction(to_video(groups.flatten(1, 2)).reshape(*groups.shape[:3], 3, h, w))
-            z = torch.stack([x0[i, pick[i]] for i in range(x0.shape[0])]).flatten(0, 1)
-            zn = z
+            zs = dit_prediction(video_all)  # [N, T, C, 9, 16]
         else:
+            nc, t = groups.shape[:2]
+            x = F.avg_pool2d(video_all.reshape(nc * t * 4, 3, h, w), scale)
+            x = x.reshape(nc * t, 12, h // scale, w // scale).to(args.device)
             with torch.no_grad() if args.freeze_encoder else contextlib.nullcontext():
-                z = vae.encoder(x.to(args.device))
-            zn = z + 0.1 * torch.randn_like(z)
-        feats = vae.decoder.features(zn)
+                zs = vae.encoder(x)
+            zs = zs.reshape(nc, t, *zs.shape[1:])
+            zs = zs + 0.1 * torch.randn_like(zs)
+        z = torch.stack([zs[i, pick[i]] for i in range(zs.shape[0])]).flatten(0, 1)
+        ctx_all = torch.stack([neighbours(zs[i]) for i in range(zs.shape[0])])
+        context = torch.stack([ctx_all[i, pick[i]] for i in range(zs.shape[0])]).flatten(0, 1)
+        zn = z
+        feats = vae.decoder.features(zn, context)
         # The head runs on a random quarter of the frame: bilinear interpolation at an integer scale
         # only reads neighbours within one base pixel, so a crop with a one-pixel margin (edge-padded,
         # as interpolate clamps at borders) gives exactly the full frame's values inside it.
@@ -132,6 +141,17 @@ while time.time() < t_end:
     mse = err.pow(2).mean()
     reg = z.float().pow(2).mean()
     loss = l1 + (mse if weight is None else (weight * err.pow(2)).mean() / weight.mean()) + 1e-3 * reg
+    d_l1 = torch.zeros(())
+    if args.temporal_weight > 0:
+        # The change from frame to frame inside a group, against the clip's: a per-frame loss alone lets the
+        # decoder draw the group's average picture four times (motion in steps of 4 frames).
+        d_err = (out[:, 1:] - out[:, :-1]) - (target[:, 1:] - target[:, :-1])
+        if weight is None:
+            d_l1 = d_err.abs().mean()
+        else:
+            wt = torch.maximum(weight[:, 1:], weight[:, :-1])
+            d_l1 = (wt * d_err.abs()).mean() / wt.mean()
+        loss = loss + args.temporal_weight * d_l1
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
@@ -139,7 +159,7 @@ while time.time() < t_end:
     step += 1
     if step % 20 == 0:
         psnr = 10 * torch.log10(4.0 / mse.detach()).item()
-        log.write(step=step, t=round(time.time() - log.t0), scale=scale, l1=l1.item(), psnr=psnr, zstd=z.float().std().item(), data_s=round(data_s, 1))
+        log.write(step=step, t=round(time.time() - log.t0), scale=scale, l1=l1.item(), d_l1=d_l1.item(), psnr=psnr, zstd=z.float().std().item(), data_s=round(data_s, 1))
     if time.time() - last_save > 90:
         save('vae', {'vae': vae}, opt, step, {})
         last_save = time.time()

@@ -1,9 +1,10 @@
 /**
  * The VAE decoder graph. Two layouts, both declared by the manifest:
  * - whole clip (the default): latents `[1, C, F, h, w]` → video `[1, 3, 1 + tc(F − 1), 8h, 8w]`, cropped;
- * - chunked (`chunk_latent_frames`, a tubelet VAE whose latent frames decode independently): each run
- *   takes a few latent frames and returns `tc` frames per latent frame (latent frame 0 keeps only its
- *   last), written straight into the RGBA output, so peak memory is one chunk, not the clip. With
+ * - chunked (`chunk_latent_frames`, a tubelet VAE whose latent frames decode on their own or with
+ *   `context_latent_frames` neighbours each side): each run takes a few latent frames (plus their context)
+ *   and returns `tc` frames per latent frame of the chunk (latent frame 0 keeps only its last), written
+ *   straight into the RGBA output, so peak memory is one chunk, not the clip. With
  *   `size_inputs` the graph renders at the requested size itself; when their values are source
  *   coordinates, a large frame renders in bands of rows, so that no tensor exceeds the backend's limit
  *   (`maxTensorBytes`: a WebGPU binding holds 128 MiB by default, and a 720p head layer is 236 MB).
@@ -44,11 +45,11 @@ export async function decodeToFrames(
     return { frames: frameRgbaFromVideo(decoded.video, decoded.dims, width, height), session: decoded.session };
   }
   const [, channels, latentFrames, h, w] = latentDims as [number, number, number, number, number];
+  const context = spec.context_latent_frames ?? 0;
   const tc = pipe.manifest.latent.temporal_compression;
   const numFrames = 1 + tc * (latentFrames - 1);
   const rgba = new Uint8Array(numFrames * width * height * 4);
   const scale = pipe.manifest.latent.scaling_factor;
-  const plane = h * w;
   const size = spec.size_inputs;
   const coordinates = size?.values === 'source_coordinates';
   const bands =
@@ -74,14 +75,8 @@ export async function decodeToFrames(
   let written = 0;
   for (let start = 0; start < latentFrames; start += chunk) {
     const n = Math.min(chunk, latentFrames - start);
-    const dims = [1, channels, n, h, w];
-    // Gather latent frames [start, start + n) of every channel, unscaled.
-    const part = new Float32Array(channels * n * plane);
-    for (let c = 0; c < channels; c++) {
-      const from = (c * latentFrames + start) * plane;
-      const to = c * n * plane;
-      for (let i = 0; i < n * plane; i++) part[to + i] = latents[from + i]! / scale;
-    }
+    const part = gatherLatentFrames(latents, latentDims, start - context, n + 2 * context, scale);
+    const dims = [1, channels, n + 2 * context, h, w];
     session = await pipe.session('vae_decoder', { [spec.inputs.latents.name]: dims, ...sizeDims });
     // Latent frame 0 stands for frame 0 alone: of its tc decoded frames, keep the last.
     const skip = start === 0 ? tc - 1 : 0;
@@ -99,6 +94,31 @@ export async function decodeToFrames(
   }
   if (written !== numFrames) throw new Error(`the VAE decoder gave ${written} frames, expected ${numFrames}`);
   return { frames: { rgba, width, height, numFrames }, session: session! };
+}
+
+/**
+ * Latent frames [from, from + count) of every channel of `[1, C, F, h, w]` latents, divided by `scale`;
+ * frames before 0 or past F − 1 repeat the clip's first or last (a context decoder's edges).
+ */
+export function gatherLatentFrames(
+  latents: Float32Array,
+  latentDims: readonly number[],
+  from: number,
+  count: number,
+  scale: number,
+): Float32Array {
+  const [, channels, frames, h, w] = latentDims as [number, number, number, number, number];
+  const plane = h * w;
+  const out = new Float32Array(channels * count * plane);
+  for (let c = 0; c < channels; c++) {
+    for (let k = 0; k < count; k++) {
+      const frame = Math.min(frames - 1, Math.max(0, from + k));
+      const src = (c * frames + frame) * plane;
+      const dst = (c * count + k) * plane;
+      for (let i = 0; i < plane; i++) out[dst + i] = latents[src + i]! / scale;
+    }
+  }
+  return out;
 }
 
 /**

@@ -144,6 +144,14 @@ export const manifestSchema = z
            * memory does not grow with the clip. Absent, the whole clip decodes at once to 1 + tc(F − 1).
            */
           chunk_latent_frames: z.number().int().positive().optional(),
+          /**
+           * Latent frames of context on each side of a chunk (needs `chunk_latent_frames`): the graph's
+           * latents input holds the chunk with this many neighbours before and after it (the clip's first
+           * and last latent frames repeated past its ends), and its output covers the chunk alone. A decoder
+           * that sees its neighbours can move a latent frame's frames between them instead of drawing
+           * their average.
+           */
+          context_latent_frames: z.number().int().min(0).max(4).optional(),
         }),
         vae_encoder: graphSpec(['frames'], ['latents']).optional(),
       })
@@ -230,6 +238,14 @@ export const manifestSchema = z
     for (const path of needed) {
       if (path && !listed.has(path))
         ctx.addIssue({ code: 'custom', path: ['files'], message: `must list ${path} with its size and sha256` });
+    }
+    const decoder = m.graphs.vae_decoder;
+    if (decoder.context_latent_frames && decoder.chunk_latent_frames === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['graphs', 'vae_decoder', 'context_latent_frames'],
+        message: 'needs chunk_latent_frames (context frames belong to a chunked decoder)',
+      });
     }
     if (m.graphs.vae_encoder === undefined && m.modes.some((mode) => mode !== 'text-to-video')) {
       ctx.addIssue({

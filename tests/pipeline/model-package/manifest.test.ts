@@ -56,6 +56,14 @@ describe('parseManifest', () => {
     expect(rejection(m)).toMatch(/files must list dn\.onnx with its size and sha256/);
   });
 
+  it('rejects decoder context frames without chunked decoding', () => {
+    const m = valid();
+    m.graphs.vae_decoder.context_latent_frames = 1;
+    expect(rejection(m)).toMatch(/graphs\.vae_decoder\.context_latent_frames needs chunk_latent_frames/);
+    m.graphs.vae_decoder.chunk_latent_frames = 1;
+    expect(parseManifest(m).graphs.vae_decoder.context_latent_frames).toBe(1);
+  });
+
   it('rejects unknown fields and formats', () => {
     expect(rejection({ ...valid(), extra: 1 })).toMatch(/extra|Unrecognized/i);
     expect(rejection({ ...valid(), format: 'phosphene-model/2' })).toMatch(/format/);
