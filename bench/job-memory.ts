@@ -1,13 +1,13 @@
 /**
- * Measures a job's peak memory (VmHWM of a fresh process: load, generate, encode) at several sizes, the
+ * Measures a job's peak memory (VmHWM of a fresh process: load, generate, encode as the frames decode) at several sizes, the
  * data behind `src/pipeline/memory-estimate.ts`. Each size runs in its own process so peaks don't mix.
  * `npx tsx bench/job-memory.ts [model-dir] [WxHxF …]`; prints one JSON line per size and a fit.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { generateFramesNode } from '../server/models/node-generate';
-import { encodeMp4Node } from '../server/video/encode-mp4-node';
+import { streamFramesNode } from '../server/models/node-generate';
+import { generateMp4 } from '../server/video/generate-mp4';
 
 const peakMb = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
 
@@ -15,18 +15,23 @@ async function child(modelDir: string, size: string): Promise<void> {
   const [width, height, numFrames] = size.split('x').map(Number) as [number, number, number];
   const baseline = peakMb();
   const started = Date.now();
-  const { frames } = await generateFramesNode({
-    modelDir,
-    params: {
-      prompt: 'a red ball',
-      width,
-      height,
-      num_frames: numFrames,
-      num_inference_steps: Number(process.env.STEPS ?? 1),
-      seed: 1,
+  // The server's path: frames into the MP4 encoder as they decode.
+  await generateMp4(
+    streamFramesNode,
+    {
+      modelDir,
+      params: {
+        prompt: 'a red ball',
+        width,
+        height,
+        num_frames: numFrames,
+        num_inference_steps: Number(process.env.STEPS ?? 1),
+        seed: 1,
+        frames_per_second: 16,
+      },
     },
-  });
-  await encodeMp4Node(frames, { fps: 16 });
+    { fps: 16 },
+  );
   const line = { modelDir, width, height, numFrames, baselineMb: baseline, peakMb: peakMb(), ms: Date.now() - started };
   console.log(JSON.stringify(line));
 }

@@ -7,15 +7,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
-import { modelVersionOf, readRecipe, writeRecipe, type Recipe } from '../../src/pipeline/mp4-recipe';
+import { modelVersionOf, readRecipe, type Recipe } from '../../src/pipeline/mp4-recipe';
+import { resolveParams } from '../../src/pipeline/params';
 import type { GenerateParams, LoraWeights, ProgressEvent } from '../../src/shared/protocol';
 import type { ImageConditioning } from '../../src/pipeline/image-to-video';
 import { decodeImage } from '../images/decode';
 import { readLoraFolder } from '../loras/lora-folder';
 import { LoraError } from '../../src/shared/errors';
 import { fsPackageSource } from '../models/fs-package-source';
-import { generateFramesNode } from '../models/node-generate';
-import { encodeMp4Node } from '../video/encode-mp4-node';
+import { streamFramesNode } from '../models/node-generate';
+import { generateMp4 } from '../video/generate-mp4';
 
 const DEFAULT_MODEL = path.resolve(import.meta.dirname, '../../models/phosphene-v1');
 
@@ -104,19 +105,27 @@ async function main(): Promise<void> {
   const started = performance.now();
   const conditioning = await readConditioning(values.image, values.last_image);
   const lora = await readLora(values.lora, num('lora_scale', values.lora_scale));
-  const result = await generateFramesNode({
-    modelDir: values.model,
-    variant: values.variant,
-    lora,
-    loraName: values.lora === undefined ? undefined : path.basename(values.lora),
-    params,
-    device: values.device === 'webgpu' ? 'webgpu' : 'auto',
-    conditioning,
-    onProgress: report,
-  });
+  // Resolved here (a missing seed drawn once) because the encoder, opened as the first frames decode,
+  // needs the fps.
+  const resolved = resolveParams(await readManifest(values.model), params);
+  const { mp4, generated: result } = await generateMp4(
+    streamFramesNode,
+    {
+      modelDir: values.model,
+      variant: values.variant,
+      lora,
+      loraName: values.lora === undefined ? undefined : path.basename(values.lora),
+      params: resolved,
+      device: values.device === 'webgpu' ? 'webgpu' : 'auto',
+      conditioning,
+      onProgress: report,
+    },
+    {
+      fps: resolved.frames_per_second,
+      onFrame: (frame, totalFrames) => report({ type: 'encode-video', frame, totalFrames }),
+    },
+  );
   const p = result.params;
-  report({ type: 'encode-video', frame: 0, totalFrames: result.frames.numFrames });
-  const mp4 = writeRecipe(await encodeMp4Node(result.frames, { fps: p.frames_per_second }), result.recipe);
   await writeFile(values.out, mp4);
   report({ type: 'done', elapsedMs: performance.now() - started });
   process.stderr.write(

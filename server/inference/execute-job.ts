@@ -1,15 +1,15 @@
 /**
- * The inference half of a job, with no database: read its image and LoRA, generate frames, encode the
- * MP4. A worker process runs this for the supervisor; tests run it in-process with a replaced `generate`.
+ * The inference half of a job, with no database: read its image and LoRA, generate frames into the MP4
+ * encoder as they decode. A worker process runs this for the supervisor; tests run it in-process with a replaced `generate`.
  */
 import { LoraError } from '../../src/shared/errors';
-import type { generateFramesNode } from '../models/node-generate';
-import { encodeMp4Node } from '../video/encode-mp4-node';
+import type { NodeGenerate } from '../models/node-generate';
+import type { openMp4Node } from '../video/encode-mp4-node';
+import { generateMp4 } from '../video/generate-mp4';
 import { loadJobImage, JobImageError, type ImageFiles } from '../worker/job-image';
 import { loadJobLora } from '../worker/job-lora';
 import { progressOf } from '../worker/progress';
 import { InferenceFailedError } from './errors';
-import { writeRecipe } from '../../src/pipeline/mp4-recipe';
 import { enlargePreview, type PreviewImage } from '../../src/pipeline/preview';
 import { encodePng } from '../images/png-encode';
 import type { JobPreview } from '../jobs/previews';
@@ -19,8 +19,9 @@ import type { InferenceFailure, InferenceRequest } from './protocol';
 export interface ExecuteDeps {
   /** Uploaded images and LoRA files; without it, jobs that name one fail (refunded). */
   files?: ImageFiles;
-  generate: typeof generateFramesNode;
-  encode?: typeof encodeMp4Node;
+  generate: NodeGenerate;
+  /** Opens the MP4 writer the frames go to as they decode; `openMp4Node` unless a test replaces it. */
+  encode?: typeof openMp4Node;
 }
 
 /** Progress (0–99), previews and cancellation for one execution. */
@@ -53,23 +54,25 @@ export async function executeJob(
     const lora =
       request.loraId === null ? undefined : await loadJobLora(deps.files, request.loraId, request.loraScale ?? 1);
     signal.throwIfAborted();
-    const generated = await deps.generate({
-      modelDir: request.modelDir,
-      params: request.params,
-      conditioning,
-      lora,
-      loraName: request.loraId ?? undefined,
-      onProgress: report,
-      onPreview: onPreview && ((image) => onPreview(previewPng(image))),
-      signal,
-    });
-    const encoded = await (deps.encode ?? encodeMp4Node)(generated.frames, {
-      fps: request.params.frames_per_second,
-      signal,
-      onFrame: (frame, totalFrames) => report({ type: 'encode-video', frame, totalFrames }),
-    });
-    // A server clip carries its recipe too: `npm run generate -- --recipe` re-makes it on any machine.
-    const mp4 = writeRecipe(encoded, generated.recipe);
+    const { mp4 } = await generateMp4(
+      deps.generate,
+      {
+        modelDir: request.modelDir,
+        params: request.params,
+        conditioning,
+        lora,
+        loraName: request.loraId ?? undefined,
+        onProgress: report,
+        onPreview: onPreview && ((image) => onPreview(previewPng(image))),
+        signal,
+      },
+      {
+        fps: request.params.frames_per_second,
+        signal,
+        onFrame: (frame, totalFrames) => report({ type: 'encode-video', frame, totalFrames }),
+        open: deps.encode,
+      },
+    );
     signal.throwIfAborted();
     return mp4;
   } catch (error) {

@@ -32,7 +32,7 @@ export function inProcessExecutor(
 ): JobExecutor {
   return {
     async execute(_jobId, request, run) {
-      const generate = deps.generate ?? (await import('../models/node-generate')).generateFramesNode;
+      const generate = deps.generate ?? (await import('../models/node-generate')).streamFramesNode;
       return executeJob({ files: deps.files, generate, encode: deps.encode }, request, run);
     },
   };

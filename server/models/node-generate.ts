@@ -1,19 +1,24 @@
 /**
  * Text or image to video in Node, from a package folder to frames and latents: what the CLI, the server's
  * worker and browser-vs-Node parity tests call. Uses the same `src/pipeline` code as the browser.
+ * `streamFramesNode` hands the frames to a sink as they decode (the server's jobs encode them on the way, so
+ * a long clip's raw frames are never all in memory); `generateFramesNode` returns them all.
  */
 import type {
   DeviceRequest,
+  FrameSink,
   FramesResult,
   GenerateParams,
   LoraWeights,
   ProgressEvent,
+  StreamedResult,
 } from '../../src/shared/protocol';
 import { ortNodeBackend } from '../inference/ort-node';
-import { imageToVideo, type ImageConditioning } from '../../src/pipeline/image-to-video';
+import { streamImageToVideo, type ImageConditioning } from '../../src/pipeline/image-to-video';
+import { withAllFrames } from '../../src/pipeline/frames';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { resolveParams } from '../../src/pipeline/params';
-import { textToVideo } from '../../src/pipeline/text-to-video';
+import { streamTextToVideo } from '../../src/pipeline/text-to-video';
 import { createVideoPipeline, type VideoPipeline } from '../../src/pipeline/video-pipeline';
 import { modelVersionOf, recipeOf, type Recipe } from '../../src/pipeline/mp4-recipe';
 import { fsPackageSource } from './fs-package-source';
@@ -50,10 +55,34 @@ export function recipeFor(pipe: VideoPipeline, params: GenerateParams, request: 
   });
 }
 
-/** Loads the package, generates (from the conditioning images when given), releases the sessions; returns frames, latents, the parameters used and the recipe. */
-export async function generateFramesNode(
+/** What a streamed Node generation returns: the clip's size, latents, placement, the parameters and recipe. */
+export type NodeGenerated = StreamedResult & { params: GenerateParams; recipe: Recipe };
+
+/** A streaming Node generation: `streamFramesNode`, or the same on a cached pipeline (`pipelineCache`). */
+export type NodeGenerate = (request: NodeGenerateRequest, sink: FrameSink) => Promise<NodeGenerated>;
+
+/** Runs text- or image-to-video on a loaded pipeline, handing the frames to `sink`. */
+export async function generateOn(
+  pipe: VideoPipeline,
   request: NodeGenerateRequest,
-): Promise<FramesResult & { params: GenerateParams; recipe: Recipe }> {
+  sink: FrameSink,
+): Promise<NodeGenerated> {
+  const params = resolveParams(pipe.manifest, request.params);
+  const options = {
+    onProgress: request.onProgress,
+    signal: request.signal,
+    lora: request.lora,
+    onPreview: request.onPreview,
+  };
+  const { conditioning } = request;
+  const result = conditioning
+    ? await streamImageToVideo(pipe, params, conditioning, sink, options)
+    : await streamTextToVideo(pipe, params, sink, options);
+  return { ...result, params, recipe: recipeFor(pipe, params, request) };
+}
+
+/** Loads the package, generates (from the conditioning images when given) into `sink`, releases the sessions. */
+export const streamFramesNode: NodeGenerate = async (request, sink) => {
   const { onProgress, signal } = request;
   const pkg = await loadModelPackage(fsPackageSource(request.modelDir), {
     variant: request.variant,
@@ -66,14 +95,15 @@ export async function generateFramesNode(
   );
   const pipe = createVideoPipeline(pkg, ortNodeBackend, device);
   try {
-    const params = resolveParams(pkg.manifest, request.params);
-    const options = { onProgress, signal, lora: request.lora, onPreview: request.onPreview };
-    const { conditioning } = request;
-    const result = conditioning
-      ? await imageToVideo(pipe, params, conditioning, options)
-      : await textToVideo(pipe, params, options);
-    return { ...result, params, recipe: recipeFor(pipe, params, request) };
+    return await generateOn(pipe, request, sink);
   } finally {
     await pipe.release();
   }
+};
+
+/** As `streamFramesNode`, returning every frame: frames, latents, the parameters used and the recipe. */
+export function generateFramesNode(
+  request: NodeGenerateRequest,
+): Promise<FramesResult & { params: GenerateParams; recipe: Recipe }> {
+  return withAllFrames((sink) => streamFramesNode(request, sink));
 }

@@ -8,19 +8,16 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ortNodeBackend } from '../inference/ort-node';
-import { imageToVideo } from '../../src/pipeline/image-to-video';
 import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { createPipelineCache } from '../../src/pipeline/pipeline-cache';
-import { resolveParams } from '../../src/pipeline/params';
-import { textToVideo } from '../../src/pipeline/text-to-video';
 import { createVideoPipeline, type VideoPipeline } from '../../src/pipeline/video-pipeline';
 import { fsPackageSource } from './fs-package-source';
-import { recipeFor, type generateFramesNode, type NodeGenerateRequest } from './node-generate';
+import { generateOn, type NodeGenerate, type NodeGenerateRequest } from './node-generate';
 
-/** A cache of pipelines with a `generate` shaped like `generateFramesNode`. */
+/** A cache of pipelines with a `generate` shaped like `streamFramesNode`. */
 export interface PipelineCache {
-  /** `generateFramesNode`, on a cached pipeline. */
-  generate: typeof generateFramesNode;
+  /** `streamFramesNode`, on a cached pipeline. */
+  generate: NodeGenerate;
   /** How many pipelines are loaded. */
   size(): number;
   /** Releases every pipeline (none may be running). */
@@ -49,20 +46,8 @@ export function pipelineCache({ idleMs }: { idleMs: number }): PipelineCache {
     return createVideoPipeline(pkg, ortNodeBackend, device);
   };
 
-  const generate: typeof generateFramesNode = async (request) =>
-    cache.use(await keyOf(request), load(request), async (pipe) => {
-      const params = resolveParams(pipe.manifest, request.params);
-      const options = {
-        onProgress: request.onProgress,
-        signal: request.signal,
-        lora: request.lora,
-        onPreview: request.onPreview,
-      };
-      const result = request.conditioning
-        ? await imageToVideo(pipe, params, request.conditioning, options)
-        : await textToVideo(pipe, params, options);
-      return { ...result, params, recipe: recipeFor(pipe, params, request) };
-    });
+  const generate: NodeGenerate = async (request, sink) =>
+    cache.use(await keyOf(request), load(request), (pipe) => generateOn(pipe, request, sink));
 
   return { generate, size: cache.size, releaseAll: cache.releaseAll };
 }

@@ -1,5 +1,49 @@
 /** From decoded video tensors to the RGBA frames the encoders take. */
-import type { RawFrames } from '../shared/protocol';
+import type { ClipSize, FrameSink, RawFrames } from '../shared/protocol';
+
+/**
+ * A `FrameSink` that gathers the chunks into one clip (for callers that need every frame at once: the
+ * evaluator, parity checks, an encoder that takes the whole clip). `frames()` throws unless every frame came.
+ */
+export function frameCollector(): { sink: FrameSink; frames(): RawFrames } {
+  let clip: RawFrames | undefined;
+  let received = 0;
+  return {
+    sink(chunk) {
+      const frameBytes = chunk.width * chunk.height * 4;
+      if (chunk.first !== received || chunk.rgba.length !== chunk.count * frameBytes)
+        throw new Error(`frames ${chunk.first}…${chunk.first + chunk.count - 1} arrived out of order or short`);
+      received += chunk.count;
+      // A whole clip in one chunk (a decoder that is not chunked) is kept as it is, not copied.
+      if (!clip && chunk.count === chunk.numFrames) {
+        const { rgba, width, height, numFrames } = chunk;
+        clip = { rgba, width, height, numFrames };
+        return;
+      }
+      clip ??= {
+        rgba: new Uint8Array(chunk.numFrames * frameBytes),
+        width: chunk.width,
+        height: chunk.height,
+        numFrames: chunk.numFrames,
+      };
+      clip.rgba.set(chunk.rgba, chunk.first * frameBytes);
+    },
+    frames() {
+      if (!clip || received !== clip.numFrames)
+        throw new Error(`the decoder handed over ${received} of ${clip?.numFrames ?? '?'} frames`);
+      return clip;
+    },
+  };
+}
+
+/** Runs a streaming generation with a `frameCollector` and returns its result with every frame. */
+export async function withAllFrames<R extends { frames: ClipSize }>(
+  run: (sink: FrameSink) => Promise<R>,
+): Promise<Omit<R, 'frames'> & { frames: RawFrames }> {
+  const collector = frameCollector();
+  const result = await run(collector.sink);
+  return { ...result, frames: collector.frames() };
+}
 
 /**
  * Converts a decoded video `[1, 3, F, H, W]` in [-1, 1] to RGBA bytes, cropping the padded

@@ -1,18 +1,26 @@
 /**
  * Image to video (first frame) and first-last-frame, numbered like `text-to-video.ts`: 1 check
  * inputs, 2 encode the prompt, 3 encode the image(s), 4 set timesteps, 5 prepare latents, 6 denoise
- * with the conditioned latent frames held to the images (see `conditioning.ts`), 7 decode and return.
+ * with the conditioned latent frames held to the images (see `conditioning.ts`), 7 decode and return
+ * (`streamImageToVideo` hands the frames over as they decode).
  */
 import { InvalidParamsError, JobAbortedError } from '../shared/errors';
-import type { ConditioningImage, FramesResult, GenerateMode, GenerateParams } from '../shared/protocol';
+import type {
+  ConditioningImage,
+  FrameSink,
+  FramesResult,
+  GenerateMode,
+  GenerateParams,
+  StreamedResult,
+} from '../shared/protocol';
 import { MAX_IMAGE_SIDE } from '../shared/video-rules';
 import type { GraphSession } from './backend/types';
 import { FrameReplacement, type ConditionedFrame } from './conditioning';
 import { denoise } from './denoise';
-import { videoFromImage } from './frames';
+import { videoFromImage, withAllFrames } from './frames';
 import { encodePrompts } from './graphs/text-encoder';
 import { promptBatch } from './guidance';
-import { decodeToFrames } from './graphs/vae-decoder';
+import { decodeFrames } from './graphs/vae-decoder';
 import { encodeVideo } from './graphs/vae-encoder';
 import { resizeCover } from './image-resize';
 import { initialNoise, latentGrid } from './latents';
@@ -86,6 +94,17 @@ export async function imageToVideo(
   conditioning: ImageConditioning,
   options: TextToVideoOptions = {},
 ): Promise<FramesResult> {
+  return withAllFrames((sink) => streamImageToVideo(pipe, params, conditioning, sink, options));
+}
+
+/** As `imageToVideo`, handing the frames to `sink` in order as they decode. */
+export async function streamImageToVideo(
+  pipe: VideoPipeline,
+  params: GenerateParams,
+  conditioning: ImageConditioning,
+  sink: FrameSink,
+  options: TextToVideoOptions = {},
+): Promise<StreamedResult> {
   const { onProgress, signal } = options;
   const throwIfAborted = () => {
     if (signal?.aborted) throw new JobAbortedError();
@@ -150,9 +169,10 @@ export async function imageToVideo(
   );
   throwIfAborted();
 
-  // 7. Decode (in chunks where the VAE allows) to RGBA frames; return with the final latents and placements.
+  // 7. Decode (in chunks where the VAE allows) to RGBA frames, into the sink; return the clip's size, the
+  // final latents and placements.
   onProgress?.({ type: 'decode' });
-  const decoded = await decodeToFrames(pipe, latents, grid.dims, params.width, params.height);
+  const decoded = await decodeFrames(pipe, latents, grid.dims, params.width, params.height, sink);
   used.push(decoded.session);
   return {
     frames: decoded.frames,

@@ -1,14 +1,24 @@
 /**
  * Text to video, read top to bottom like diffusers' `__call__`: 1 check inputs, 2 encode the prompt,
- * 3 set timesteps, 4 prepare latents, 5 denoise, 6 decode, 7 return frames. The caller encodes video.
+ * 3 set timesteps, 4 prepare latents, 5 denoise, 6 decode, 7 return frames. The caller encodes video:
+ * `streamTextToVideo` hands the frames over chunk by chunk as they decode (an encoder takes them while the
+ * next decode, so memory does not grow with the clip); `textToVideo` returns them all.
  */
 import { JobAbortedError } from '../shared/errors';
-import type { FramesResult, GenerateParams, LoraWeights, ProgressEvent } from '../shared/protocol';
+import type {
+  FrameSink,
+  FramesResult,
+  GenerateParams,
+  LoraWeights,
+  ProgressEvent,
+  StreamedResult,
+} from '../shared/protocol';
 import type { GraphSession } from './backend/types';
 import { denoise } from './denoise';
 import { encodePrompts } from './graphs/text-encoder';
 import { promptBatch } from './guidance';
-import { decodeToFrames } from './graphs/vae-decoder';
+import { decodeFrames } from './graphs/vae-decoder';
+import { withAllFrames } from './frames';
 import { initialNoise, latentGrid } from './latents';
 import { loraSchedule } from './lora/adapter';
 import { checkParams } from './params';
@@ -33,6 +43,16 @@ export async function textToVideo(
   params: GenerateParams,
   options: TextToVideoOptions = {},
 ): Promise<FramesResult> {
+  return withAllFrames((sink) => streamTextToVideo(pipe, params, sink, options));
+}
+
+/** As `textToVideo`, handing the frames to `sink` in order as they decode. */
+export async function streamTextToVideo(
+  pipe: VideoPipeline,
+  params: GenerateParams,
+  sink: FrameSink,
+  options: TextToVideoOptions = {},
+): Promise<StreamedResult> {
   const { onProgress, signal } = options;
   const throwIfAborted = () => {
     if (signal?.aborted) throw new JobAbortedError();
@@ -78,12 +98,12 @@ export async function textToVideo(
   );
   throwIfAborted();
 
-  // 6. Decode (in chunks where the VAE allows) to RGBA frames of the requested size.
+  // 6. Decode (in chunks where the VAE allows) to RGBA frames of the requested size, into the sink.
   onProgress?.({ type: 'decode' });
-  const decoded = await decodeToFrames(pipe, latents, grid.dims, params.width, params.height);
+  const decoded = await decodeFrames(pipe, latents, grid.dims, params.width, params.height, sink);
   used.push(decoded.session);
-  const frames = decoded.frames;
 
-  // 7. Return frames, final latents and where each graph ran.
+  // 7. Return the clip's size, final latents and where each graph ran.
+  const { frames } = decoded;
   return { frames, latents, latentDims: [...grid.dims], device: pipe.device, placement: placementOf(used) };
 }

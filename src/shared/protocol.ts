@@ -106,6 +106,28 @@ export interface RawFrames {
   numFrames: number;
 }
 
+/** A clip's size without its pixels. */
+export type ClipSize = Omit<RawFrames, 'rgba'>;
+
+/**
+ * Frames `[first, first + count)` of a clip as the VAE decodes them (`rgba`: `count` frames of RGBA, row-major,
+ * frame after frame), handed to a `FrameSink` so an encoder can take them while the next ones decode and the
+ * whole clip never has to be in memory at once.
+ */
+export interface FrameChunk extends ClipSize {
+  rgba: Uint8Array;
+  /** The clip's index of the chunk's first frame. */
+  first: number;
+  /** Frames in this chunk; `numFrames` is the whole clip's. */
+  count: number;
+}
+
+/**
+ * Takes each decoded chunk in order; the decoder waits for its promise before decoding the next one, and
+ * does not reuse a chunk's bytes after handing them over.
+ */
+export type FrameSink = (chunk: FrameChunk) => void | Promise<void>;
+
 /** The result of a finished job: an MP4 and what produced it. */
 export interface GenerateResult {
   jobId: string;
@@ -123,8 +145,13 @@ export interface GenerateResult {
 }
 
 /** Frames and final latents without video encoding, for parity checks between providers. */
-export interface FramesResult {
+export interface FramesResult extends StreamedResult {
   frames: RawFrames;
+}
+
+/** What a generation returns when its frames went to a `FrameSink`: their size, the final latents, placement. */
+export interface StreamedResult {
+  frames: ClipSize;
   latents: Float32Array;
   latentDims: number[];
   device: ResolvedDevice;

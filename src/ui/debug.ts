@@ -12,7 +12,11 @@ export interface DebugClip {
   encoder: string;
   device: string;
   elapsedMs: number;
-  /** From the first `encode-video` event to `done`: the encoder's share of the job. */
+  /**
+   * From the first `encode-video` event to `done`: the encoder's share of the job. With a chunked decoder
+   * (frames are encoded as they decode) it includes decoding after the first chunk; an unchunked one (the
+   * random package) decodes first, so this is the encoder alone.
+   */
   encodeMs: number;
 }
 

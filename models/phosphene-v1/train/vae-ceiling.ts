@@ -1,7 +1,7 @@
 /**
  * The VAE's ceiling on the evaluator: held-out scenes rendered at the encoder's size (128×72×17), encoded
  * and decoded at 256×144 by the package's own ONNX graphs, then read by the evaluator. No attribute can
- * score higher after the DiT than it does here. Usage: `npx tsx models/phosphene-v1/train/vae-ceiling.ts [--n 64]`
+ * score higher after the DiT than it does here, and its judder is the decoder's own. Usage: `npx tsx models/phosphene-v1/train/vae-ceiling.ts [--n 64]`
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,9 +43,12 @@ for (const scene of sampleScenes(Number(values.seed), Number(values.n), 'heldout
   );
 }
 await pipe.release();
+// Judder: the largest frame-to-frame change above the median one; a decoder that draws a latent frame's 4
+// frames alike moves in steps and scores high (the world's own renders: 0-0.5).
 const pct = (s: ReturnType<typeof summarise>) =>
   Object.entries(s.accuracy)
     .map(([k, v]) => `${k} ${(100 * v).toFixed(1)} %`)
+    .concat(`judder ${s.meanJudder.toFixed(2)}`)
     .join(', ');
 console.log(`ground truth 256×144: ${pct(summarise(truth))}`);
 console.log(`VAE reconstruction (128×72 → latents → 256×144): ${pct(summarise(recon))}`);

@@ -9,9 +9,9 @@
  *   coordinates, a large frame renders in bands of rows, so that no tensor exceeds the backend's limit
  *   (`maxTensorBytes`: a WebGPU binding holds 128 MiB by default, and a 720p head layer is 236 MB).
  */
-import type { RawFrames } from '../../shared/protocol';
+import type { ClipSize, FrameSink, RawFrames } from '../../shared/protocol';
 import type { GraphSession, HostTensor } from '../backend/types';
-import { frameRgbaFromVideo, writeRgbaBand } from '../frames';
+import { frameRgbaFromVideo, withAllFrames, writeRgbaBand } from '../frames';
 import { floatInput, readFloat } from '../tensor-io';
 import type { VideoPipeline } from '../video-pipeline';
 
@@ -38,17 +38,35 @@ export async function decodeToFrames(
   width: number,
   height: number,
 ): Promise<{ frames: RawFrames; session: GraphSession }> {
+  return withAllFrames((sink) => decodeFrames(pipe, latents, latentDims, width, height, sink));
+}
+
+/**
+ * Decodes a job's latents to RGBA frames of `width×height` and hands them to `sink` in order: one chunk per
+ * run of a chunked decoder (`tc` frames per latent frame), so memory holds one chunk, not the clip; the
+ * whole clip at once otherwise.
+ */
+export async function decodeFrames(
+  pipe: VideoPipeline,
+  latents: Float32Array,
+  latentDims: readonly number[],
+  width: number,
+  height: number,
+  sink: FrameSink,
+): Promise<{ frames: ClipSize; session: GraphSession }> {
   const spec = pipe.manifest.graphs.vae_decoder;
   const chunk = spec.chunk_latent_frames;
   if (chunk === undefined) {
     const decoded = await decodeLatents(pipe, latents, latentDims);
-    return { frames: frameRgbaFromVideo(decoded.video, decoded.dims, width, height), session: decoded.session };
+    const frames = frameRgbaFromVideo(decoded.video, decoded.dims, width, height);
+    await sink({ ...frames, first: 0, count: frames.numFrames });
+    return { frames: { width, height, numFrames: frames.numFrames }, session: decoded.session };
   }
   const [, channels, latentFrames, h, w] = latentDims as [number, number, number, number, number];
   const context = spec.context_latent_frames ?? 0;
   const tc = pipe.manifest.latent.temporal_compression;
   const numFrames = 1 + tc * (latentFrames - 1);
-  const rgba = new Uint8Array(numFrames * width * height * 4);
+  const frameBytes = width * height * 4;
   const scale = pipe.manifest.latent.scaling_factor;
   const size = spec.size_inputs;
   const coordinates = size?.values === 'source_coordinates';
@@ -80,6 +98,7 @@ export async function decodeToFrames(
     session = await pipe.session('vae_decoder', { [spec.inputs.latents.name]: dims, ...sizeDims });
     // Latent frame 0 stands for frame 0 alone: of its tc decoded frames, keep the last.
     const skip = start === 0 ? tc - 1 : 0;
+    const rgba = new Uint8Array((n * tc - skip) * frameBytes);
     let count = 0;
     for (let row = 0; row < height; row += bands.rows) {
       const result = await session.run({
@@ -88,12 +107,15 @@ export async function decodeToFrames(
       });
       const { data, dims: outDims } = readFloat(result[spec.outputs.frames.name], 'frames');
       const band = { start: row, count: Math.min(bands.rows, height - row) };
-      count = writeRgbaBand(data, outDims, width, height, band, skip, rgba, written);
+      count = writeRgbaBand(data, outDims, width, height, band, skip, rgba, 0);
     }
+    if (written + count > numFrames)
+      throw new Error(`the VAE decoder returned more frames than the clip has (${written + count})`);
+    await sink({ rgba: rgba.subarray(0, count * frameBytes), width, height, numFrames, first: written, count });
     written += count;
   }
   if (written !== numFrames) throw new Error(`the VAE decoder gave ${written} frames, expected ${numFrames}`);
-  return { frames: { rgba, width, height, numFrames }, session: session! };
+  return { frames: { width, height, numFrames }, session: session! };
 }
 
 /**

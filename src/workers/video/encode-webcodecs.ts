@@ -4,7 +4,7 @@
  * frames in headless Chromium; see shared/NOTES.md).
  */
 import { BufferTarget, EncodedPacket, EncodedVideoPacketSource, Mp4OutputFormat, Output } from 'mediabunny';
-import type { RawFrames } from '../../shared/protocol';
+import type { FrameChunk, RawFrames } from '../../shared/protocol';
 import { JobAbortedError } from '../../shared/errors';
 import type { EncodeOptions } from './encode-options';
 
@@ -16,7 +16,7 @@ export function avcCodecString(width: number, height: number): string {
   return `avc1.42E0${level.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
-function encoderConfig(frames: RawFrames, fps: number): VideoEncoderConfig {
+function encoderConfig(frames: Pick<RawFrames, 'width' | 'height'>, fps: number): VideoEncoderConfig {
   return {
     codec: avcCodecString(frames.width, frames.height),
     width: frames.width,
@@ -37,19 +37,31 @@ export async function canEncodeWithWebCodecs(
   if (typeof VideoEncoder === 'undefined' || typeof VideoFrame === 'undefined') return false;
   if (frames.width % 2 !== 0 || frames.height % 2 !== 0) return false;
   try {
-    const support = await VideoEncoder.isConfigSupported(
-      encoderConfig({ ...frames, rgba: new Uint8Array(0), numFrames: 0 }, fps),
-    );
+    const support = await VideoEncoder.isConfigSupported(encoderConfig(frames, fps));
     return support.supported === true;
   } catch {
     return false;
   }
 }
 
-/** Encodes RGBA frames to an H.264 (`avc1`) MP4 with WebCodecs. */
-export async function encodeWithWebCodecs(frames: RawFrames, options: EncodeOptions): Promise<ArrayBuffer> {
+/** An MP4 being encoded with WebCodecs: `add` takes chunks of frames in order, `finish` returns the file. */
+export interface WebCodecsWriter {
+  add(chunk: FrameChunk): Promise<void>;
+  finish(): Promise<ArrayBuffer>;
+  /** Closes the encoder; call it whether or not `finish` ran. */
+  close(): void;
+}
+
+/**
+ * Opens an H.264 (`avc1`) MP4 encoder for frames of `size`: a job hands it each chunk as the VAE decodes it,
+ * so the clip's raw frames are never all in memory; only the encoded packets grow.
+ */
+export async function openWebCodecsWriter(
+  size: Pick<RawFrames, 'width' | 'height'>,
+  options: EncodeOptions,
+): Promise<WebCodecsWriter> {
   const { fps, signal, onFrame } = options;
-  const { width, height, numFrames, rgba } = frames;
+  const { width, height } = size;
   const output = new Output({ format: new Mp4OutputFormat({ fastStart: 'in-memory' }), target: new BufferTarget() });
   const source = new EncodedVideoPacketSource('avc');
   output.addVideoTrack(source, { frameRate: fps });
@@ -67,37 +79,59 @@ export async function encodeWithWebCodecs(frames: RawFrames, options: EncodeOpti
       failure = error;
     },
   });
-  encoder.configure(encoderConfig(frames, fps));
+  encoder.configure(encoderConfig({ width, height }, fps));
 
   const frameBytes = width * height * 4;
   const frameUs = 1_000_000 / fps;
-  try {
-    for (let i = 0; i < numFrames; i++) {
-      if (signal?.aborted) throw new JobAbortedError();
+  let added = 0;
+  return {
+    async add(chunk) {
+      if (chunk.width !== width || chunk.height !== height)
+        throw new RangeError(`frames of ${chunk.width}×${chunk.height} sent to a ${width}×${height} encoder`);
+      if (chunk.first !== added) throw new RangeError(`frame ${chunk.first} sent when ${added} was expected`);
+      for (let k = 0; k < chunk.count; k++) {
+        if (signal?.aborted) throw new JobAbortedError();
+        if (failure) throw failure;
+        const i = chunk.first + k;
+        const frame = new VideoFrame(chunk.rgba.subarray(k * frameBytes, (k + 1) * frameBytes), {
+          format: 'RGBA',
+          codedWidth: width,
+          codedHeight: height,
+          timestamp: Math.round(i * frameUs),
+          duration: Math.round(frameUs),
+        });
+        // A key frame every 2 s lets players seek without decoding the whole clip.
+        encoder.encode(frame, { keyFrame: i % Math.max(1, Math.round(fps * 2)) === 0 });
+        frame.close();
+        added++;
+        onFrame?.(added, chunk.numFrames);
+        // Respect encoder backpressure instead of queueing every frame at once.
+        while (encoder.encodeQueueSize > 4) await new Promise((r) => setTimeout(r, 1));
+      }
+    },
+    async finish() {
+      await encoder.flush();
+      await pending;
       if (failure) throw failure;
-      const data = rgba.subarray(i * frameBytes, (i + 1) * frameBytes);
-      const frame = new VideoFrame(data, {
-        format: 'RGBA',
-        codedWidth: width,
-        codedHeight: height,
-        timestamp: Math.round(i * frameUs),
-        duration: Math.round(frameUs),
-      });
-      // A key frame every 2 s lets players seek without decoding the whole clip.
-      encoder.encode(frame, { keyFrame: i % Math.max(1, Math.round(fps * 2)) === 0 });
-      frame.close();
-      onFrame?.(i + 1, numFrames);
-      // Respect encoder backpressure instead of queueing every frame at once.
-      while (encoder.encodeQueueSize > 4) await new Promise((r) => setTimeout(r, 1));
-    }
-    await encoder.flush();
-    await pending;
-    if (failure) throw failure;
+      encoder.close();
+      await output.finalize();
+      const buffer = output.target.buffer;
+      if (!buffer) throw new Error('The MP4 muxer produced no output.');
+      return buffer;
+    },
+    close() {
+      if (encoder.state !== 'closed') encoder.close();
+    },
+  };
+}
+
+/** Encodes RGBA frames to an H.264 (`avc1`) MP4 with WebCodecs. */
+export async function encodeWithWebCodecs(frames: RawFrames, options: EncodeOptions): Promise<ArrayBuffer> {
+  const writer = await openWebCodecsWriter(frames, options);
+  try {
+    await writer.add({ ...frames, first: 0, count: frames.numFrames });
+    return await writer.finish();
   } finally {
-    if (encoder.state !== 'closed') encoder.close();
+    writer.close();
   }
-  await output.finalize();
-  const buffer = output.target.buffer;
-  if (!buffer) throw new Error('The MP4 muxer produced no output.');
-  return buffer;
 }

@@ -1,5 +1,6 @@
 /**
- * A browser video job from request to MP4: load (or reuse) the pipeline, run text- or image-to-video, encode.
+ * A browser video job from request to MP4: load (or reuse) the pipeline, run text- or image-to-video, and
+ * encode each chunk of frames as it decodes (so the clip's raw frames are never all in memory).
  * The generate worker delegates here; it keeps one loaded pipeline between jobs (the pipeline's shared
  * cache), because loading and compiling the graphs costs more than a short job, and releases it after
  * five idle minutes or on `unloadPipelines`.
@@ -7,23 +8,25 @@
 import { JobAbortedError } from '../../shared/errors';
 import {
   modeForImages,
+  type FrameChunk,
   type FramesResult,
   type GenerateRequest,
   type GenerateResult,
   type ProgressEvent,
+  type StreamedResult,
 } from '../../shared/protocol';
 import { placementRequested } from '../../shared/worker-name';
 import { createWebBackend } from '../ort-web';
 import type { OrtBackend } from '../../pipeline/backend/types';
 import { loadModelPackage } from '../../pipeline/model-package/load';
 import { httpPackageSource } from '../../pipeline/model-package/source';
-import { imageToVideo } from '../../pipeline/image-to-video';
-import { textToVideo } from '../../pipeline/text-to-video';
+import { imageToVideo, streamImageToVideo } from '../../pipeline/image-to-video';
+import { streamTextToVideo, textToVideo, type TextToVideoOptions } from '../../pipeline/text-to-video';
 import type { PreviewImage } from '../../pipeline/preview';
 import { modelVersionOf, recipeOf, writeRecipe, type Recipe } from '../../pipeline/mp4-recipe';
 import { createPipelineCache } from '../../pipeline/pipeline-cache';
 import { createVideoPipeline, type VideoPipeline } from '../../pipeline/video-pipeline';
-import { encodeMp4 } from './encode-mp4';
+import { encodeMp4, openMp4Writer, type EncodedMp4 } from './encode-mp4';
 import { yieldingBackend } from '../yielding-backend';
 import type { EncoderChoice } from './encode-options';
 
@@ -75,47 +78,62 @@ export async function onPipeline<T>(
 
 /** Runs the pipeline to frames and latents, without encoding; the request's images pick the mode. */
 export async function runFramesJob(request: GenerateRequest, context: JobContext): Promise<FramesResult> {
-  return (await framesOn(request, context)).result;
+  const mode = modeForImages(request);
+  const { image, last_image, params } = request;
+  const options = jobOptions(request, context);
+  return onPipeline(request, context, (pipeline) =>
+    mode === 'text-to-video'
+      ? textToVideo(pipeline, params, options)
+      : imageToVideo(pipeline, params, { mode, image, last_image }, options),
+  );
 }
 
-/** The frames job and the pipeline that ran it (whose manifest the recipe names). */
-async function framesOn(
-  request: GenerateRequest,
-  context: JobContext,
-): Promise<{ result: FramesResult; pipeline: VideoPipeline }> {
-  const options = {
+/** The pipeline options of a job: cancellation, progress, previews and its LoRA. */
+function jobOptions(request: GenerateRequest, context: JobContext): TextToVideoOptions {
+  return {
     signal: context.signal,
     onProgress: context.onProgress,
     onPreview: context.onPreview,
     ...(request.lora && { lora: request.lora }),
   };
-  const mode = modeForImages(request);
-  const { image, last_image } = request;
-  return onPipeline(request, context, async (pipeline) => {
-    const result =
-      mode === 'text-to-video'
-        ? await textToVideo(pipeline, request.params, options)
-        : await imageToVideo(pipeline, request.params, { mode, image, last_image }, options);
-    return { result, pipeline };
-  });
 }
 
-/** Runs the pipeline and encodes an H.264 MP4. */
+/** Runs the pipeline into an H.264 MP4: each chunk of frames goes to the encoder as the VAE decodes it. */
 export async function runVideoJob(
   request: GenerateRequest,
   encoder: EncoderChoice,
   context: JobContext,
 ): Promise<GenerateResult> {
   const started = performance.now();
-  const { result, pipeline } = await framesOn(request, context);
-  // The clip carries its recipe (model, weights, every parameter): dropped back in, it re-runs exactly.
-  const recipe = recipeOf(pipeline.manifest.id, request.params, {
-    mode: modeForImages(request),
-    variant: pipeline.variant,
-    model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
-    ...(request.lora && { lora: { name: request.lora.name ?? 'LoRA', scale: request.lora.scale } }),
+  const { signal, onProgress } = context;
+  const { params } = request;
+  const mode = modeForImages(request);
+  return onPipeline(request, context, async (pipeline) => {
+    const writer = await openMp4Writer(params, {
+      fps: params.frames_per_second,
+      signal,
+      encoder,
+      onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
+    });
+    try {
+      const sink = (chunk: FrameChunk) => writer.add(chunk);
+      const { image, last_image } = request;
+      const result =
+        mode === 'text-to-video'
+          ? await streamTextToVideo(pipeline, params, sink, jobOptions(request, context))
+          : await streamImageToVideo(pipeline, params, { mode, image, last_image }, sink, jobOptions(request, context));
+      // The clip carries its recipe (model, weights, every parameter): dropped back in, it re-runs exactly.
+      const recipe = recipeOf(pipeline.manifest.id, params, {
+        mode,
+        variant: pipeline.variant,
+        model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
+        ...(request.lora && { lora: { name: request.lora.name ?? 'LoRA', scale: request.lora.scale } }),
+      });
+      return finishJob(request, result, await writer.finish(), params.frames_per_second, recipe, context, started);
+    } finally {
+      writer.close();
+    }
   });
-  return encodeJob(request, result, request.params.frames_per_second, recipe, encoder, context, started);
 }
 
 /** Encodes a job's frames to an H.264 MP4 that carries `recipe`, reporting `encode-video` and `done`. */
@@ -137,9 +155,23 @@ export async function encodeJob(
     encoder,
     onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
   });
+  return finishJob(request, result, encoded, fps, recipe, context, started);
+}
+
+/** The job's result: the MP4 with `recipe` written in, what made it, and `done` reported. */
+function finishJob(
+  request: GenerateRequest,
+  result: StreamedResult,
+  encoded: EncodedMp4,
+  fps: number,
+  recipe: Recipe,
+  context: JobContext,
+  started: number,
+): GenerateResult {
+  const { frames } = result;
   const mp4 = writeRecipe(new Uint8Array(encoded.mp4), recipe);
   const elapsedMs = performance.now() - started;
-  onProgress?.({ type: 'done', elapsedMs });
+  context.onProgress?.({ type: 'done', elapsedMs });
   return {
     jobId: request.jobId,
     mp4: mp4.buffer as ArrayBuffer,

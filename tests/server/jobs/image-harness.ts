@@ -11,7 +11,8 @@ import request from 'supertest';
 import { createApp } from '../../../server/app';
 import type { Database } from '../../../server/db/database';
 import { findUserLora } from '../../../server/loras/loras';
-import { generateFramesNode } from '../../../server/models/node-generate';
+import { streamFramesNode, type NodeGenerate } from '../../../server/models/node-generate';
+import { frameCollector } from '../../../src/pipeline/frames';
 import { DiskFileStore } from '../../../server/storage/file-store';
 import { findUserImage } from '../../../server/storage/images';
 import type { WorkerOptions } from '../../../server/worker/worker';
@@ -56,9 +57,13 @@ export async function imageHarness(
     jobs: { storage: h.storage, lookups: { findImage: findUserImage, findLora: findUserLora }, ...jobs },
   });
   const runs: GenerateRun[] = [];
-  const generate: typeof generateFramesNode = async (req) => {
-    const result = await generateFramesNode(req);
-    runs.push({ seed: result.params.seed, conditioning: req.conditioning, frames: result.frames });
+  const generate: NodeGenerate = async (req, sink) => {
+    const kept = frameCollector();
+    const result = await streamFramesNode(req, async (chunk) => {
+      kept.sink(chunk);
+      await sink(chunk);
+    });
+    runs.push({ seed: result.params.seed, conditioning: req.conditioning, frames: kept.frames() });
     return result;
   };
   return {

@@ -1,11 +1,16 @@
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { generateFramesNode } from '../../../server/models/node-generate';
-import { pipelineCache } from '../../../server/models/pipeline-cache';
+import { generateFramesNode, type NodeGenerateRequest } from '../../../server/models/node-generate';
+import { withAllFrames } from '../../../src/pipeline/frames';
+import { pipelineCache, type PipelineCache } from '../../../server/models/pipeline-cache';
 import type { ProgressEvent } from '../../../src/shared/protocol';
 
 const TINY = path.resolve('tests/fixtures/models/phosphene-tiny');
+/** A job on the cache, with every frame. */
+const run = (cache: PipelineCache, request: NodeGenerateRequest) =>
+  withAllFrames((sink) => cache.generate(request, sink));
+
 const params = { prompt: 'a red ball', width: 64, height: 64, num_frames: 5, num_inference_steps: 1, seed: 3 };
 
 describe('pipelineCache', () => {
@@ -14,8 +19,8 @@ describe('pipelineCache', () => {
       const cache = pipelineCache({ idleMs: 60_000 });
       const loads: ProgressEvent[][] = [[], []];
       try {
-        const first = await cache.generate({ modelDir: TINY, params, onProgress: (e) => loads[0]!.push(e) });
-        const second = await cache.generate({ modelDir: TINY, params, onProgress: (e) => loads[1]!.push(e) });
+        const first = await run(cache, { modelDir: TINY, params, onProgress: (e) => loads[0]!.push(e) });
+        const second = await run(cache, { modelDir: TINY, params, onProgress: (e) => loads[1]!.push(e) });
         expect(loads[0]!.some((e) => e.type === 'load')).toBe(true);
         expect(loads[1]!.some((e) => e.type === 'load')).toBe(false);
         expect(cache.size()).toBe(1);
@@ -32,8 +37,8 @@ describe('pipelineCache', () => {
     it('keeps a second pipeline', async () => {
       const cache = pipelineCache({ idleMs: 60_000 });
       try {
-        await cache.generate({ modelDir: TINY, params });
-        await cache.generate({ modelDir: TINY, params, variant: 'q4' });
+        await run(cache, { modelDir: TINY, params });
+        await run(cache, { modelDir: TINY, params, variant: 'q4' });
         expect(cache.size()).toBe(2);
       } finally {
         await cache.releaseAll();
@@ -44,10 +49,10 @@ describe('pipelineCache', () => {
   describe('after the idle timeout', () => {
     it('releases every pipeline, and the next job loads again', async () => {
       const cache = pipelineCache({ idleMs: 50 });
-      await cache.generate({ modelDir: TINY, params });
+      await run(cache, { modelDir: TINY, params });
       while (cache.size() > 0) await sleep(20);
       const events: ProgressEvent[] = [];
-      await cache.generate({ modelDir: TINY, params, onProgress: (e) => events.push(e) });
+      await run(cache, { modelDir: TINY, params, onProgress: (e) => events.push(e) });
       expect(events.some((e) => e.type === 'load')).toBe(true);
       await cache.releaseAll();
     });
