@@ -11,8 +11,9 @@
  *
  * Packages the fit was not measured on are planned by the same shape from their manifest: the latent
  * grid the pipeline will use (`latent.base_short_side` makes it independent of the output size) and,
- * for a decoder with `chunk_latent_frames`, the pixel term for one chunk plus ~20 bytes per finished
- * pixel (derived from the buffers, not measured).
+ * for a decoder with `chunk_latent_frames`, the pixel term for one chunk plus 4 bytes per finished pixel:
+ * the frames go to the encoder as they decode, so only the encoded file grows in the server's jobs and
+ * with WebCodecs; the browser's ffmpeg.wasm fallback gathers the clip's RGBA first (the 4 bytes).
  *
  * A package can state its own figures instead: `peak_memory_mb` on a resolution (in the manifest
  * schema: the measured peak at that preset's max_frames; fewer frames are interpolated linearly from
@@ -93,8 +94,8 @@ export function estimateJobMemory(m: ModelManifest, size: JobSize): number {
   }
   const pixels = (size.width * size.height) / 1e6;
   const decoded = pixels * decodedAtOnce(m, size.num_frames);
-  // A chunked decoder's finished frames: float32 RGB, RGBA and the encoder's copy, ~20 bytes a pixel.
-  const kept = m.graphs.vae_decoder.chunk_latent_frames === undefined ? 0 : 20 * pixels * size.num_frames;
+  // A chunked decoder's finished frames: streamed to the encoder, except the ffmpeg.wasm fallback's RGBA.
+  const kept = m.graphs.vae_decoder.chunk_latent_frames === undefined ? 0 : 4 * pixels * size.num_frames;
   const tokenPairs = latentTokens(m, size) ** 2 / 1e6;
   const mb = c.baseMb + c.mbPerMegapixelFrame * decoded + kept + c.mbPerMillionTokenPairs * tokenPairs;
   return Math.ceil(mb * c.margin);

@@ -36,7 +36,7 @@ describe('estimateJobMemory', () => {
   });
 
   describe('for a package with a size-independent latent grid and a chunked decoder', () => {
-    it('plans one decoded chunk and ~20 bytes per finished pixel instead of the whole clip', () => {
+    it('plans one decoded chunk and 4 bytes per finished pixel (streamed to the encoder) instead of the whole clip', () => {
       const chunked = {
         ...builtIn,
         latent: { ...builtIn.latent, base_short_side: 72 },
@@ -44,9 +44,10 @@ describe('estimateJobMemory', () => {
       } as ModelManifest;
       const at = (m: ModelManifest, f: number) => estimateJobMemory(m, { width: 854, height: 480, num_frames: f });
       expect(at(chunked, 161)).toBeLessThan(at(builtIn, 161) / 10);
-      const perFrame = (20 * 854 * 480) / 1e6;
+      const perFrame = (4 * 854 * 480) / 1e6;
       expect(at(chunked, 161) - at(chunked, 81)).toBeGreaterThan(80 * perFrame);
-      expect(at(chunked, 161) - at(chunked, 81)).toBeLessThan(80 * perFrame * 1.2);
+      // The margin (1.1) and the attention's token pairs (the latent grows with the frames) add a little.
+      expect(at(chunked, 161) - at(chunked, 81)).toBeLessThan(80 * perFrame * 1.3);
     });
   });
 

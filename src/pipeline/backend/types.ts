@@ -82,7 +82,7 @@ export interface OrtBackend {
 }
 
 /** The per-tensor budget off WebGPU: a WASM heap has 4 GiB in all, and a server plans its memory per job. */
-export const HOST_TENSOR_BYTES = 256 * 1024 * 1024;
+export const HOST_TENSOR_BYTES = 64 * 1024 * 1024;
 
 /** WebGPU's default `maxStorageBufferBindingSize` (128 MiB), for adapters that do not say. */
 export const DEFAULT_BINDING_BYTES = 128 * 1024 * 1024;
