@@ -188,10 +188,9 @@ def write_manifest(out, dk, params, vae_steps=0):
                (720, 1280, 161, '720p portrait'), (1920, 1080, 153, '1080p landscape'),
                (1080, 1920, 153, '1080p portrait'), (256, 144, 161, '144p landscape (fast preview)')]
     # Peak RSS (MB) of one job at each preset's max_frames, for the server's and the browser's planning.
-    # Measured 2026-12-02 (BENCHMARKS.md): 1920x1080x153 5,050 MB (inference worker, sampled); 854x480x81
-    # 960 MB and 1280x720x81 1,840 MB (npm run generate), extrapolated linearly to 161 frames from a
-    # ~450 MB base (finished frames are kept, so memory grows with the length); ~10 % margin on each.
-    peak_mb = {(854, 480): 1650, (1280, 720): 3550, (1920, 1080): 5600, (256, 144): 700}
+    # Measured 2026-12-06 (BENCHMARKS.md, bench/job-memory.ts, frames streamed to the encoder, 64 MiB decoder
+    # bands): 256x144x161 339, 854x480x161 535, 1280x720x161 615, 1920x1080x153 686; ~10 % margin on each.
+    peak_mb = {(854, 480): 600, (1280, 720): 680, (1920, 1080): 760, (256, 144): 380}
     manifest = {
         'format': 'phosphene-model/1',
         'id': 'phosphene/v1/text-to-video',

@@ -1,7 +1,7 @@
 /**
  * The VAE's ceiling on the evaluator: held-out scenes rendered at the encoder's size (128×72×17), encoded
  * and decoded at 256×144 by the package's own ONNX graphs, then read by the evaluator. No attribute can
- * score higher after the DiT than it does here, and its judder is the decoder's own. Usage: `npx tsx models/phosphene-v1/train/vae-ceiling.ts [--n 64]`
+ * score higher after the DiT than it does here, and its judder is the decoder's own. Usage: `npx tsx models/phosphene-v1/train/vae-ceiling.ts [--n 64] [--model DIR]`
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,10 +16,15 @@ import { loadModelPackage } from '../../../src/pipeline/model-package/load';
 import { createVideoPipeline } from '../../../src/pipeline/video-pipeline';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '64' }, seed: { type: 'string', default: '2026' } },
+  options: {
+    n: { type: 'string', default: '64' },
+    seed: { type: 'string', default: '2026' },
+    // Another export of this model (a trial decoder exported elsewhere with `export.py --out DIR`).
+    model: { type: 'string', default: path.resolve(import.meta.dirname, '..') },
+  },
 });
 const [W, H, F] = [128, 72, 17];
-const pkg = await loadModelPackage(fsPackageSource(path.resolve(import.meta.dirname, '..')), {});
+const pkg = await loadModelPackage(fsPackageSource(path.resolve(values.model)), {});
 const pipe = createVideoPipeline(pkg, ortNodeBackend, await ortNodeBackend.resolveDevice('auto'));
 const recon = [];
 const truth = [];
