@@ -18,8 +18,14 @@ declare global {
   interface Window {
     phosphene?: {
       frames(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<FramesResult>;
-      generate(request: GenerateRequest, encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm'): Promise<DebugClip>;
+      generate(
+        request: GenerateRequest,
+        encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm',
+        onProgress?: (event: ProgressEvent) => void,
+      ): Promise<DebugClip>;
       environment(): Promise<EnvironmentReport>;
+      /** Destroys the generate worker's WebGPU device (a forced device loss); false when it has none yet. */
+      loseGpuDevice(): Promise<boolean>;
     };
   }
 }

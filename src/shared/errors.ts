@@ -47,6 +47,27 @@ export class JobAbortedError extends PhospheneError {
   }
 }
 
+/** The GPU device was lost mid-job (a driver reset, the browser reclaiming it); the next job gets a fresh one. */
+export class GpuDeviceLostError extends PhospheneError {
+  override name = 'GpuDeviceLostError';
+}
+
+/** The device ran out of memory for this job. */
+export class DeviceOutOfMemoryError extends PhospheneError {
+  override name = 'DeviceOutOfMemoryError';
+}
+
+/** A GPU program of the model did not compile on this device. */
+export class GpuShaderError extends PhospheneError {
+  override name = 'GpuShaderError';
+}
+
+/**
+ * Device faults: after one, the page restarts its generate worker (and so its WebGPU device and WASM heap),
+ * so the next job runs without reloading the page.
+ */
+export const DEVICE_FAULTS: readonly string[] = ['GpuDeviceLostError', 'DeviceOutOfMemoryError', 'GpuShaderError'];
+
 /** Turns any thrown value into the `{ name, message }` shape that crosses boundaries. */
 export function serializeError(error: unknown): { name: string; message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message };

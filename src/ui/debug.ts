@@ -24,8 +24,14 @@ export interface DebugClip {
 export interface DebugHandle {
   app: Playground;
   frames(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<FramesResult>;
-  generate(request: GenerateRequest, encoder?: EncoderChoice): Promise<DebugClip>;
+  generate(
+    request: GenerateRequest,
+    encoder?: EncoderChoice,
+    onProgress?: (event: ProgressEvent) => void,
+  ): Promise<DebugClip>;
   environment(): ReturnType<Playground['client']['environment']>;
+  /** Destroys the generate worker's WebGPU device (a forced device loss); false when it has none yet. */
+  loseGpuDevice(): Promise<boolean>;
 }
 
 declare global {
@@ -45,12 +51,13 @@ export function exposeDebugHandle(app: Playground): void {
   window.phosphene = {
     app,
     frames: (request, onProgress) => app.client.frames(request, onProgress ? { onProgress } : {}),
-    generate: async (request, encoder = 'auto') => {
+    generate: async (request, encoder = 'auto', onProgress) => {
       let encodeStart = 0;
       let encodeEnd = 0;
       const result = await app.client.generate(request, {
         encoder,
         onProgress: (event) => {
+          onProgress?.(event);
           if (event.type === 'encode-video' && encodeStart === 0) encodeStart = performance.now();
           if (event.type === 'done') encodeEnd = performance.now();
         },
@@ -64,5 +71,6 @@ export function exposeDebugHandle(app: Playground): void {
       };
     },
     environment: () => app.client.environment(),
+    loseGpuDevice: () => app.client.loseGpuDevice(),
   };
 }

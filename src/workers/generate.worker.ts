@@ -15,6 +15,9 @@ import { httpPackageSource } from '../pipeline/model-package/source';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from './request-schema';
 import type { EditResult } from './video/edit-job';
 import { runFramesJob, runVideoJob, unloadPipelines } from './video/video-job';
+import { deviceFault } from './device-faults';
+import { loseGpuDevice } from './ort-web';
+import { placementRequested } from '../shared/worker-name';
 import type { PreviewImage } from '../pipeline/preview';
 
 const jobs = new Map<string, AbortController>();
@@ -25,10 +28,16 @@ async function withJob<T>(jobId: string, run: (signal: AbortSignal) => Promise<T
   jobs.set(jobId, controller);
   try {
     return await run(controller.signal);
+  } catch (error) {
+    // A lost GPU, out of memory, a shader that failed: a named error the page acts on (it restarts this worker).
+    throw (await deviceFault(error)) ?? error;
   } finally {
     jobs.delete(jobId);
   }
 }
+
+/** Workers started for tests or `?debug` (their name asks for placement) also take fault-forcing calls. */
+const debugWorker = placementRequested((globalThis as { name?: string }).name);
 
 const api = {
   /**
@@ -115,6 +124,11 @@ const api = {
   },
   /** Releases the loaded model (its sessions and GPU memory) now, or when the running job ends. */
   unload: unloadPipelines,
+  /** Tests and `?debug` only: destroys the WebGPU device now, as a driver reset would; false if none exists yet. */
+  async loseGpuDevice(): Promise<boolean> {
+    if (!debugWorker) throw new InvalidParamsError('loseGpuDevice is only for test and debug workers.');
+    return loseGpuDevice();
+  },
   /** Aborts a running job; it stops before its next denoising step. */
   cancel(jobId: string): void {
     jobs.get(jobId)?.abort();

@@ -6,6 +6,7 @@
 import { captureOrtLog } from './ort-log-tap';
 import * as ort from 'onnxruntime-web/webgpu';
 import { WebGpuUnavailableError } from '../shared/errors';
+import { watchGpuDevice } from './device-faults';
 import type { DeviceRequest, GraphPlacement, ResolvedDevice } from '../shared/protocol';
 import { countPlacementLogLines, renameProviders } from '../pipeline/backend/placement';
 import { runOnHostTensors } from '../pipeline/backend/ort-tensors';
@@ -98,6 +99,25 @@ async function resolveWebDevice(
   return 'webgpu';
 }
 
+let gpuSessionCreated = false;
+
+/** The slice of `GPUDevice` used here (TypeScript's lib has no WebGPU types). */
+interface GpuDeviceHandle {
+  lost: Promise<{ reason?: string; message?: string }>;
+  destroy(): void;
+}
+
+/**
+ * Destroys ORT's WebGPU device, as a driver reset would lose it: how tests force a lost device (debug
+ * workers only). False when no WebGPU session has made a device yet.
+ */
+export async function loseGpuDevice(): Promise<boolean> {
+  // Reading `env.webgpu.device` before any session would create a device instead.
+  if (!gpuSessionCreated) return false;
+  ((await ort.env.webgpu.device) as GpuDeviceHandle).destroy();
+  return true;
+}
+
 async function createWebSession(
   model: Uint8Array,
   options: CreateSessionOptions,
@@ -110,6 +130,11 @@ async function createWebSession(
   };
   const placement = withPlacement ? await probePlacement(model, sessionOptions, options.graphName) : undefined;
   const session = await ort.InferenceSession.create(model, sessionOptions);
+  if (options.device === 'webgpu') {
+    // The device exists once a WebGPU session does; a loss is noted so the job's error can name it.
+    gpuSessionCreated = true;
+    watchGpuDevice((await ort.env.webgpu.device) as GpuDeviceHandle);
+  }
   return {
     graphName: options.graphName,
     device: options.device,

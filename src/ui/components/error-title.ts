@@ -5,6 +5,9 @@ const TITLES: Record<string, string> = {
   ModelPackageError: 'The model package cannot be used',
   WebGpuUnavailableError: 'WebGPU is not available',
   JobAbortedError: 'Cancelled',
+  GpuDeviceLostError: 'The GPU was lost',
+  DeviceOutOfMemoryError: 'This device ran out of memory',
+  GpuShaderError: 'The GPU could not compile the model',
 };
 
 /** The heading for an error name, e.g. `DigestMismatchError` → "The model download is corrupted". */

@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import type { EditOp } from '../../shared/edit-ops';
-import { JobAbortedError } from '../../shared/errors';
+import { DEVICE_FAULTS, JobAbortedError } from '../../shared/errors';
 import type {
   ConditioningImage,
   FramesResult,
@@ -158,6 +158,11 @@ export class GenerateClient {
     return this.#remote().unload();
   }
 
+  /** Tests and `?debug` only: destroys the worker's WebGPU device, as a driver reset would. */
+  loseGpuDevice(): Promise<boolean> {
+    return this.#remote().loseGpuDevice();
+  }
+
   /** What the worker's environment offers (WebGPU adapter, WebCodecs H.264). */
   environment(): ReturnType<GenerateWorkerApi['environment']> {
     return this.#remote().environment();
@@ -172,7 +177,11 @@ export class GenerateClient {
     if (signal?.aborted) throw new JobAbortedError();
     const api = this.#remote();
     const progress = onProgress ? Comlink.proxy(onProgress) : undefined;
-    const job = call(api, progress) as Promise<T>;
+    const job = (call(api, progress) as Promise<T>).catch((error: unknown) => {
+      // After a device fault the worker's GPU device or WASM heap is spent: the next job starts a fresh worker.
+      if (error instanceof Error && DEVICE_FAULTS.includes(error.name) && this.#api === api) this.terminate();
+      throw error;
+    });
     if (!signal) return job;
     let onAbort = () => {};
     const killed = new Promise<never>((_, reject) => {
