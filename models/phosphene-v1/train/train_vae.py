@@ -33,7 +33,7 @@ p.add_argument('--dit-latents', type=float, default=0.0,
                     'latents noised to sigma in [0.1, 0.5] (what a few-step sampler\'s last steps hand the decoder), '
                     'so the decoder learns the latents it is really given, not only the encoder\'s')
 p.add_argument('--temporal-weight', type=float, default=1.0,
-               help='weight of the L1 loss on frame-to-frame changes inside each 4-frame group')
+               help='weight of the L1 loss on frame-to-frame changes over two adjacent 4-frame groups')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -89,7 +89,10 @@ while time.time() < t_end:
     batch_ids = ids
     data_s += time.time() - t_data
     groups = tubelets(clips)  # uint8 [N, 5, 4, H, W, 3]
-    pick = torch.stack([torch.randperm(groups.shape[1])[:2] for _ in range(groups.shape[0])])
+    # Two adjacent groups of each clip, so the loss on frame-to-frame changes also spans the seam between
+    # latent frames, where a decoder that draws each latent frame on its own jumps.
+    first = torch.randint(0, groups.shape[1] - 1, (groups.shape[0],))
+    pick = torch.stack([first, first + 1], dim=1)
     picked = torch.stack([groups[i, pick[i]] for i in range(groups.shape[0])]).flatten(0, 1)  # [2N, 4, H, W, 3]
     target = to_video(picked)  # [2N, 4, 3, H, W]
     weight = None
@@ -145,11 +148,15 @@ while time.time() < t_end:
     if args.temporal_weight > 0:
         # The change from frame to frame inside a group, against the clip's: a per-frame loss alone lets the
         # decoder draw the group's average picture four times (motion in steps of 4 frames).
-        d_err = (out[:, 1:] - out[:, :-1]) - (target[:, 1:] - target[:, :-1])
+        # Each clip's two groups as one run of 8 frames: 7 changes, the seam between the groups among them.
+        seq = lambda x: x.reshape(x.shape[0] // 2, 2 * x.shape[1], *x.shape[2:])
+        o, tg = seq(out), seq(target)
+        d_err = (o[:, 1:] - o[:, :-1]) - (tg[:, 1:] - tg[:, :-1])
         if weight is None:
             d_l1 = d_err.abs().mean()
         else:
-            wt = torch.maximum(weight[:, 1:], weight[:, :-1])
+            w8 = seq(weight)
+            wt = torch.maximum(w8[:, 1:], w8[:, :-1])
             d_l1 = (wt * d_err.abs()).mean() / wt.mean()
         loss = loss + args.temporal_weight * d_l1
     opt.zero_grad(set_to_none=True)
