@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { frameRgbaFromVideo, videoFromImage } from '../../src/pipeline/frames';
+import { frameCollector, frameRgbaFromVideo, videoFromImage, withAllFrames } from '../../src/pipeline/frames';
 
 describe('frameRgbaFromVideo', () => {
   it('maps [-1, 1] to bytes, crops the padding and interleaves RGBA frame after frame', () => {
@@ -40,5 +40,48 @@ describe('videoFromImage', () => {
     const rgba = Uint8Array.from({ length: 4 * 3 * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 37) & 255));
     const { video, dims } = videoFromImage({ rgba, width: 4, height: 3 }, 8, 8);
     expect(frameRgbaFromVideo(video, dims, 4, 3).rgba).toEqual(rgba);
+  });
+});
+
+describe('frameCollector', () => {
+  const chunk = (first: number, count: number, numFrames = 3) => ({
+    rgba: new Uint8Array(count * 4).fill(first + 1),
+    width: 1,
+    height: 1,
+    numFrames,
+    first,
+    count,
+  });
+
+  it('gathers chunks in order into one clip', () => {
+    const c = frameCollector();
+    void c.sink(chunk(0, 1));
+    void c.sink(chunk(1, 2));
+    expect([...c.frames().rgba]).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2]);
+  });
+
+  it('keeps a whole clip handed over in one chunk without copying it', () => {
+    const c = frameCollector();
+    const whole = chunk(0, 3);
+    void c.sink(whole);
+    expect(c.frames().rgba).toBe(whole.rgba);
+  });
+
+  it('refuses a chunk out of order or short of bytes, and a clip that is missing frames', () => {
+    const c = frameCollector();
+    expect(() => c.sink(chunk(1, 1))).toThrow(/frames 1…1 arrived out of order or short/);
+    expect(() => c.sink({ ...chunk(0, 1), count: 2 })).toThrow(/out of order or short/);
+    void c.sink(chunk(0, 1));
+    expect(() => c.frames()).toThrow(/handed over 1 of 3 frames/);
+  });
+
+  it('withAllFrames returns a streamed result with every frame', async () => {
+    const result = await withAllFrames(async (sink) => {
+      await sink(chunk(0, 1, 2));
+      await sink(chunk(1, 1, 2));
+      return { frames: { width: 1, height: 1, numFrames: 2 }, seed: 5 };
+    });
+    expect(result.seed).toBe(5);
+    expect([...result.frames.rgba]).toEqual([1, 1, 1, 1, 2, 2, 2, 2]);
   });
 });
