@@ -17,8 +17,11 @@
  * 12.5 %, motion 50.0 %, 28.5 dB; on 256 prompts all five right in 7.8 vs 5.1 %. The seventh (2026-12-06,
  * the DiT grown from 6 to 8 blocks and trained 1,740 steps more, step 29,836) background 100 %, count 91.7 %,
  * colour 100 %, shape 16.7 %, motion 54.2 %, 28.5 dB; on 256 prompts colour 94.5 vs 91.8 %, motion 53.5 vs
- * 51.2 %, all five 7.0 vs 7.8 %. These floors sit about one clip below the seventh, so the test fails when a
- * new export regresses; raise them with every better export until they are the goals.
+ * 51.2 %, all five 7.0 vs 7.8 %. The eighth (2026-12-06, DiT step 30,448 and the decoder with context of the
+ * neighbouring latent frames, trained on frame-to-frame changes) background 100 %, count 100 %, colour 100 %,
+ * shape 12.5 %, motion 75.0 %, 29.1 dB; on 256 prompts count 95.3 vs 80.5 %, colour 98.8 vs 94.5 %, motion
+ * 58.2 vs 53.5 %, all five 8.6 vs 7.0 %. These floors sit about one clip below the eighth, so the test fails
+ * when a new export regresses; raise them with every better export until they are the goals.
  */
 import { describe, expect, it } from 'vitest';
 import { adherenceGate } from '../../../models/world/gate';
@@ -28,8 +31,8 @@ import { CI_SET } from './ci-set';
 const MODEL = 'models/phosphene-v1';
 const settings = CI_SET;
 /** Measured minus a margin (see the module comment); the random-weight package scores 3 % / 0 %. */
-const FLOORS = { background: 0.95, count: 0.875, color: 0.95, shape: 0.125, motion: 0.5 };
-const PSNR_FLOOR_DB = 27;
+const FLOORS = { background: 0.95, count: 0.95, color: 0.95, shape: 0.08, motion: 0.7 };
+const PSNR_FLOOR_DB = 28;
 
 describe('phosphene-v1 on held-out prompts (Node pipeline, CPU)', () => {
   it('stays at or above the shipped model’s measured adherence', { timeout: 240_000 }, async () => {

@@ -88,13 +88,15 @@ describe('phosphene-v1 export', () => {
     expectClose(out[g.outputs.velocity.name]!, reference.denoiser!);
   });
 
-  it('VAE decoder renders 4 frames per latent frame at the source coordinates it is given (a band of rows)', async () => {
+  it('VAE decoder renders 4 frames per latent frame, seeing its neighbours, at the source coordinates it is given (a band of rows)', async () => {
     const s = await session(files.vae_decoder);
     const g = manifest.graphs.vae_decoder;
     expect(g.size_inputs?.values).toBe('source_coordinates');
+    // One latent frame with one frame of context each side, as model.py's Decoder.CONTEXT declares.
+    expect(g.context_latent_frames).toBe(1);
     const rows = sourceCoordinates(72, 72).slice(10, 42);
     const out = await s.run({
-      [g.inputs.latents.name]: formula([1, 16, 1, 9, 16], 1),
+      [g.inputs.latents.name]: formula([1, 16, 3, 9, 16], 1),
       [g.size_inputs!.height]: new ort.Tensor('float32', rows, [rows.length]),
       [g.size_inputs!.width]: new ort.Tensor('float32', sourceCoordinates(128, 128), [128]),
     });

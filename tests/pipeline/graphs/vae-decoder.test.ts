@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
 import { ortNodeBackend } from '../../../server/inference/ort-node';
 import type { OrtBackend } from '../../../src/pipeline/backend/types';
-import { decodeToFrames, planRowBands, sourceCoordinates } from '../../../src/pipeline/graphs/vae-decoder';
+import {
+  decodeToFrames,
+  gatherLatentFrames,
+  planRowBands,
+  sourceCoordinates,
+} from '../../../src/pipeline/graphs/vae-decoder';
 import { loadModelPackage } from '../../../src/pipeline/model-package/load';
 import { createVideoPipeline, type VideoPipeline } from '../../../src/pipeline/video-pipeline';
 
@@ -55,6 +60,55 @@ describe('sourceCoordinates', () => {
   it("is bilinear's align_corners = false rule, clamped at 0", () => {
     expect([...sourceCoordinates(4, 2)]).toEqual([0, 0.25, 0.75, 1.25]);
     expect([...sourceCoordinates(3, 3)]).toEqual([0, 1, 2]);
+  });
+});
+
+describe('gatherLatentFrames', () => {
+  it("takes a run of latent frames per channel, unscaled, repeating the clip's ends past its edges", () => {
+    // [1, C=2, F=3, 1, 2]: channel c, frame f holds 100c + 10f + pixel.
+    const dims = [1, 2, 3, 1, 2];
+    const z = Float32Array.from(
+      { length: 12 },
+      (_, i) => 100 * Math.floor(i / 6) + 10 * Math.floor((i % 6) / 2) + (i % 2),
+    );
+    const got = gatherLatentFrames(z, dims, -1, 5, 2);
+    // Frames -1..3 read 0, 0, 1, 2, 2; every value halved.
+    expect([...got]).toEqual(
+      [0, 1, 0, 1, 10, 11, 20, 21, 20, 21, 100, 101, 100, 101, 110, 111, 120, 121, 120, 121].map((v) => v / 2),
+    );
+  });
+});
+
+describe('decodeToFrames with context latent frames (phosphene-v1)', () => {
+  it('decodes a clip alike in chunks of 1 and of 2 latent frames: each chunk is fed its true neighbours', async () => {
+    const pkg = await loadModelPackage(fsPackageSource(V1));
+    expect(pkg.manifest.graphs.vae_decoder.context_latent_frames).toBe(1);
+    const byTwo = {
+      ...pkg,
+      manifest: {
+        ...pkg.manifest,
+        graphs: {
+          ...pkg.manifest.graphs,
+          vae_decoder: { ...pkg.manifest.graphs.vae_decoder, chunk_latent_frames: 2 },
+        },
+      },
+    };
+    const one = createVideoPipeline(pkg, ortNodeBackend, 'cpu');
+    const two = createVideoPipeline(byTwo, ortNodeBackend, 'cpu');
+    try {
+      const dims = [1, 16, 4, 9, 16];
+      const z = latents(dims);
+      const a = await decodeToFrames(one, z, dims, 128, 72);
+      const b = await decodeToFrames(two, z, dims, 128, 72);
+      expect(a.frames.numFrames).toBe(13);
+      let worst = 0;
+      for (let i = 0; i < a.frames.rgba.length; i++)
+        worst = Math.max(worst, Math.abs(a.frames.rgba[i]! - b.frames.rgba[i]!));
+      expect(worst).toBeLessThanOrEqual(1);
+    } finally {
+      await one.release();
+      await two.release();
+    }
   });
 });
 
