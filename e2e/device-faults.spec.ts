@@ -13,18 +13,21 @@ test('a GPU lost mid-job ends it with GpuDeviceLostError, and the next job runs 
   await openPlayground(page, 'model=phosphene-tiny&debug');
   // Enough steps that the job is still running when the loss reaches the worker.
   const request = (id: string, steps: number) => tinyRequest(id, 'webgpu', { num_inference_steps: steps });
-  const outcome = await page.evaluate(async (r) => {
-    const debug = window.phosphene!;
-    let lost: Promise<boolean> | undefined;
-    try {
-      await debug.generate(r, 'auto', (event) => {
-        if (event.type === 'step' && !lost) lost = debug.loseGpuDevice();
-      });
-      return { name: 'completed', message: '', lost: await lost };
-    } catch (error) {
-      return { name: (error as Error).name, message: (error as Error).message, lost: await lost };
-    }
-  }, request('lost-1', 12));
+  const outcome = await page.evaluate(
+    async (r) => {
+      const debug = window.phosphene!;
+      let lost: Promise<boolean> | undefined;
+      try {
+        await debug.generate(r, 'auto', (event) => {
+          if (event.type === 'step' && !lost) lost = debug.loseGpuDevice();
+        });
+        return { name: 'completed', message: '', lost: await lost };
+      } catch (error) {
+        return { name: (error as Error).name, message: (error as Error).message, lost: await lost };
+      }
+    },
+    request('lost-1', 12),
+  );
   expect(outcome.lost).toBe(true);
   expect(outcome.name).toBe('GpuDeviceLostError');
   expect(outcome.message).toMatch(/GPU was lost during the job .*Run it again/);
