@@ -29,8 +29,9 @@ test('a dropped-in PNG starts a playable MP4', async ({ page }) => {
     .setInputFiles({ name: 'start.png', mimeType: 'image/png', buffer: png(96, 80) });
   const preview = page.getByTestId('image-preview');
   await expect(preview).toBeVisible();
+  // The <img> is shown before it has decoded its blob (naturalWidth 0 until then), so its size is polled.
   await expect(page.getByTestId('image-picker')).toContainText('start.png · 96×80');
-  expect(await preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(96);
+  await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(96);
 
   await page.getByRole('button', { name: 'Generate' }).click();
   const video = page.getByTestId('result-video');
@@ -63,7 +64,7 @@ test('a dropped-in PNG starts a playable MP4', async ({ page }) => {
   await items.nth(1).getByTitle('Use these settings').click();
   await expect(preview).toBeVisible();
   await expect(page.getByTestId('image-picker')).toContainText('96×80');
-  expect(await preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(96);
+  await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(96);
   await items.nth(0).getByTitle('Use these settings').click();
   await expect(preview).toHaveCount(0);
 });
