@@ -1,7 +1,8 @@
 /**
  * The PWA: after one visit (and one clip, which caches the model at run time), the playground loads
  * and generates with the network gone: app shell and ORT's wasm from the precache, the model list and
- * package from the runtime cache, the history from IndexedDB.
+ * package from the runtime cache, the history from IndexedDB. Then the settings: the device's probe and
+ * measured speed, the model kept for offline use.
  */
 import { expect, test } from '@playwright/test';
 import { fillForm, openPlayground } from './support/playground';
@@ -37,7 +38,8 @@ test('the installed app works offline after the first visit', async ({ page, con
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   await expect(page.getByTestId('history-item').filter({ hasText: 'a green triangle drifting up' })).toHaveCount(1);
 
-  await fillForm(page, { prompt: 'a pink ring still on a blue background', device: 'wasm', steps: 1 });
+  // Two steps: the second one's time is this device's measured speed (the first also compiles).
+  await fillForm(page, { prompt: 'a pink ring still on a blue background', device: 'wasm', steps: 2 });
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('result-video')).toBeVisible();
@@ -45,6 +47,9 @@ test('the installed app works offline after the first visit', async ({ page, con
   // Settings → This device: the probe, the model kept for offline use with its size, unload and delete.
   await page.getByTestId('device-panel').locator('summary').click();
   await expect(page.getByTestId('device-probe')).toContainText('CPU (WASM) threads');
+  await expect(page.getByTestId('device-speed')).toHaveText(
+    /^\d+\.\d\d s per denoising step at \d+×\d+, \d+ frames, on the CPU \(WASM\); the clip took \d+\.\d s \(/,
+  );
   const kept = page.getByTestId('installed-models').locator('li').filter({ hasText: 'phosphene-tiny' });
   await expect(kept).toContainText(/\d+ files · \d+\.\d MB/);
   await page.getByRole('button', { name: 'Unload the model (free its memory)' }).click();

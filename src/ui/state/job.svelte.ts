@@ -2,6 +2,7 @@
 import type { GenerateResult, ProgressEvent, SerializedError } from '../../shared/protocol';
 import type { JobEvent, Quote } from '../server/phosor-client';
 import type { LivePreview } from '../worker/generate-client';
+import { measuredSpeed, saveDeviceSpeed, StepClock } from './device-speed';
 
 /** Where a job is. */
 export type JobStatus = 'idle' | 'running' | 'done' | 'failed' | 'cancelled' | 'waiting';
@@ -51,6 +52,8 @@ export class JobState {
   quote = $state.raw<Quote | null>(null);
   /** The latest live preview (a small RGBA picture after a denoising step), while the job runs. */
   preview = $state.raw<LivePreview | null>(null);
+  /** Times this job's denoising steps: the estimate while it runs, the device's measured speed after. */
+  #clock = new StepClock();
 
   /** The current stage in words, e.g. "Denoising". */
   get stageLabel(): string {
@@ -72,6 +75,7 @@ export class JobState {
     this.preview = null;
     this.plan = null;
     this.quote = null;
+    this.#clock = new StepClock();
   }
 
   /** Shows the picture the worker sent after a denoising step. */
@@ -80,9 +84,10 @@ export class JobState {
   }
 
   /** Applies one progress event from the worker. */
-  progress(event: ProgressEvent): void {
+  progress(event: ProgressEvent, now = performance.now()): void {
     const [from, to] = STAGE_SPANS[event.type];
     this.stage = event.type;
+    this.#clock.event(event, now);
     switch (event.type) {
       case 'load': {
         const part = event.totalBytes > 0 ? event.loadedBytes / event.totalBytes : 0;
@@ -92,7 +97,7 @@ export class JobState {
       }
       case 'step':
         this.lastStep = [event.step, event.totalSteps];
-        this.detail = `step ${event.step}/${event.totalSteps}`;
+        this.detail = `step ${event.step}/${event.totalSteps}${stepsLeft(this.#clock.secondsPerStep(), event.totalSteps - event.step)}`;
         this.fraction = from + ((to - from) * event.step) / Math.max(1, event.totalSteps);
         break;
       case 'encode-video':
@@ -124,7 +129,10 @@ export class JobState {
     this.fraction = event.progress / 100;
   }
 
+  /** A local job finished: its steps' speed becomes the device's measured speed. */
   succeed(result: GenerateResult): void {
+    const speed = measuredSpeed(this.#clock, result, this.lastStep?.[1] ?? 0);
+    if (speed) saveDeviceSpeed(speed);
     this.status = 'done';
     this.result = result;
     this.fraction = 1;
@@ -152,4 +160,10 @@ export class JobState {
       this.detail = this.lastStep ? `Cancelled after step ${this.lastStep[0]}/${this.lastStep[1]}.` : 'Cancelled.';
     }
   }
+}
+
+/** " · about 3 s of denoising left", once a step has been timed. */
+function stepsLeft(secondsPerStep: number | null, steps: number): string {
+  if (secondsPerStep === null || steps <= 0) return '';
+  return ` · about ${Math.max(1, Math.round(secondsPerStep * steps))} s of denoising left`;
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { GenerateResult } from '../../../src/shared/protocol';
+import {
+  describeSpeed,
+  loadDeviceSpeed,
+  measuredSpeed,
+  saveDeviceSpeed,
+  StepClock,
+} from '../../../src/ui/state/device-speed';
+
+const step = (n: number, total = 4) => ({ type: 'step' as const, step: n, totalSteps: total, timestep: 0 });
+const result = { device: 'webgpu', width: 256, height: 144, numFrames: 17, elapsedMs: 2800 } as GenerateResult;
+
+/** A Storage stand-in over a Map (the real localStorage is the browser's; e2e covers it). */
+function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { map: Map<string, string> } {
+  const map = new Map<string, string>();
+  return { map, getItem: (k) => map.get(k) ?? null, setItem: (k, v) => void map.set(k, v) };
+}
+
+describe('StepClock', () => {
+  it('times the steps after the first (which also compiles), ignoring other stages', () => {
+    const clock = new StepClock();
+    clock.event({ type: 'encode-prompt' }, 0);
+    clock.event(step(1), 5000); // a slow first step: compilation
+    expect(clock.secondsPerStep()).toBeNull();
+    clock.event(step(2), 5400);
+    clock.event({ type: 'decode' }, 5500);
+    clock.event(step(3), 5800);
+    clock.event(step(4), 6200);
+    expect(clock.secondsPerStep()).toBeCloseTo(0.4, 6);
+  });
+
+  it('starts again when the steps start again at 1 (another denoising pass in the same job)', () => {
+    const clock = new StepClock();
+    clock.event(step(1), 0);
+    clock.event(step(2), 1000);
+    clock.event(step(1), 2000);
+    clock.event(step(2), 2500);
+    expect(clock.secondsPerStep()).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('measured speed', () => {
+  it('is kept and read back, and described in words', () => {
+    const clock = new StepClock();
+    [1, 2, 3, 4].forEach((n) => clock.event(step(n), n * 250));
+    const speed = measuredSpeed(clock, result, 4, new Date('2026-12-06T18:00:00Z'))!;
+    expect(speed).toMatchObject({ device: 'webgpu', secondsPerStep: 0.25, totalSeconds: 2.8, steps: 4 });
+    const storage = memoryStorage();
+    saveDeviceSpeed(speed, storage);
+    expect(loadDeviceSpeed(storage)).toEqual(speed);
+    expect(describeSpeed(speed, 'en-GB')).toBe(
+      '0.25 s per denoising step at 256×144, 17 frames, on WebGPU; the clip took 2.8 s (6 Dec 2026)',
+    );
+  });
+
+  it('is not claimed from one step, and a stored record that is not one is ignored', () => {
+    const clock = new StepClock();
+    clock.event(step(1, 1), 100);
+    expect(measuredSpeed(clock, result, 1)).toBeNull();
+    const storage = memoryStorage();
+    expect(loadDeviceSpeed(storage)).toBeNull();
+    storage.map.set('phosphene.device-speed', '{"device":"webgpu","secondsPerStep":-1}');
+    expect(loadDeviceSpeed(storage)).toBeNull();
+    storage.map.set('phosphene.device-speed', 'not json');
+    expect(loadDeviceSpeed(storage)).toBeNull();
+  });
+});
