@@ -2,6 +2,7 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { MODEL_CACHE } from './src/shared/model-cache';
 
 /** Multi-threaded ORT WASM needs SharedArrayBuffer, so dev and preview are cross-origin isolated like the server. */
 const isolation = {
@@ -48,7 +49,7 @@ export default defineConfig({
             // Network first: a rebuilt package must not be served stale (its digests would not match).
             urlPattern: ({ url }) => url.pathname.startsWith('/models/') || url.pathname === '/api/v1/models',
             handler: 'NetworkFirst',
-            options: { cacheName: 'phosphene-models', networkTimeoutSeconds: 10 },
+            options: { cacheName: MODEL_CACHE, networkTimeoutSeconds: 10 },
           },
           {
             urlPattern: ({ url }) => /ffmpeg-core/.test(url.pathname),

@@ -58,3 +58,29 @@ test('the installed app works offline after the first visit', async ({ page, con
   await expect(page.getByTestId('device-message')).toContainText('phosphene-tiny was deleted');
   await expect(kept).toHaveCount(0);
 });
+
+test('a model downloaded from the settings runs offline before it was ever used', async ({ page, context }) => {
+  test.setTimeout(120_000);
+  await openPlayground(page, 'model=phosphene-tiny');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+  await expect.poll(() => page.evaluate(async () => Boolean(await caches.match('/api/v1/models')))).toBe(true);
+
+  await page.getByTestId('device-panel').locator('summary').click();
+  // The catalog read its model.json (the service worker kept that), but not the files a job needs.
+  await page.getByRole('button', { name: /^Download Phosphene tiny test for offline use \(\d+\.\d MB\)$/ }).click();
+  await expect(page.getByTestId('device-message')).toHaveText(
+    /^phosphene\/tiny-test\/text-to-video is kept for offline use: \d+ files, \d+\.\d MB\.$/,
+  );
+  await expect(page.getByTestId('installed-models').locator('li').filter({ hasText: 'phosphene-tiny' })).toHaveText(
+    /phosphene-tiny · [3-9] files/,
+  );
+  await expect(page.getByRole('button', { name: /^Download Phosphene tiny test/ })).toHaveCount(0);
+
+  await context.setOffline(true);
+  await page.reload();
+  await openPlayground(page, 'model=phosphene-tiny');
+  await fillForm(page, { prompt: 'a red square moving right', device: 'wasm', steps: 1 });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(page.getByTestId('result-video')).toBeVisible();
+});

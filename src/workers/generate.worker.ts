@@ -18,6 +18,8 @@ import { runFramesJob, runVideoJob, unloadPipelines } from './video/video-job';
 import { deviceFault } from './device-faults';
 import { loseGpuDevice } from './ort-web';
 import { placementRequested } from '../shared/worker-name';
+import type { LoadProgress } from '../pipeline/model-package/load';
+import { installModel, type InstalledPackage } from './model-install';
 import type { PreviewImage } from '../pipeline/preview';
 
 const jobs = new Map<string, AbortController>();
@@ -121,6 +123,21 @@ const api = {
     const { runGifJob } = await import('./video/edit-job');
     const gif = await runGifJob(new Uint8Array(mp4));
     return transfer(gif, [gif]);
+  },
+  /**
+   * Downloads a model package for offline use (the settings' button): every file of its default variant,
+   * verified, into the model cache. `jobId` makes it cancellable like a job.
+   */
+  async install(
+    jobId: unknown,
+    modelUrl: unknown,
+    onProgress?: (event: LoadProgress) => void,
+  ): Promise<InstalledPackage> {
+    if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 100)
+      throw new InvalidParamsError('install needs a job id (a string of 1–100 characters) to cancel it by.');
+    if (typeof modelUrl !== 'string' || modelUrl.length === 0 || modelUrl.length > 2000)
+      throw new InvalidParamsError("install needs the model's manifest URL (a string of 1–2000 characters).");
+    return withJob(jobId, (signal) => installModel(modelUrl, onProgress, signal));
   },
   /** Releases the loaded model (its sessions and GPU memory) now, or when the running job ends. */
   unload: unloadPipelines,

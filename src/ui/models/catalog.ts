@@ -42,7 +42,18 @@ const manifestSubsetSchema = z.looseObject({
   default_fps: z.number().int().positive(),
   /** Only the presence of `graphs.denoiser.lora` matters here: the model takes LoRA pairs. */
   graphs: z.looseObject({ denoiser: z.looseObject({ lora: z.unknown().optional() }) }).optional(),
+  /** The files' sizes and the default variant's files: what "download for offline use" fetches. */
+  files: z.array(z.looseObject({ path: z.string(), size: z.number().nonnegative() })).default([]),
+  tokenizer: z.looseObject({ file: z.string() }).optional(),
+  variants: z.record(z.string(), z.looseObject({ files: z.record(z.string(), z.string()) })).default({}),
+  default_variant: z.string().default(''),
 });
+
+/** The bytes a job of the default variant downloads: its graphs and the tokenizer (model.json aside). */
+function downloadBytes(m: z.infer<typeof manifestSubsetSchema>): number {
+  const paths = new Set([...Object.values(m.variants[m.default_variant]?.files ?? {}), m.tokenizer?.file]);
+  return m.files.filter((f) => paths.has(f.path)).reduce((sum, f) => sum + f.size, 0);
+}
 
 /** A resolution a model supports. */
 export type ModelResolution = z.infer<typeof resolutionSchema>;
@@ -66,6 +77,8 @@ export interface ModelChoice {
   defaultFps: number;
   /** The denoiser declares adapted layers, so a LoRA pair can be applied. */
   takesLora: boolean;
+  /** What running it downloads (the default variant's files), in bytes. */
+  downloadBytes: number;
 }
 
 async function fetchJson(url: string, signal?: AbortSignal): Promise<unknown> {
@@ -99,6 +112,7 @@ export async function readModelChoice(
     defaultGuidance: m.scheduler.default_guidance_scale,
     defaultFps: m.default_fps,
     takesLora: m.graphs?.denoiser.lora !== undefined,
+    downloadBytes: downloadBytes(m),
   };
 }
 

@@ -4,8 +4,7 @@
  * their sizes, and deletable; a deleted model downloads again on its next use.
  */
 
-/** The cache the service worker stores model files in. */
-export const MODEL_CACHE = 'phosphene-models';
+import { MODEL_CACHE } from '../../shared/model-cache';
 
 /** One package folder as cached here. */
 export interface InstalledModel {

@@ -153,6 +153,15 @@ export class GenerateClient {
     return this.#remote().capabilities();
   }
 
+  /**
+   * Downloads a model package for offline use (every file of its default variant, verified, into the model
+   * cache), reporting `load` progress; cancellable like a job.
+   */
+  install(modelUrl: string, options: JobOptions = {}): ReturnType<GenerateWorkerApi['install']> {
+    const jobId = crypto.randomUUID();
+    return this.#run(jobId, options, (api, progress) => api.install(jobId, modelUrl, progress));
+  }
+
   /** Releases the worker's loaded model (its GPU memory) now, or when the running job ends. */
   unload(): Promise<void> {
     return this.#remote().unload();

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../server/app';
@@ -27,5 +28,20 @@ describe('loadCatalog against a real server', () => {
     expect(ids).not.toContain('wan/2.2-14b/text-to-video');
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toContain('phosphene/tiny-test/text-to-video');
+  });
+
+  it("gives the bytes a job downloads: the default variant's graphs and the tokenizer, from the manifest", async () => {
+    const { models } = await loadCatalog(base);
+    const tiny = models.find((m) => m.modelId === 'phosphene/tiny-test/text-to-video')!;
+    const manifest = JSON.parse(readFileSync('tests/fixtures/models/phosphene-tiny/model.json', 'utf8')) as {
+      files: { path: string; size: number }[];
+      variants: Record<string, { files: Record<string, string> }>;
+      default_variant: string;
+      tokenizer: { file: string };
+    };
+    const wanted = [...Object.values(manifest.variants[manifest.default_variant]!.files), manifest.tokenizer.file];
+    const size = (p: string) => manifest.files.find((f) => f.path === p)!.size;
+    expect(tiny.downloadBytes).toBe(wanted.reduce((sum, p) => sum + size(p), 0));
+    expect(tiny.downloadBytes).toBeGreaterThan(0);
   });
 });
