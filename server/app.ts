@@ -13,6 +13,7 @@ import type { Database } from './db/database';
 import { HttpError } from './http-error';
 import { requestLogger } from './log/request-log';
 import type { ModelRegistry } from './models/registry';
+import { cors } from './cors';
 import { securityHeaders } from './security-headers';
 import { docsRouter } from './openapi/docs';
 import { accountRouter } from './routes/account';
@@ -40,6 +41,10 @@ export interface AppConfig {
   logger?: Logger;
   /** How long a request outside the upload routes may take to send its body (default 30 s). */
   bodyTimeoutMs?: number;
+  /** Origins whose pages may call the API (`CORS_ORIGINS`). */
+  corsOrigins?: readonly string[];
+  /** Other servers the playground served from here may call (`CONNECT_SRC`, the CSP's connect-src). */
+  connectSrc?: readonly string[];
 }
 
 const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
@@ -60,7 +65,11 @@ export function createApp(config: AppConfig): express.Express {
   app.disable('x-powered-by');
   app.use(requestLogger(config.logger ?? pino({ level: 'silent' })));
   app.use(bodyTimeout(config.bodyTimeoutMs));
-  app.use(securityHeaders);
+  app.use(securityHeaders(config.connectSrc));
+  // Before the API's routes and its key check: preflights carry no key.
+  const corsFor = cors(config.corsOrigins ?? []);
+  app.use('/api/v1', corsFor);
+  app.use('/health', corsFor);
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', version: config.version ?? '0.0.0', models: config.registry.models.length });

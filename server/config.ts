@@ -7,7 +7,31 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   MODEL_DIRS: z.string().min(1).default('models'),
   DIST_DIR: z.string().min(1).default('dist'),
+  CORS_ORIGINS: z.string().default(''),
+  CONNECT_SRC: z.string().default(''),
 });
+
+/**
+ * A comma-separated list of origins (`scheme://host[:port]`, nothing after it), e.g. for CORS_ORIGINS
+ * `https://app.example.com, http://localhost:5173`. Anything else is refused by name.
+ */
+function origins(list: string, variable: string): string[] {
+  return list
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean)
+    .map((o) => {
+      let url: URL | null = null;
+      try {
+        url = new URL(o);
+      } catch {
+        // reported below
+      }
+      if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, ''))
+        throw new Error(`Bad server environment: ${variable}: "${o}" is not an origin like https://app.example.com.`);
+      return url.origin;
+    });
+}
 
 /** The server's settings. */
 export interface ServerConfig {
@@ -15,6 +39,10 @@ export interface ServerConfig {
   host: string;
   modelDirs: string[];
   distDir: string;
+  /** Origins whose pages may call the API (CORS), e.g. a playground served elsewhere. */
+  corsOrigins: string[];
+  /** Other servers the playground served from here may talk to (its Content-Security-Policy's connect-src). */
+  connectSrc: string[];
 }
 
 /** Parses `env`, throwing a message that names the bad variable and the rule. */
@@ -32,5 +60,7 @@ export function readConfig(env: NodeJS.ProcessEnv): ServerConfig {
       .filter(Boolean)
       .map((d) => path.resolve(d)),
     distDir: path.resolve(e.DIST_DIR),
+    corsOrigins: origins(e.CORS_ORIGINS, 'CORS_ORIGINS'),
+    connectSrc: origins(e.CONNECT_SRC, 'CONNECT_SRC'),
   };
 }

@@ -88,6 +88,8 @@ const app = createApp({
   storage: { files, storageQuotaBytes: jobsConfig.storageQuotaBytes },
   jobs,
   logger: log,
+  corsOrigins: config.corsOrigins,
+  connectSrc: config.connectSrc,
 });
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();

@@ -12,7 +12,7 @@
  */
 import type { RequestHandler } from 'express';
 
-/** The Content-Security-Policy the server sends. */
+/** The Content-Security-Policy the server sends (with `connect` origins added to connect-src, see below). */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'wasm-unsafe-eval' blob:",
@@ -29,15 +29,30 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The policy with other servers the playground may call added to connect-src (`CONNECT_SRC`: its
+ * settings can name a Phosphene server on another origin, which must list this one in its CORS_ORIGINS).
+ */
+export function contentSecurityPolicy(connect: readonly string[] = []): string {
+  if (connect.length === 0) return CONTENT_SECURITY_POLICY;
+  return CONTENT_SECURITY_POLICY.replace(
+    "connect-src 'self' blob: data:",
+    `connect-src 'self' blob: data: ${connect.join(' ')}`,
+  );
+}
+
 /** Sets the headers above; a route may loosen CORP afterwards (the signed video download does). */
-export const securityHeaders: RequestHandler = (_req, res, next) => {
-  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
-  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
-  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-  res.setHeader('X-Frame-Options', 'DENY');
-  // Nothing we link to needs to know where the user came from (a result page holds signed URLs).
-  res.setHeader('Referrer-Policy', 'no-referrer');
-  next();
+export const securityHeaders = (connect: readonly string[] = []): RequestHandler => {
+  const policy = contentSecurityPolicy(connect);
+  return (_req, res, next) => {
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', policy);
+    res.setHeader('X-Frame-Options', 'DENY');
+    // Nothing we link to needs to know where the user came from (a result page holds signed URLs).
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  };
 };

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app';
 import { scanModelDirs } from '../../server/models/registry';
-import { CONTENT_SECURITY_POLICY } from '../../server/security-headers';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from '../../server/security-headers';
 
 describe('security headers', () => {
   let app: ReturnType<typeof createApp>;
@@ -28,5 +28,19 @@ describe('security headers', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("worker-src 'self' blob:");
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/https?:|'unsafe-eval'|\*/);
+  });
+
+  it('lets the playground connect to the other servers CONNECT_SRC names, and to nothing else', async () => {
+    const policy = contentSecurityPolicy(['https://gpu.example.com', 'http://localhost:9000']);
+    expect(policy).toContain("connect-src 'self' blob: data: https://gpu.example.com http://localhost:9000;");
+    expect(policy.replace(/connect-src [^;]+/, '')).not.toMatch(/https?:/);
+    const withConnect = createApp({
+      registry: await scanModelDirs([]),
+      distDir: '/nonexistent',
+      connectSrc: ['https://gpu.example.com'],
+    });
+    expect((await request(withConnect).get('/')).headers['content-security-policy']).toContain(
+      "connect-src 'self' blob: data: https://gpu.example.com;",
+    );
   });
 });

@@ -41,9 +41,14 @@ export function serverErrorOf(status: number, body: unknown): ServerError {
 /** The error for a server that could not be reached at all. */
 export function unreachable(baseUrl: string, cause: unknown): ServerError {
   const why = cause instanceof Error ? cause.message : String(cause);
+  // The browser says no more than "Failed to fetch" when CORS or this page's CSP blocked the request.
+  const elsewhere =
+    globalThis.location && new URL(baseUrl).origin !== globalThis.location.origin
+      ? ` A server on another origin must list ${globalThis.location.origin} in its CORS_ORIGINS, and this page's server must list ${new URL(baseUrl).origin} in its CONNECT_SRC.`
+      : '';
   return new ServerError(
     0,
     'unreachable',
-    `Cannot reach the server at ${baseUrl} (${why}). Check the network, or run the job on this device.`,
+    `Cannot reach the server at ${baseUrl} (${why}). Check the network, or run the job on this device.${elsewhere}`,
   );
 }

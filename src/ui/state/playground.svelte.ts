@@ -156,9 +156,9 @@ export class Playground {
     await this.server.sync(() => this.history.refresh());
   }
 
-  /** Stores the API key, reads the account and syncs the gallery with it. */
-  async saveServerKey(key: string): Promise<void> {
-    await this.server.saveKey(key);
+  /** Stores the server's URL and API key, reads the account and syncs the gallery with it. */
+  async saveServerKey(key: string, url = ''): Promise<void> {
+    await this.server.saveKey(key, url);
     if (this.server.account) await Promise.all([this.sync(), this.refreshLoras()]);
   }
 

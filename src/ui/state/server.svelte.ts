@@ -1,5 +1,6 @@
 /**
- * The server connection the playground may hand jobs to: the server this app was loaded from and the
+ * The server connection the playground may hand jobs to: the server this app was loaded from, or another
+ * one the settings name (it must allow this page's origin: CORS_ORIGINS there, CONNECT_SRC here), and the
  * user's API key (kept in this browser's localStorage, sent only to that server), with the account's
  * balance once the key is checked.
  */
@@ -8,6 +9,7 @@ import { syncGallery } from '../server/gallery-sync';
 import { PhosorClient, type Account } from '../server/phosor-client';
 
 const KEY_ITEM = 'phosphene.server.apiKey';
+const URL_ITEM = 'phosphene.server.url';
 const SINCE_ITEM = 'phosphene.server.syncedSince';
 
 const timeNow = () => new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }).format(Date.now());
@@ -20,10 +22,23 @@ function storage(): Storage | null {
   }
 }
 
+const pageOrigin = () => globalThis.location?.origin ?? 'http://127.0.0.1:8787';
+
+/** `text` as a server origin (`https://host[:port]`, a trailing slash allowed), or `null` if it is not one. */
+export function serverUrl(text: string): string | null {
+  try {
+    const url = new URL(text.trim());
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    return /^https?:$/.test(url.protocol) && bare ? url.origin : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Reactive server settings and account. */
 export class ServerState {
-  /** This page's origin: the app's content security policy lets it talk to no other server. */
-  readonly baseUrl = globalThis.location?.origin ?? 'http://127.0.0.1:8787';
+  /** The server's URL: this page's own origin unless the settings name another (see `serverUrl`). */
+  baseUrl = $state(serverUrl(storage()?.getItem(URL_ITEM) ?? '') ?? pageOrigin());
   apiKey = $state(storage()?.getItem(KEY_ITEM) ?? '');
   account = $state.raw<Account | null>(null);
   error = $state('');
@@ -41,8 +56,20 @@ export class ServerState {
     return this.configured ? new PhosorClient({ baseUrl: this.baseUrl, apiKey: this.apiKey }) : null;
   }
 
-  /** Stores the key (an empty one forgets it) and reads the account with it. */
-  async saveKey(key: string): Promise<void> {
+  /**
+   * Stores the server's URL (empty: this page's own server) and the key (an empty one forgets it), and
+   * reads the account with them. A URL that is not an http(s) origin is refused with a message.
+   */
+  async saveKey(key: string, url = ''): Promise<void> {
+    const base = url.trim() === '' ? pageOrigin() : serverUrl(url);
+    if (base === null) {
+      this.error = `"${url.trim()}" is not a server URL: give its origin, like https://phosphene.example.com.`;
+      return;
+    }
+    if (base !== this.baseUrl) storage()?.removeItem(SINCE_ITEM); // another server: read its whole history
+    this.baseUrl = base;
+    if (base === pageOrigin()) storage()?.removeItem(URL_ITEM);
+    else storage()?.setItem(URL_ITEM, base);
     this.apiKey = key.trim();
     if (this.apiKey) storage()?.setItem(KEY_ITEM, this.apiKey);
     else storage()?.removeItem(KEY_ITEM);
