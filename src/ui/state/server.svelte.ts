@@ -7,6 +7,7 @@
 import { idbGallery } from '../history/store';
 import { syncGallery } from '../server/gallery-sync';
 import { PhosorClient, type Account } from '../server/phosor-client';
+import { serverUrl } from '../server/server-url';
 
 const KEY_ITEM = 'phosphene.server.apiKey';
 const URL_ITEM = 'phosphene.server.url';
@@ -23,17 +24,6 @@ function storage(): Storage | null {
 }
 
 const pageOrigin = () => globalThis.location?.origin ?? 'http://127.0.0.1:8787';
-
-/** `text` as a server origin (`https://host[:port]`, a trailing slash allowed), or `null` if it is not one. */
-export function serverUrl(text: string): string | null {
-  try {
-    const url = new URL(text.trim());
-    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
-    return /^https?:$/.test(url.protocol) && bare ? url.origin : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Reactive server settings and account. */
 export class ServerState {
