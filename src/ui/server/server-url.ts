@@ -1,5 +1,4 @@
-/** The settings' Server URL, read as an origin. */
-/** `text` as a server origin (`https://host[:port]`, a trailing slash allowed), or `null` if it is not one. */
+/** The settings' Server URL: `text` as a server origin (`https://host[:port]`, a trailing slash allowed), or `null` if it is not one. */
 export function serverUrl(text: string): string | null {
   try {
     const url = new URL(text.trim());
