@@ -102,7 +102,7 @@ def pixel_video(z):
     n, _, t = z.shape[:3]
     up = F.interpolate(z.permute(0, 2, 1, 3, 4).reshape(n * t, 12, 9, 16), scale_factor=8, mode='nearest')
     f = up.reshape(n, t, 4, 3, 72, 128)
-    return torch.cat([f[:, :1, -1:].flatten(1, 2), f[:, 1:].flatten(1, 2)], dim=1)
+    return torch.cat([f[:, :1, :1].flatten(1, 2), f[:, 1:].flatten(1, 2)], dim=1)
 
 
 held = ClipStream(128, 72, 17, seed=99, split='heldout', background=True)
@@ -119,7 +119,7 @@ if args.latent == 'vae':
         n, c, t = z.shape[:3]
         f = vae.decoder.render(vae.decoder.clip_features(z), 72, 128)
         f = f.reshape(n, t, 4, 3, 72, 128)
-        return torch.cat([f[:, :1, -1:].flatten(1, 2), f[:, 1:].flatten(1, 2)], dim=1)
+        return torch.cat([f[:, :1, :1].flatten(1, 2), f[:, 1:].flatten(1, 2)], dim=1)
 
     with torch.no_grad():
         for steps, g in ((4, 1.0), (16, 3.0)):

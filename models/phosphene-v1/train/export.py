@@ -4,7 +4,9 @@ Graphs (opset 17, TorchScript exporter, every size a named symbolic dim so the p
 - text_encoder: input_ids [batch, tokens] int64 -> hidden_states [batch, tokens, 128]
 - denoiser: latents [batch, 16, latent_frames, latent_height, latent_width], timestep [batch] (sigma * 1000),
   encoder_hidden_states, lora_down.<layer> [in, lora_rank], lora_up.<layer> [lora_rank, out] -> velocity
-- vae_decoder: latents [1, 16, latent_frames + 2, h, w] (the chunk with one latent frame of context on each
+- vae_decoder_trunk: latents [1, 16, latent_frames + 2, h, w] (with one latent frame of context each side, the
+  clip's ends repeated) -> features [1, 32, latent_frames, base_height, base_width], run once per latent frame
+- vae_decoder: features [1, 32, latent_frames + 2, ...] (the chunk's trunk features and one neighbour's each
   side, the clip's ends repeated: `context_latent_frames`), out_rows [height], out_cols [width] (where each
   output row / column samples the base-size features, `model.source_coordinates`: the pipeline may ask for a
   band of a frame's rows) -> frames [1, 3, 4 * latent_frames, height, width]
@@ -59,16 +61,25 @@ class DenoiserExport(nn.Module):
                 layer.lora = None
 
 
+class TrunkExport(nn.Module):
+    def __init__(self, vae: VideoAutoencoder):
+        super().__init__()
+        self.decoder = vae.decoder
+
+    def forward(self, latents):
+        zs = latents.transpose(1, 2)  # [1, T + 2, C, h, w]: latent frames and one of context each side
+        return self.decoder.trunk_window(zs).transpose(1, 2)  # [1, W, T, bh, bw]
+
+
 class DecoderExport(nn.Module):
     def __init__(self, vae: VideoAutoencoder):
         super().__init__()
         self.decoder = vae.decoder
 
-    def forward(self, latents, out_rows, out_cols):
-        zs = latents[0].transpose(0, 1)  # [T + 2, C, h, w]: the chunk and one frame of context each side
-        z, context = zs[1:-1], torch.cat([zs[:-2], zs[2:]], dim=1)
-        frames = self.decoder.render_at(self.decoder.features(z, context), out_rows, out_cols)  # [T, 4, 3, H, W]
-        frames = frames.reshape(z.shape[0] * TEMPORAL, 3, out_rows.shape[0], out_cols.shape[0])
+    def forward(self, features, out_rows, out_cols):
+        x = features.transpose(1, 2)  # [1, T + 2, W, bh, bw]: the chunk's trunk features and a neighbour's each side
+        frames = self.decoder.render_at(self.decoder.blend_features(x), out_rows, out_cols)  # [T, 4, 3, H, W]
+        frames = frames.reshape(frames.shape[0] * TEMPORAL, 3, out_rows.shape[0], out_cols.shape[0])
         return frames.transpose(0, 1).unsqueeze(0).clamp(-1.0, 1.0)
 
 
@@ -130,10 +141,15 @@ def main():
            {'latents': dims, 'velocity': dims, 'timestep': {0: 'batch'},
             'encoder_hidden_states': {0: 'batch', 1: 'tokens'}, **dyn},
            os.path.join(out, 'denoiser.onnx'))
-    z = torch.randn(1, LATENT_CHANNELS, 4, 9, 16)
-    export(DecoderExport(vae), (z, source_coordinates(144, 72), source_coordinates(256, 128)),
-           ['latents', 'out_rows', 'out_cols'], ['frames'],
+    z = torch.randn(1, LATENT_CHANNELS, 2 + 2 * Decoder.CONTEXT, 9, 16)
+    export(TrunkExport(vae), (z,), ['latents'], ['features'],
            {'latents': {2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'},
+            'features': {2: 'feature_frames', 3: 'base_height', 4: 'base_width'}},
+           os.path.join(out, 'vae_decoder_trunk.onnx'))
+    feats = TrunkExport(vae)(z)
+    export(DecoderExport(vae), (feats, source_coordinates(144, 72), source_coordinates(256, 128)),
+           ['features', 'out_rows', 'out_cols'], ['frames'],
+           {'features': {2: 'feature_frames', 3: 'base_height', 4: 'base_width'},
             'out_rows': {0: 'height'}, 'out_cols': {0: 'width'},
             'frames': {2: 'frames', 3: 'height', 4: 'width'}},
            os.path.join(out, 'vae_decoder.onnx'))
@@ -166,9 +182,11 @@ def check(out, text, dit, vae, layers):
         feeds[f'lora_up.{name}'] = torch.zeros(2, layer.out_features)
     print('denoiser max |d|', abs(run('denoiser.onnx', feeds) - dit(lat, torch.tensor([500.0]), ref).numpy()).max())
     z = torch.randn(1, LATENT_CHANNELS, 5, 9, 16)
+    feats = TrunkExport(vae)(z)
+    print('vae_decoder_trunk max |d|', abs(run('vae_decoder_trunk.onnx', {'latents': z}) - feats.numpy()).max())
     rows, cols = source_coordinates(480, 72), source_coordinates(854, 128)
-    got = run('vae_decoder.onnx', {'latents': z, 'out_rows': rows, 'out_cols': cols})
-    want = DecoderExport(vae)(z, rows, cols)
+    got = run('vae_decoder.onnx', {'features': feats, 'out_rows': rows, 'out_cols': cols})
+    want = DecoderExport(vae)(feats, rows, cols)
     print('vae_decoder', got.shape, 'max |d|', abs(got - want.numpy()).max())
     fr = torch.rand(1, 3, 9, 72, 128) * 2 - 1
     got = run('vae_encoder.onnx', {'frames': fr})
@@ -180,8 +198,8 @@ def write_manifest(out, dk, params, vae_steps=0):
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=PACKAGE).stdout.strip()
     lora = [dict(name=name, in_features=layer.in_features, out_features=layer.out_features,
                  down_input=f'lora_down.{name}', up_input=f'lora_up.{name}') for name, layer in lora_layers(VideoDiT())]
-    f32 = dict(text_encoder='text_encoder.onnx', denoiser='denoiser.onnx', vae_decoder='vae_decoder.onnx',
-               vae_encoder='vae_encoder.onnx')
+    f32 = dict(text_encoder='text_encoder.onnx', denoiser='denoiser.onnx', vae_decoder_trunk='vae_decoder_trunk.onnx',
+               vae_decoder='vae_decoder.onnx', vae_encoder='vae_encoder.onnx')
     files = sorted({*f32.values(), 'tokenizer.json'})
     spec = lambda name, dtype='float32': dict(name=name, dtype=dtype)
     presets = [(854, 480, 161, '480p landscape'), (480, 854, 161, '480p portrait'), (1280, 720, 161, '720p landscape'),
@@ -211,9 +229,15 @@ def write_manifest(out, dk, params, vae_steps=0):
                                          encoder_hidden_states=spec('encoder_hidden_states')),
                              outputs=dict(velocity=spec('velocity')), patch_size=[1, 1, 1],
                              lora=dict(rank_dim='lora_rank', boundary_sigma=0.5, layers=lora)),
-            'vae_decoder': dict(inputs=dict(latents=spec('latents')), outputs=dict(frames=spec('frames')),
+            # The decoder's first stage, once per latent frame (its neighbours as context): features the
+            # second stage reads for the latent frame and for its neighbours, so they are computed once.
+            'vae_decoder_trunk': dict(inputs=dict(latents=spec('latents')), outputs=dict(features=spec('features')),
+                                      context_latent_frames=Decoder.CONTEXT),
+            'vae_decoder': dict(inputs=dict(latents=spec('features')), outputs=dict(frames=spec('frames')),
                                 size_inputs=dict(height='out_rows', width='out_cols', values='source_coordinates'),
                                 chunk_latent_frames=1, context_latent_frames=Decoder.CONTEXT,
+                                # Latent frame 0's first frame blends toward no neighbour: it is frame 0.
+                                first_frame='first',
                                 # The largest tensor of one chunk, per output pixel: the head's hidden layer
                                 # (4 frames x 16 channels x 4 bytes).
                                 bytes_per_output_pixel=TEMPORAL * HEAD_HIDDEN * 4),
@@ -258,14 +282,15 @@ def write_reference(out, text, dit, vae):
     hidden = text(ids)
     lat = formula((1, LATENT_CHANNELS, 5, 9, 16), 0.0)  # another length than the export's 3
     vel = dit(lat, torch.tensor([750.0]), hidden)
-    z = formula((1, LATENT_CHANNELS, 3, 9, 16), 1.0)  # one latent frame and its two neighbours
+    z = formula((1, LATENT_CHANNELS, 5, 9, 16), 1.0)  # three latent frames and one of context each side
+    feats = TrunkExport(vae)(z)
     # Rows 10..41 of a 72-row frame and all 128 columns: a band, as the pipeline renders large frames.
-    frames = DecoderExport(vae)(z, source_coordinates(72, 72)[10:42], source_coordinates(128, 128))
+    frames = DecoderExport(vae)(feats, source_coordinates(72, 72)[10:42], source_coordinates(128, 128))
     fr = formula((1, 3, 5, 72, 128), 2.0).clamp(-1, 1)
     enc = EncoderExport(vae)(fr)
     ref = dict(input_ids=ids[0].tolist(),
                text_encoder=summary(hidden), denoiser=dict(timestep=750.0, **summary(vel)),
-               vae_decoder=summary(frames), vae_encoder=summary(enc))
+               vae_decoder_trunk=summary(feats), vae_decoder=summary(frames), vae_encoder=summary(enc))
     with open(os.path.join(out, 'reference.json'), 'w') as f:
         json.dump(ref, f)
 

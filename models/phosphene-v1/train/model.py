@@ -5,9 +5,13 @@
   base size whose short side is 72 px, so every preset (256x144 ... 1920x1080) has the same 16x9 latent
   grid; the decoder draws base-size feature maps and a per-pixel head renders them at any output size
   (bilinear features -> 1x1 MLP), which keeps edges sharp where plain upsampled RGB would blur them.
-  Each latent frame decodes with its two neighbours as context (session 8: without them the decoder drew a
-  latent frame's 4 video frames alike, so motion moved in steps of 4 frames), so the pipeline decodes a
-  clip in chunks with one latent frame of overlap on each side, in bounded memory.
+  Each latent frame decodes with its two neighbours as context, and each of its 4 video frames blends the
+  decoder's last features of its own latent frame with those of the nearer neighbour (session 9: with
+  context alone the decoder still held one picture per latent frame, so motion moved in steps of 4 frames).
+  So a decode has two stages: the trunk (latent frame and its neighbours -> features at the base size, once
+  per latent frame) and the blend + head (a latent frame's and its neighbours' features -> 4 frames at any
+  size, in bands of rows for large frames); the pipeline keeps the features of the frames around the chunk it
+  decodes, so memory stays bounded.
 - TextEncoder: word embeddings + 2 transformer layers over the 32 token ids.
 - VideoDiT: factorised attention per block (spatial within a latent frame, temporal per latent cell,
   cross-attention to the text), adaLN-zero conditioning on the noise level and the pooled text,
@@ -89,10 +93,11 @@ DECODER_EXTRA = (2, 2, 1, 1)
 
 
 class Decoder(nn.Module):
-    """[N, C, 9, 16] (+ the neighbouring latent frames [N, 2C, 9, 16]) -> base features [N, 4 * HEAD_FEATURES,
-    72, 128] -> frames at any size."""
+    """Latent frames [9, 16] with their neighbours -> trunk features [W, 72, 128] per latent frame
+    (`trunk_window`) -> with the neighbours' features, head features [4 * HEAD_FEATURES, 72, 128]
+    (`blend_features`) -> frames at any size (`render_at`)."""
 
-    CONTEXT = 1  # latent frames of context on each side
+    CONTEXT = 1  # latent frames of context each side, at both stages: the trunk's input and the blend
 
     def __init__(self, widths=(128, 96, 64, 32), head_hidden=HEAD_HIDDEN, extra=DECODER_EXTRA):
         super().__init__()
@@ -114,27 +119,69 @@ class Decoder(nn.Module):
         self.body = nn.Sequential(*layers)
         self.norm_out = GroupNorm(8, widths[-1])
         self.conv_out = nn.Conv2d(widths[-1], TEMPORAL * HEAD_FEATURES, 3, padding=1)
+        # How far each of a latent frame's 4 video frames moves its last features toward the nearer
+        # neighbour's (frames 0-1 the previous latent frame, 2-3 the next), per channel. Starts at linear
+        # interpolation between the latent frames' centres, (|j - 1.5|) / 4, and is trained from there.
+        self.blend = nn.Parameter(torch.tensor([0.375, 0.125, 0.125, 0.375]).repeat_interleave(widths[-1])
+                                  .reshape(TEMPORAL, widths[-1], 1, 1))
         # The per-pixel head: features interpolated to the output size, then a 1x1 MLP to RGB.
         self.head1 = nn.Conv2d(HEAD_FEATURES, head_hidden, 1)
         self.head2 = nn.Conv2d(head_hidden, 3, 1)
 
-    def features(self, z, context=None):
-        """z [N, C, h, w]; context [N, 2C, h, w]: the previous and the next latent frame (`neighbours`)."""
-        x = self.conv_in(z) if context is None else self.conv_in(z) + self.context(context)
+    def trunk(self, z, context):
+        """z [N, C, h, w]; context [N, 2C, h, w], the previous and the next latent frame -> the last features
+        [N, widths[-1], bh, bw]."""
+        x = self.conv_in(z) + self.context(context)
         level = 0
         for layer in self.body:
             x = layer(x)
             if isinstance(layer, ResBlock):  # each level's first block, then its extra ones
                 x = self.more[level](x)
                 level += 1
-        return self.conv_out(F.silu(self.norm_out(x)))
+        return F.silu(self.norm_out(x))
+
+    def trunk_window(self, zs):
+        """zs [N, T + 2, C, h, w]: T latent frames and one of context each side -> the trunk's features
+        [N, T, W, bh, bw] of the T. The exported `vae_decoder_trunk` graph; the pipeline runs it once per
+        latent frame and keeps the features for the frames around it."""
+        n, tp, c, h, w = zs.shape
+        t = tp - 2
+        context = torch.cat([zs[:, :-2], zs[:, 2:]], dim=2)
+        x = self.trunk(zs[:, 1:-1].reshape(n * t, c, h, w), context.reshape(n * t, 2 * c, h, w))
+        return x.reshape(n, t, *x.shape[1:])
+
+    def blend_features(self, x):
+        """x [N, T + 2, W, bh, bw]: the trunk's features of T latent frames and of one neighbour each side (a
+        clip's first and last repeated past its ends) -> head features [N * T, 4 * HF, bh, bw]: each video
+        frame's features moved toward the nearer neighbour's. With the clip's first latent frame repeated
+        before it, its first video frame is its own features alone: frame 0 (`first_frame: 'first'`)."""
+        n, tp = x.shape[:2]
+        t = tp - 2
+        own, prev, nxt = (a.reshape(n * t, *a.shape[2:]) for a in (x[:, 1:-1], x[:, :-2], x[:, 2:]))
+        out = []
+        for j in range(TEMPORAL):
+            side = prev if j < TEMPORAL // 2 else nxt
+            y = own + self.blend[j] * (side - own)
+            hf = slice(j * HEAD_FEATURES, (j + 1) * HEAD_FEATURES)
+            out.append(F.conv2d(y, self.conv_out.weight[hf], self.conv_out.bias[hf], padding=1))
+        return torch.cat(out, dim=1)
 
     def clip_features(self, z):
-        """z [N, C, T, h, w] (whole clips) -> features [N * T, 4 * HF, bh, bw], each latent frame with its context."""
-        n, c, t, h, w = z.shape
-        frames = z.permute(0, 2, 1, 3, 4)  # [N, T, C, h, w]
-        context = torch.stack([neighbours(f) for f in frames])
-        return self.features(frames.reshape(n * t, c, h, w), context.reshape(n * t, 2 * c, h, w))
+        """z [N, C, T, h, w] (whole clips) -> head features [N * T, 4 * HF, bh, bw]: what the pipeline's chunks
+        decode to, clip ends repeated at both stages (latents for the trunk's context, features for the blend)."""
+        x = self.trunk_window(pad_clip(z.permute(0, 2, 1, 3, 4), 1))
+        return self.blend_features(pad_clip(x, 1))
+
+    def chunk_features(self, zs, first, count: int):
+        """zs [N, T, C, h, w] (whole clips), first [N] -> head features [N * count, 4 * HF, bh, bw] of latent
+        frames [first, first + count) of each clip, computed as the pipeline computes a chunk (training
+        decodes a few latent frames of each clip this way instead of the whole clip)."""
+        n, t = zs.shape[:2]
+        k = (first.view(n, 1) + torch.arange(-1, count + 1).view(1, -1)).clamp(0, t - 1)  # features the blend reads
+        lat = (k.unsqueeze(-1) + torch.arange(-1, 2).view(1, 1, 3)).clamp(0, t - 1)  # and their trunk's inputs
+        windows = zs[torch.arange(n).view(n, 1, 1), lat]  # [N, count + 2, 3, C, h, w]
+        x = self.trunk_window(windows.flatten(0, 1))  # [N * (count + 2), 1, W, bh, bw]
+        return self.blend_features(x.reshape(n, count + 2, *x.shape[2:]))
 
     def render(self, feats, height: int, width: int):
         """[N, 4 * HF, bh, bw] -> [N, 4, 3, height, width]."""
@@ -156,12 +203,10 @@ class Decoder(nn.Module):
         return self.head2(F.silu(self.head1(f)))
 
 
-def neighbours(z):
-    """[T, C, h, w] latent frames of one clip -> [T, 2C, h, w]: each frame's previous and next frame, the
-    clip's ends repeated (what the pipeline feeds the exported decoder at a chunk's edges too)."""
-    prev = torch.cat([z[:1], z[:-1]], dim=0)
-    nxt = torch.cat([z[1:], z[-1:]], dim=0)
-    return torch.cat([prev, nxt], dim=1)
+def pad_clip(zs, k: int):
+    """[N, T, C, h, w] latent frames of whole clips -> [N, T + 2k, ...], the first and last repeated k times
+    (what the pipeline feeds the exported decoder at a clip's ends)."""
+    return torch.cat([zs[:, :1]] * k + [zs] + [zs[:, -1:]] * k, dim=1)
 
 
 def source_coordinates(out_size: int, in_size: int):
@@ -187,7 +232,9 @@ def lerp_gather(x, coords, dim: int):
 
 
 class VideoAutoencoder(nn.Module):
-    GROWN = ('decoder.context.',)  # added after training began: loaded weights may lack it (identity start)
+    # Added after training began: loaded weights may lack them (the context conv starts at zero, the blend at
+    # linear interpolation).
+    GROWN = ('decoder.context.', 'decoder.blend')
 
     def __init__(self):
         super().__init__()

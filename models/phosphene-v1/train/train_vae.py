@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from common import Log, load, save
 from data import ClipStream, to_video, tubelets
-from model import VideoAutoencoder, count_params, neighbours
+from model import VideoAutoencoder, count_params
 
 p = argparse.ArgumentParser()
 p.add_argument('--minutes', type=float, default=20)
@@ -122,10 +122,8 @@ while time.time() < t_end:
             zs = zs.reshape(nc, t, *zs.shape[1:])
             zs = zs + 0.1 * torch.randn_like(zs)
         z = torch.stack([zs[i, pick[i]] for i in range(zs.shape[0])]).flatten(0, 1)
-        ctx_all = torch.stack([neighbours(zs[i]) for i in range(zs.shape[0])])
-        context = torch.stack([ctx_all[i, pick[i]] for i in range(zs.shape[0])]).flatten(0, 1)
-        zn = z
-        feats = vae.decoder.features(zn, context)
+        # The two picked latent frames with the context the pipeline's chunks give them (clip ends repeated).
+        feats = vae.decoder.chunk_features(zs, first, 2)
         # The head runs on a random quarter of the frame: bilinear interpolation at an integer scale
         # only reads neighbours within one base pixel, so a crop with a one-pixel margin (edge-padded,
         # as interpolate clamps at borders) gives exactly the full frame's values inside it.
@@ -139,6 +137,11 @@ while time.time() < t_end:
     target = target[crop].to(args.device)
     if weight is not None:
         weight = weight[crop].to(args.device)
+    # Latent frame 0 stands for frame 0 alone, and the pipeline keeps its first decoded frame (the manifest's
+    # `first_frame: 'first'`: the one that blends toward no neighbour). Its other three are never shown, so
+    # they copy the first: the losses see frame 0 four times, and the change to frame 1 at the seam.
+    is0 = (pick == 0).flatten().view(-1, 1, 1, 1, 1).to(out.device)
+    out = torch.where(is0, out[:, :1].expand_as(out), out)
     err = out - target
     l1 = err.abs().mean() if weight is None else (weight * err.abs()).mean() / weight.mean()
     mse = err.pow(2).mean()
