@@ -30,7 +30,9 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => server?.stop());
 
-test('the settings name a server on another origin, and a job runs there', async ({ page }) => {
+test('the settings name a server on another origin, a job runs there, and its API keys are managed from here', async ({
+  page,
+}) => {
   test.setTimeout(120_000);
   await page.goto(`http://127.0.0.1:${port}/?model=phosphene-tiny`);
   await expect(page.getByRole('button', { name: 'Generate' })).toBeEnabled();
@@ -55,6 +57,16 @@ test('the settings name a server on another origin, and a job runs there', async
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
   await expect(page.getByTestId('history-item')).toHaveCount(1);
   await expect(page.locator('.player .facts')).toContainText('server');
+
+  // API keys: make one (its secret shown once), see it listed, revoke it.
+  await settings.getByLabel("New key's name").fill('laptop');
+  await settings.getByRole('button', { name: 'Create key' }).click();
+  await expect(settings.getByLabel('The new key')).toHaveValue(/^phk_/);
+  const laptop = settings.getByTestId('api-keys').locator('li').filter({ hasText: 'laptop' });
+  await expect(laptop).toContainText('made ');
+  await expect(settings.getByTestId('api-keys').locator('li').filter({ hasText: '(this browser)' })).toHaveCount(1);
+  await laptop.getByRole('button', { name: 'Revoke laptop' }).click();
+  await expect(laptop).toContainText('revoked');
 
   // The URL is remembered across a reload.
   await page.reload();

@@ -4,7 +4,12 @@
  * schemas the server validates with (`src/shared`), so a wrong or hostile answer is an error, not a crash.
  */
 import type { z } from 'zod';
-import { accountResponseSchema } from '../../shared/account-schemas';
+import {
+  accountResponseSchema,
+  createdKeySchema,
+  keysResponseSchema,
+  apiKeySchema,
+} from '../../shared/account-schemas';
 import { imageResponseSchema, loraSchema, lorasResponseSchema } from '../../shared/storage-schemas';
 import {
   historyDeletedSchema,
@@ -24,6 +29,10 @@ export type LoraEntry = z.infer<typeof loraSchema>;
 
 /** The account as `GET /api/v1/account` answers it. */
 export type Account = z.infer<typeof accountResponseSchema>;
+/** One API key as the server lists it. */
+export type ApiKey = z.infer<typeof apiKeySchema>;
+/** A new key, with its secret shown this once. */
+export type CreatedKey = z.infer<typeof createdKeySchema>;
 /** What submit would run and charge. */
 export type Quote = z.infer<typeof quoteResponseSchema>;
 /** One progress event of a server job. */
@@ -146,6 +155,21 @@ export class PhosorClient {
 
   account(signal?: AbortSignal): Promise<Account> {
     return this.#json(accountResponseSchema, '/api/v1/account', signal ? { signal } : {});
+  }
+
+  /** The account's API keys (active and revoked; never their secrets). */
+  async keys(): Promise<ApiKey[]> {
+    return (await this.#json(keysResponseSchema, '/api/v1/keys')).keys;
+  }
+
+  /** Makes a key; its secret (`api_key`) is in this answer only. */
+  createKey(name: string): Promise<CreatedKey> {
+    return this.#json(createdKeySchema, '/api/v1/keys', this.#post({ name }, {}));
+  }
+
+  /** Revokes one of the account's keys; requests with it are refused from now on. */
+  revokeKey(keyId: string): Promise<ApiKey> {
+    return this.#json(apiKeySchema, `/api/v1/keys/${encodeURIComponent(keyId)}`, { method: 'DELETE' });
   }
 
   /** The price and route of `job`, priced by the code that charges it, and whether the balance covers it. */

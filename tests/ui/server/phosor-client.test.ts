@@ -104,6 +104,21 @@ describe('PhosorClient against the real server', () => {
     await expect(client.quote({ ...job(), loraId: 'lora_missing' })).rejects.toMatchObject({ status: 404 });
   });
 
+  it('makes, lists and revokes API keys; a revoked key is refused', async () => {
+    const made = await client.createKey('laptop');
+    expect(made.api_key).toMatch(/^phk_/);
+    expect(made.api_key.startsWith(made.prefix)).toBe(true);
+    expect((await client.keys()).find((k) => k.key_id === made.key_id)).toMatchObject({
+      name: 'laptop',
+      revoked_at: null,
+    });
+    const other = new PhosorClient({ baseUrl: server.url, apiKey: made.api_key });
+    expect((await other.account()).tier).toBe('pro');
+    expect((await client.revokeKey(made.key_id)).revoked_at).not.toBeNull();
+    await expect(other.account()).rejects.toMatchObject({ status: 401 });
+    await expect(client.revokeKey('nope')).rejects.toMatchObject({ status: 404 });
+  });
+
   it('explains a bad key, bad parameters and a server that is not there', async () => {
     const stranger = new PhosorClient({ baseUrl: server.url, apiKey: 'phk_not-a-key' });
     await expect(stranger.account()).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/Settings/) });
