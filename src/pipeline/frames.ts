@@ -74,12 +74,13 @@ export function writeRgbaFrames(
   rgba: Uint8Array,
   at: number,
 ): number {
-  return writeRgbaBand(video, dims, width, height, { start: 0, count: height }, skip, rgba, at);
+  return writeRgbaBand(video, dims, width, height, { start: 0, count: height }, { from: 0, count: skip }, rgba, at);
 }
 
 /**
  * As `writeRgbaFrames`, for a band of rows: the video's first `band.count` rows become rows
- * `band.start…` of each `width×height` frame (a decoder that renders large frames in bands).
+ * `band.start…` of each `width×height` frame (a decoder that renders large frames in bands), leaving out
+ * the `drop.count` decoded frames from `drop.from` on.
  */
 export function writeRgbaBand(
   video: Float32Array,
@@ -87,7 +88,7 @@ export function writeRgbaBand(
   width: number,
   height: number,
   band: { start: number; count: number },
-  skip: number,
+  drop: { from: number; count: number },
   rgba: Uint8Array,
   at: number,
 ): number {
@@ -98,15 +99,20 @@ export function writeRgbaBand(
     throw new Error(`decoded frames are ${paddedWidth}×${paddedHeight}, smaller than ${width}×${band.count}`);
   if (band.start < 0 || band.start + band.count > height)
     throw new Error(`rows ${band.start}…${band.start + band.count - 1} are outside a frame of ${height} rows`);
-  const count = Math.max(0, numFrames - skip);
+  if (drop.count > 0 && (drop.from < 0 || drop.from + drop.count > numFrames))
+    throw new Error(
+      `the VAE decoder returned ${numFrames} frames, too few to drop ${drop.count} from frame ${drop.from}`,
+    );
+  const count = numFrames - drop.count;
   if ((at + count) * width * height * 4 > rgba.length)
     throw new Error(`the VAE decoder returned more frames than the clip has (${at + count})`);
   const plane = paddedHeight * paddedWidth;
   const channelStride = numFrames * plane;
   // A clamped view rounds and clamps on store (NaN → 0): the [-1, 1] → [0, 255] mapping in one write.
   const out = new Uint8ClampedArray(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  for (let f = skip; f < numFrames; f++) {
-    let o = ((at + f - skip) * height + band.start) * width * 4;
+  for (let f = 0, k = 0; f < numFrames; f++) {
+    if (f >= drop.from && f < drop.from + drop.count) continue;
+    let o = ((at + k++) * height + band.start) * width * 4;
     for (let y = 0; y < band.count; y++) {
       let i = f * plane + y * paddedWidth;
       for (let x = 0; x < width; x++, i++) {

@@ -2,8 +2,9 @@
  * The VAE decoder graph. Two layouts, both declared by the manifest:
  * - whole clip (the default): latents `[1, C, F, h, w]` → video `[1, 3, 1 + tc(F − 1), 8h, 8w]`, cropped;
  * - chunked (`chunk_latent_frames`, a tubelet VAE whose latent frames decode on their own or with
- *   `context_latent_frames` neighbours each side): each run takes a few latent frames (plus their context)
- *   and returns `tc` frames per latent frame of the chunk (latent frame 0 keeps only its last), written
+ *   `context_latent_frames` neighbours each side; with a `vae_decoder_trunk`, in two stages whose first runs
+ *   once per latent frame): each run takes a few latent frames (plus their context)
+ *   and returns `tc` frames per latent frame of the chunk (latent frame 0 keeps only one: `first_frame`), written
  *   straight into the RGBA output, so peak memory is one chunk, not the clip. With
  *   `size_inputs` the graph renders at the requested size itself; when their values are source
  *   coordinates, a large frame renders in bands of rows, so that no tensor exceeds the backend's limit
@@ -89,16 +90,24 @@ export async function decodeFrames(
     };
   };
   const sizeDims = size ? { [size.height]: [bands.rows], [size.width]: [width] } : {};
+  const source = pipe.manifest.graphs.vae_decoder_trunk
+    ? trunkFeatures(pipe, latents, latentDims)
+    : {
+        window: async (from: number, count: number) => ({
+          data: gatherLatentFrames(latents, latentDims, from, count, scale),
+          dims: [1, channels, count, h, w],
+        }),
+      };
   let session: GraphSession | undefined;
   let written = 0;
   for (let start = 0; start < latentFrames; start += chunk) {
     const n = Math.min(chunk, latentFrames - start);
-    const part = gatherLatentFrames(latents, latentDims, start - context, n + 2 * context, scale);
-    const dims = [1, channels, n + 2 * context, h, w];
+    const { data: part, dims } = await source.window(start - context, n + 2 * context);
     session = await pipe.session('vae_decoder', { [spec.inputs.latents.name]: dims, ...sizeDims });
-    // Latent frame 0 stands for frame 0 alone: of its tc decoded frames, keep the last.
-    const skip = start === 0 ? tc - 1 : 0;
-    const rgba = new Uint8Array((n * tc - skip) * frameBytes);
+    // Latent frame 0 stands for frame 0 alone: of its tc decoded frames, keep the last (or the first, as the
+    // manifest says).
+    const drop = { from: spec.first_frame === 'first' ? 1 : 0, count: start === 0 ? tc - 1 : 0 };
+    const rgba = new Uint8Array((n * tc - drop.count) * frameBytes);
     let count = 0;
     for (let row = 0; row < height; row += bands.rows) {
       const result = await session.run({
@@ -107,7 +116,7 @@ export async function decodeFrames(
       });
       const { data, dims: outDims } = readFloat(result[spec.outputs.frames.name], 'frames');
       const band = { start: row, count: Math.min(bands.rows, height - row) };
-      count = writeRgbaBand(data, outDims, width, height, band, skip, rgba, 0);
+      count = writeRgbaBand(data, outDims, width, height, band, drop, rgba, 0);
     }
     if (written + count > numFrames)
       throw new Error(`the VAE decoder returned more frames than the clip has (${written + count})`);
@@ -116,6 +125,56 @@ export async function decodeFrames(
   }
   if (written !== numFrames) throw new Error(`the VAE decoder gave ${written} frames, expected ${numFrames}`);
   return { frames: { width, height, numFrames }, session: session! };
+}
+
+/**
+ * The first stage of a two-stage decoder (`graphs.vae_decoder_trunk`): each latent frame's features, computed
+ * once from the frame and its context, kept while the chunks around it read them (windows move forward, so
+ * older frames are dropped), and handed out in windows `[1, C, count, h, w]` like latents, frames before 0
+ * or past the clip's end repeating its first or last.
+ */
+export function trunkFeatures(
+  pipe: VideoPipeline,
+  latents: Float32Array,
+  latentDims: readonly number[],
+): { window(from: number, count: number): Promise<{ data: Float32Array; dims: number[] }> } {
+  const spec = pipe.manifest.graphs.vae_decoder_trunk!;
+  const [, channels, frames, h, w] = latentDims as [number, number, number, number, number];
+  const scale = pipe.manifest.latent.scaling_factor;
+  const context = spec.context_latent_frames;
+  const kept = new Map<number, { data: Float32Array; dims: readonly number[] }>();
+  const features = async (k: number) => {
+    const have = kept.get(k);
+    if (have) return have;
+    const dims = [1, channels, 1 + 2 * context, h, w];
+    const session = await pipe.session('vae_decoder_trunk', { [spec.inputs.latents.name]: dims });
+    const result = await session.run({
+      [spec.inputs.latents.name]: floatInput(
+        spec.inputs.latents.dtype,
+        gatherLatentFrames(latents, latentDims, k - context, 1 + 2 * context, scale),
+        dims,
+      ),
+    });
+    const out = readFloat(result[spec.outputs.features.name], 'features');
+    if (out.dims.length !== 5 || out.dims[0] !== 1 || out.dims[2] !== 1)
+      throw new Error(`the VAE decoder's trunk returned dims [${out.dims.join(', ')}], expected [1, C, 1, H, W]`);
+    kept.set(k, out);
+    return out;
+  };
+  return {
+    async window(from, count) {
+      for (const k of kept.keys()) if (k < Math.max(0, from)) kept.delete(k);
+      const parts = [];
+      for (let i = 0; i < count; i++) parts.push(await features(Math.min(frames - 1, Math.max(0, from + i))));
+      const [, fc, , fh, fw] = parts[0]!.dims as [number, number, number, number, number];
+      const plane = fh * fw;
+      const data = new Float32Array(fc * count * plane);
+      parts.forEach((part, i) => {
+        for (let c = 0; c < fc; c++) data.set(part.data.subarray(c * plane, (c + 1) * plane), (c * count + i) * plane);
+      });
+      return { data, dims: [1, fc, count, fh, fw] };
+    },
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { parseManifest, type ModelManifest } from './manifest';
 import type { PackageSource } from './source';
 
 /** The graphs a pipeline runs, by role. */
-export type GraphRole = 'text_encoder' | 'denoiser' | 'vae_decoder' | 'vae_encoder';
+export type GraphRole = 'text_encoder' | 'denoiser' | 'vae_decoder_trunk' | 'vae_decoder' | 'vae_encoder';
 
 /** A loaded, verified package: the manifest, the chosen variant and the bytes of its files. */
 export interface ModelPackage {

@@ -55,6 +55,7 @@ const graphFiles = z
   .object({
     text_encoder: relativePath,
     denoiser: relativePath,
+    vae_decoder_trunk: relativePath.optional(),
     vae_decoder: relativePath,
     vae_encoder: relativePath.optional(),
   })
@@ -140,7 +141,7 @@ export const manifestSchema = z
           bytes_per_output_pixel: z.number().int().positive().optional(),
           /**
            * Present when latent frames decode independently (a tubelet VAE): the pipeline decodes this
-           * many at a time, each to temporal_compression frames (latent frame 0 keeps only its last), so
+           * many at a time, each to temporal_compression frames (latent frame 0 keeps one: `first_frame`), so
            * memory does not grow with the clip. Absent, the whole clip decodes at once to 1 + tc(F − 1).
            */
           chunk_latent_frames: z.number().int().positive().optional(),
@@ -152,7 +153,23 @@ export const manifestSchema = z
            * their average.
            */
           context_latent_frames: z.number().int().min(0).max(4).optional(),
+          /**
+           * Which of latent frame 0's temporal_compression decoded frames is the clip's frame 0 (needs
+           * `chunk_latent_frames`): `last` (the default) or `first`. A decoder that blends each frame toward
+           * the nearer neighbouring latent frame draws its first one from latent frame 0 alone.
+           */
+          first_frame: z.enum(['first', 'last']).optional(),
         }),
+        /**
+         * A decoder in two stages (needs the decoder's `chunk_latent_frames`): this graph turns each latent
+         * frame, with `context_latent_frames` neighbours each side (the clip's ends repeated), into features;
+         * the `vae_decoder` graph's `latents` input then takes those features (the chunk's and its context's)
+         * instead of latents. The pipeline runs the trunk once per latent frame and keeps the features the
+         * chunks around it read, so nothing is computed twice, however many bands a large frame renders in.
+         */
+        vae_decoder_trunk: graphSpec(['latents'], ['features'])
+          .extend({ context_latent_frames: z.number().int().min(0).max(4) })
+          .optional(),
         vae_encoder: graphSpec(['frames'], ['latents']).optional(),
       })
       .strict(),
@@ -246,6 +263,31 @@ export const manifestSchema = z
         path: ['graphs', 'vae_decoder', 'context_latent_frames'],
         message: 'needs chunk_latent_frames (context frames belong to a chunked decoder)',
       });
+    }
+    if (decoder.first_frame !== undefined && decoder.chunk_latent_frames === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['graphs', 'vae_decoder', 'first_frame'],
+        message: 'needs chunk_latent_frames (a whole-clip decoder returns 1 + tc(F − 1) frames itself)',
+      });
+    }
+    if (m.graphs.vae_decoder_trunk !== undefined && decoder.chunk_latent_frames === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['graphs', 'vae_decoder_trunk'],
+        message: "needs the vae_decoder's chunk_latent_frames (the trunk's features are decoded chunk by chunk)",
+      });
+    }
+    for (const [name, variant] of Object.entries(m.variants)) {
+      if ((m.graphs.vae_decoder_trunk === undefined) !== (variant.files.vae_decoder_trunk === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['variants', name, 'files', 'vae_decoder_trunk'],
+          message: m.graphs.vae_decoder_trunk
+            ? 'is missing: graphs.vae_decoder_trunk declares a two-stage decoder'
+            : 'names a file, but graphs.vae_decoder_trunk is not declared',
+        });
+      }
     }
     if (m.graphs.vae_encoder === undefined && m.modes.some((mode) => mode !== 'text-to-video')) {
       ctx.addIssue({

@@ -88,15 +88,23 @@ describe('phosphene-v1 export', () => {
     expectClose(out[g.outputs.velocity.name]!, reference.denoiser!);
   });
 
-  it('VAE decoder renders 4 frames per latent frame, seeing its neighbours, at the source coordinates it is given (a band of rows)', async () => {
-    const s = await session(files.vae_decoder);
+  it('VAE decoder: the trunk turns latent frames into features, the second stage blends a frame with its neighbours and renders 4 frames at the source coordinates it is given (a band of rows)', async () => {
+    const t = manifest.graphs.vae_decoder_trunk!;
     const g = manifest.graphs.vae_decoder;
+    // One latent frame of context each side at both stages, as model.py's Decoder.CONTEXT declares.
+    expect([t.context_latent_frames, g.context_latent_frames, g.first_frame]).toEqual([1, 1, 'first']);
     expect(g.size_inputs?.values).toBe('source_coordinates');
-    // One latent frame with one frame of context each side, as model.py's Decoder.CONTEXT declares.
-    expect(g.context_latent_frames).toBe(1);
+    // Three latent frames and their context: features of three, the second stage's input for one.
+    const trunk = await (
+      await session(files.vae_decoder_trunk!)
+    ).run({ [t.inputs.latents.name]: formula([1, 16, 5, 9, 16], 1) });
+    const features = trunk[t.outputs.features.name]!;
+    expectClose(features, reference.vae_decoder_trunk!);
     const rows = sourceCoordinates(72, 72).slice(10, 42);
-    const out = await s.run({
-      [g.inputs.latents.name]: formula([1, 16, 3, 9, 16], 1),
+    const out = await (
+      await session(files.vae_decoder)
+    ).run({
+      [g.inputs.latents.name]: features,
       [g.size_inputs!.height]: new ort.Tensor('float32', rows, [rows.length]),
       [g.size_inputs!.width]: new ort.Tensor('float32', sourceCoordinates(128, 128), [128]),
     });

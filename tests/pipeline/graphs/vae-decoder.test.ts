@@ -20,8 +20,11 @@ import { createVideoPipeline, type VideoPipeline } from '../../../src/pipeline/v
 
 const V1 = path.resolve(process.env.V1_DIR ?? 'models/phosphene-v1');
 
-/** The Node backend with another tensor limit, recording the row count of every decoder run. */
-function limitedBackend(maxBytes: number, rowsSeen: number[]): OrtBackend {
+/**
+ * The Node backend with another tensor limit, recording the row count of every decoder run and the
+ * latent frames of every trunk run.
+ */
+function limitedBackend(maxBytes: number, rowsSeen: number[], trunkRuns: number[] = []): OrtBackend {
   return {
     ...ortNodeBackend,
     maxTensorBytes: async () => maxBytes,
@@ -31,6 +34,7 @@ function limitedBackend(maxBytes: number, rowsSeen: number[]): OrtBackend {
         ...session,
         run(feeds) {
           if (feeds.out_rows) rowsSeen.push(feeds.out_rows.dims[0]!);
+          else if (session.outputNames.includes('features')) trunkRuns.push(feeds.latents!.dims[2]!);
           return session.run(feeds);
         },
       };
@@ -112,15 +116,58 @@ describe('decodeToFrames with context latent frames (phosphene-v1)', () => {
   });
 });
 
+describe("decodeToFrames: which of latent frame 0's frames starts the clip (first_frame)", () => {
+  /** The Node backend, but every decoded frame is one grey level: 10 × its index in the chunk's output. */
+  const numberedFrames: OrtBackend = {
+    ...ortNodeBackend,
+    async createSession(model, options) {
+      const session = await ortNodeBackend.createSession(model, options);
+      return {
+        ...session,
+        async run(feeds) {
+          const out = await session.run(feeds);
+          if (!out.frames) return out;
+          const [, , f, h, w] = out.frames.dims as number[];
+          const data = new Float32Array(out.frames.data.length);
+          for (let c = 0; c < 3; c++)
+            for (let k = 0; k < f!; k++)
+              data.fill((10 * k) / 127.5 - 1, (c * f! + k) * h! * w!, (c * f! + k + 1) * h! * w!);
+          return { ...out, frames: { ...out.frames, data } };
+        },
+      };
+    },
+  };
+
+  it.each([
+    ['first', [0, 0, 10, 20, 30, 0, 10, 20, 30]],
+    ['last', [30, 0, 10, 20, 30, 0, 10, 20, 30]],
+  ] as const)('%s', async (firstFrame, greys) => {
+    const pkg = await loadModelPackage(fsPackageSource(V1));
+    const spec = { ...pkg.manifest.graphs.vae_decoder, first_frame: firstFrame };
+    const manifest = { ...pkg.manifest, graphs: { ...pkg.manifest.graphs, vae_decoder: spec } };
+    const pipe = createVideoPipeline({ ...pkg, manifest }, numberedFrames, 'cpu');
+    try {
+      const dims = [1, 16, 3, 9, 16];
+      const { frames } = await decodeToFrames(pipe, latents(dims), dims, 32, 18);
+      expect(frames.numFrames).toBe(9);
+      const frameBytes = 32 * 18 * 4;
+      expect(Array.from({ length: 9 }, (_, i) => frames.rgba[i * frameBytes])).toEqual(greys);
+    } finally {
+      await pipe.release();
+    }
+  });
+});
+
 describe('decodeToFrames in bands (phosphene-v1)', () => {
   let whole: VideoPipeline;
   let banded: VideoPipeline;
   const rowsSeen: number[] = [];
+  const trunkRuns: number[] = [];
   beforeAll(async () => {
     const pkg = await loadModelPackage(fsPackageSource(V1));
     whole = createVideoPipeline(pkg, ortNodeBackend, 'cpu');
     // 256 B per pixel × 256 columns × 40 rows = 2.6 MB: a 144-row frame needs 4 bands of 36 rows.
-    banded = createVideoPipeline(pkg, limitedBackend(256 * 256 * 40, rowsSeen), 'cpu');
+    banded = createVideoPipeline(pkg, limitedBackend(256 * 256 * 40, rowsSeen, trunkRuns), 'cpu');
   });
   afterAll(async () => {
     await whole?.release();
@@ -144,8 +191,10 @@ describe('decodeToFrames in bands (phosphene-v1)', () => {
     for (let i = 0; i < a.frames.rgba.length; i++)
       worst = Math.max(worst, Math.abs(a.frames.rgba[i]! - b.frames.rgba[i]!));
     expect(worst).toBeLessThanOrEqual(1);
-    // 3 latent frames × 4 bands, each of 36 rows (one compiled shape).
+    // 3 latent frames × 4 bands, each of 36 rows (one compiled shape); the trunk ran once per latent frame
+    // (each with one frame of context each side), not once per band or per chunk that reads it.
     expect(rowsSeen).toEqual(Array(12).fill(36));
+    expect(trunkRuns).toEqual([3, 3, 3]);
     // The frames are not blank: banding that dropped rows would leave zeros.
     const alpha = b.frames.rgba.filter((_, i) => i % 4 === 3);
     expect(alpha.every((v) => v === 255)).toBe(true);

@@ -64,6 +64,32 @@ describe('parseManifest', () => {
     expect(parseManifest(m).graphs.vae_decoder.context_latent_frames).toBe(1);
   });
 
+  it('rejects first_frame without chunked decoding, and any value but first or last', () => {
+    const m = valid();
+    m.graphs.vae_decoder.first_frame = 'first';
+    expect(rejection(m)).toMatch(/graphs\.vae_decoder\.first_frame needs chunk_latent_frames/);
+    m.graphs.vae_decoder.chunk_latent_frames = 1;
+    expect(parseManifest(m).graphs.vae_decoder.first_frame).toBe('first');
+    expect(
+      rejection({ ...m, graphs: { ...m.graphs, vae_decoder: { ...m.graphs.vae_decoder, first_frame: 'middle' } } }),
+    ).toMatch(/first_frame/);
+  });
+
+  it('takes a two-stage decoder only when it is chunked and every variant has the trunk file', () => {
+    const m = valid();
+    const spec = { name: 'x', dtype: 'float32' } as const;
+    m.graphs.vae_decoder_trunk = { inputs: { latents: spec }, outputs: { features: spec }, context_latent_frames: 1 };
+    expect(rejection(m)).toMatch(/graphs\.vae_decoder_trunk needs the vae_decoder's chunk_latent_frames/);
+    expect(rejection(m)).toMatch(/variants\.fp32\.files\.vae_decoder_trunk is missing/);
+    m.graphs.vae_decoder.chunk_latent_frames = 1;
+    m.variants.fp32!.files.vae_decoder_trunk = 'vd.onnx';
+    expect(parseManifest(m).graphs.vae_decoder_trunk?.context_latent_frames).toBe(1);
+    delete m.graphs.vae_decoder_trunk;
+    expect(rejection(m)).toMatch(
+      /files\.vae_decoder_trunk names a file, but graphs\.vae_decoder_trunk is not declared/,
+    );
+  });
+
   it('rejects unknown fields and formats', () => {
     expect(rejection({ ...valid(), extra: 1 })).toMatch(/extra|Unrecognized/i);
     expect(rejection({ ...valid(), format: 'phosphene-model/2' })).toMatch(/format/);
