@@ -4,7 +4,14 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const ALL = ['bench/pipeline.ts', 'bench/preview.ts', 'bench/browser.ts', 'bench/server.ts', 'bench/server-load.ts'];
+const ALL = [
+  'bench/pipeline.ts',
+  'bench/decoder.ts',
+  'bench/preview.ts',
+  'bench/browser.ts',
+  'bench/server.ts',
+  'bench/server-load.ts',
+];
 const named = process.argv.slice(2);
 const BENCHES = named.length
   ? ALL.filter((file) => named.some((n) => file === `bench/${n}.ts` || file.startsWith(`bench/${n}-`)))
