@@ -206,9 +206,9 @@ def write_manifest(out, dk, params, vae_steps=0):
                (720, 1280, 161, '720p portrait'), (1920, 1080, 153, '1080p landscape'),
                (1080, 1920, 153, '1080p portrait'), (256, 144, 161, '144p landscape (fast preview)')]
     # Peak RSS (MB) of one job at each preset's max_frames, for the server's and the browser's planning.
-    # Measured 2026-12-06 (BENCHMARKS.md, bench/job-memory.ts, frames streamed to the encoder, 64 MiB decoder
-    # bands): 256x144x161 339, 854x480x161 535, 1280x720x161 615, 1920x1080x153 686; ~10 % margin on each.
-    peak_mb = {(854, 480): 600, (1280, 720): 680, (1920, 1080): 760, (256, 144): 380}
+    # Measured 2026-12-06 (session 22, BENCHMARKS.md, bench/job-memory.ts, two-stage decoder, frames streamed to the
+    # encoder, 64 MiB decoder bands): 256x144x161 381, 854x480x161 588, 1280x720x161 646, 1920x1080x153 796; ~10 % margin.
+    peak_mb = {(854, 480): 650, (1280, 720): 710, (1920, 1080): 880, (256, 144): 420}
     manifest = {
         'format': 'phosphene-model/1',
         'id': 'phosphene/v1/text-to-video',
