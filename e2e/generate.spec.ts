@@ -77,6 +77,9 @@ test('cancel stops a job between denoising steps, and the next job still runs', 
   const detail = page.getByTestId('progress-detail');
   const currentStep = async () => Number(/step (\d+)\/50/.exec((await detail.textContent()) ?? '')?.[1] ?? 0);
   await expect.poll(currentStep, { timeout: 60_000, intervals: [20] }).toBeGreaterThanOrEqual(2);
+  // While it runs: the time elapsed, and from the second step on, an estimate of the denoising left.
+  await expect(page.getByTestId('progress-elapsed')).toHaveText(/^\d+ s elapsed$/);
+  await expect(detail).toContainText(/about \d+ s of denoising left/);
   // Read the step and press Cancel in one task, so the step count is the one showing at the click.
   const stepAtCancel = await page.evaluate(() => {
     const step = Number(
