@@ -11,7 +11,7 @@ import { bodyTimeout } from './body-timeout';
 import { RateLimiter, type RateLimitOptions } from './auth/rate-limit';
 import type { Database } from './db/database';
 import { HttpError } from './http-error';
-import { requestLogger } from './log/request-log';
+import { logErrorWith, requestLogger } from './log/request-log';
 import type { ModelRegistry } from './models/registry';
 import { cors } from './cors';
 import { securityHeaders } from './security-headers';
@@ -54,8 +54,8 @@ const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
   }
   const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
   const message = status === 500 ? 'Internal server error; the server log has the details.' : String(error.message);
-  // pino-http puts `res.err` on the request's one log line, summarised and redacted (request-log.ts).
-  if (status === 500) res.err = error as Error;
+  // The request's one log line carries the error, summarised and redacted (request-log.ts).
+  if (status === 500) logErrorWith(res, error);
   res.status(status).json({ error: { code: status === 500 ? 'internal_error' : 'bad_request', message } });
 };
 
@@ -63,6 +63,9 @@ const jsonErrors: ErrorRequestHandler = (error, _req, res, _next) => {
 export function createApp(config: AppConfig): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag on API answers: no Phosor client revalidates them, and hashing each status poll's body cost
+  // more than it could save. Static files keep theirs (express.static sets its own).
+  app.set('etag', false);
   app.use(requestLogger(config.logger ?? pino({ level: 'silent' })));
   app.use(bodyTimeout(config.bodyTimeoutMs));
   app.use(securityHeaders(config.connectSrc));
@@ -82,9 +85,10 @@ export function createApp(config: AppConfig): express.Express {
     if (config.jobs) app.use('/api/v1', videoDownloadRouter(config.db, config.jobs));
     // Every API route below this line needs an X-API-Key (Phosor: all but /models).
     app.use('/api/v1', requireApiKey(config.db, new RateLimiter(config.db, config.rateLimit)));
+    // Inference first: status polling is most of the traffic, and each router passed on the way costs.
+    if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
     app.use('/api/v1', accountRouter(config.db, config.storage?.storageQuotaBytes ?? config.jobs?.storageQuotaBytes));
     if (config.storage) app.use('/api/v1', storageApi(config.db, config.storage));
-    if (config.jobs) app.use('/api/v1', inferenceRouter(config.db, config.registry, config.jobs));
     if (config.jobs) app.use('/api/v1', inferenceEventsRouter(config.db, config.jobs));
     if (config.jobs) app.use('/api/v1', historySyncRouter(config.db, config.jobs));
     app.use('/api/v1', systemInfoRouter(config.db, config.registry, { version: config.version, ...config.jobs }));

@@ -1,4 +1,5 @@
 /** The one database interface the server codes against; PGlite and PostgreSQL both implement it. */
+import type { WriteClock } from './write-clock';
 
 /** A row-returning query result; numbers from `bigint`/`numeric` columns may arrive as strings. */
 export interface QueryResult<R> {
@@ -20,6 +21,11 @@ export type Transaction = Queryable;
 /** A connection to PGlite or PostgreSQL speaking the PostgreSQL dialect. */
 export interface Database extends Queryable {
   readonly kind: 'pglite' | 'postgres';
+  /**
+   * Present only where this connection is the database's only writer (PGlite): every write it runs is
+   * counted per table, so caches can keep rows until their table is written instead of for a short while.
+   */
+  readonly writes?: WriteClock;
   /**
    * Runs `fn` inside BEGIN/COMMIT, rolling back when it throws. Use only `tx` inside `fn`:
    * PGlite has one connection, so a call on the database itself would wait for the transaction forever.

@@ -4,27 +4,41 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Database, QueryResult, Queryable } from './database';
 import { acquireDataDirLock } from './lock-file';
+import { WriteClock } from './write-clock';
 
 type PgliteQueryable = Pick<PgliteTransaction, 'query' | 'exec'>;
 
-function queryable(target: PgliteQueryable): Queryable {
+function queryable(target: PgliteQueryable, clock: WriteClock): Queryable {
   return {
     async query<R>(sql: string, params: unknown[] = []): Promise<QueryResult<R>> {
-      const result = await target.query<R>(sql, params);
-      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      clock.note(sql);
+      try {
+        const result = await target.query<R>(sql, params);
+        return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+      } finally {
+        clock.note(sql);
+      }
     },
     async exec(sql: string): Promise<void> {
-      await target.exec(sql);
+      clock.noteScript();
+      try {
+        await target.exec(sql);
+      } finally {
+        clock.noteScript();
+      }
     },
   };
 }
 
 function wrap(pg: PGlite, release: () => void): Database {
+  // The lock file makes this process the data folder's only writer, so every write passes through here.
+  const writes = new WriteClock();
   return {
     kind: 'pglite',
-    ...queryable(pg),
+    writes,
+    ...queryable(pg, writes),
     // PGlite runs one transaction at a time (an internal mutex), which also serialises concurrent charges.
-    transaction: (fn) => pg.transaction((tx) => fn(queryable(tx))),
+    transaction: (fn) => pg.transaction((tx) => fn(queryable(tx, writes))),
     close: async () => {
       try {
         await pg.close();

@@ -142,7 +142,7 @@ export function inferenceRouter(db: Database, registry: ModelRegistry, options: 
   const router = Router();
   router.param('request_id', rejectUnstorableParam);
   const signer = signerFor(db, options);
-  const recent = new RecentJobs(options.statusCacheMs ?? 0);
+  const recent = new RecentJobs(options.statusCacheMs ?? 0, db.writes);
   const ownJob = async (res: express.Response, id: string): Promise<Job> => {
     const job = await findUserJob(db, authOf(res).user.id, id);
     if (!job) throw new JobNotFoundError(id);

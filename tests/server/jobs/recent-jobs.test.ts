@@ -33,6 +33,32 @@ describe('RecentJobs', () => {
     expect(reads).toBe(3);
   });
 
+  it("keeps a job past the TTL while the write clock says nothing wrote the jobs table, and not after a write", async () => {
+    const user = await userWith(db(), 1_000_000);
+    const job = await submitJob(db(), newJob(user));
+    let reads = 0;
+    const counting: Queryable = {
+      query: (sql, params) => (reads++, db().query(sql, params)) as never,
+      exec: (sql) => db().exec(sql),
+    };
+    const cache = new RecentJobs(20, db().writes);
+    await cache.find(counting, user.id, job.id);
+    await sleep(40);
+    await db().query('SELECT * FROM jobs WHERE id = $1', [job.id]); // a read moves nothing
+    expect((await cache.find(counting, user.id, job.id))!.progress).toBe(0);
+    expect(reads).toBe(1);
+    await db().query('UPDATE jobs SET progress = 9 WHERE id = $1', [job.id]);
+    await sleep(40);
+    expect((await cache.find(counting, user.id, job.id))!.progress).toBe(9);
+    expect(reads).toBe(2);
+    // Without a clock (PostgreSQL) the TTL alone decides.
+    const plain = new RecentJobs(20);
+    await plain.find(counting, user.id, job.id);
+    await sleep(40);
+    await plain.find(counting, user.id, job.id);
+    expect(reads).toBe(4);
+  });
+
   it('never answers another user, and does not keep a miss', async () => {
     const [owner, other] = [await userWith(db(), 1_000_000), await userWith(db(), 1_000_000)];
     const job = await submitJob(db(), newJob(owner));

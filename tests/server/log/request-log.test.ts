@@ -1,6 +1,9 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createKey } from '../../../server/accounts/keys';
 import { createUser } from '../../../server/accounts/users';
 import { createApp } from '../../../server/app';
@@ -90,6 +93,44 @@ describe('request logging', () => {
         expect(lines[0]).not.toMatch(/INSERT INTO/);
       } finally {
         await db().exec('ALTER TABLE jobs DROP CONSTRAINT refuse_all');
+      }
+    });
+  });
+
+  describe('a request the client leaves before the answer ends', () => {
+    it('writes one warn line that says so', async () => {
+      const { lines, logger } = capture();
+      const user = await createUser(db(), { email: 'log-abort@example.test', tier: 'pro', initialMicro: 1_000_000 });
+      const key = (await createKey(db(), user.id)).secret;
+      const app = await appWith(logger);
+      const submitted = await request(app)
+        .post('/api/v1/inference/submit')
+        .set('X-API-Key', key)
+        .send({ prompt: 'a red ball', width: 64, height: 64, num_frames: 5 })
+        .expect(200);
+      lines.length = 0;
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const { port } = server.address() as AddressInfo;
+        // The events stream of a queued job stays open: the client hangs up once it has the headers.
+        const req = http.get({
+          host: '127.0.0.1',
+          port,
+          path: `/api/v1/inference/events/${submitted.body.request_id}`,
+          headers: { 'X-API-Key': key },
+        });
+        const [res] = (await once(req, 'response')) as [http.IncomingMessage];
+        expect(res.statusCode).toBe(200);
+        req.destroy();
+        await vi.waitFor(() => expect(lines).toHaveLength(1));
+        expect(JSON.parse(lines[0]!)).toMatchObject({
+          level: 40,
+          msg: 'GET /api/v1/inference/events/:request_id 200 (the client went away first)',
+        });
+      } finally {
+        server.closeAllConnections();
+        server.close();
       }
     });
   });
