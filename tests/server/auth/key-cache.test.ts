@@ -33,28 +33,31 @@ describe.each(DATABASE_KINDS)('the authenticated-key cache on %s', (kind) => {
     await account(other.secret).expect(200);
   });
 
-  it.runIf(kind === 'pglite')('keeps a key past KEY_CACHE_MS while nothing wrote keys or users (PGlite, one writer)', async () => {
-    let lookups = 0;
-    const counting = {
-      ...db(),
-      query: ((sql: string, params?: unknown[]) => {
-        if (sql.includes('secret_sha256')) lookups++;
-        return db().query(sql, params);
-      }) as Database['query'],
-    };
-    const countingApp = createApp({ registry: await scanModelDirs([]), distDir: '/nonexistent', db: counting });
-    const { key, secret } = await freshKey();
-    const get = () => request(countingApp).get('/api/v1/account').set('X-API-Key', secret);
-    await get().expect(200);
-    await sleep(KEY_CACHE_MS + 100);
-    await db().query('SELECT * FROM api_keys WHERE id = $1', [key.id]); // a read moves nothing
-    await get().expect(200);
-    expect(lookups).toBe(1);
-    // A revocation is a write through the one connection, so it is seen at once.
-    await revokeKey(db(), key.id);
-    await get().expect(401);
-    expect(lookups).toBe(2);
-  });
+  it.runIf(kind === 'pglite')(
+    'keeps a key past KEY_CACHE_MS while nothing wrote keys or users (PGlite, one writer)',
+    async () => {
+      let lookups = 0;
+      const counting = {
+        ...db(),
+        query: ((sql: string, params?: unknown[]) => {
+          if (sql.includes('secret_sha256')) lookups++;
+          return db().query(sql, params);
+        }) as Database['query'],
+      };
+      const countingApp = createApp({ registry: await scanModelDirs([]), distDir: '/nonexistent', db: counting });
+      const { key, secret } = await freshKey();
+      const get = () => request(countingApp).get('/api/v1/account').set('X-API-Key', secret);
+      await get().expect(200);
+      await sleep(KEY_CACHE_MS + 100);
+      await db().query('SELECT * FROM api_keys WHERE id = $1', [key.id]); // a read moves nothing
+      await get().expect(200);
+      expect(lookups).toBe(1);
+      // A revocation is a write through the one connection, so it is seen at once.
+      await revokeKey(db(), key.id);
+      await get().expect(401);
+      expect(lookups).toBe(2);
+    },
+  );
 
   it('stops a key revoked elsewhere (another node, the admin CLI) within KEY_CACHE_MS', async () => {
     const { key, secret } = await freshKey();

@@ -19,10 +19,9 @@ describe('WriteClock', () => {
     expect(moved('update  "api_keys" set revoked_at = now()')).toEqual(['api_keys']);
     expect(moved('INSERT INTO credit_ledger (user_id) VALUES ($1)')).toEqual(['credit_ledger']);
     expect(moved('DELETE FROM ONLY users WHERE id = $1')).toEqual(['users']);
-    expect(moved('WITH c AS (UPDATE jobs SET status = $1 RETURNING user_id) INSERT INTO credit_ledger SELECT 1')).toEqual([
-      'jobs',
-      'credit_ledger',
-    ]);
+    expect(
+      moved('WITH c AS (UPDATE jobs SET status = $1 RETURNING user_id) INSERT INTO credit_ledger SELECT 1'),
+    ).toEqual(['jobs', 'credit_ledger']);
   });
 
   it('moves every table for a statement it cannot read', () => {

@@ -33,7 +33,7 @@ describe('RecentJobs', () => {
     expect(reads).toBe(3);
   });
 
-  it("keeps a job past the TTL while the write clock says nothing wrote the jobs table, and not after a write", async () => {
+  it('keeps a job past the TTL while the write clock says nothing wrote the jobs table, and not after a write', async () => {
     const user = await userWith(db(), 1_000_000);
     const job = await submitJob(db(), newJob(user));
     let reads = 0;
