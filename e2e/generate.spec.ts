@@ -63,6 +63,30 @@ test('a prompt becomes a playable H.264 MP4 that stays in the history', async ({
   await page.reload();
   const item = page.getByTestId('history-item').filter({ hasText: PROMPT });
   await expect(item).toHaveCount(1);
+  // Its gallery card shows the clip's first frame, 160 px wide, kept in IndexedDB beside the clip.
+  const thumb = item.getByTestId('thumb');
+  await expect
+    .poll(() => thumb.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight]))
+    .toEqual([160, 90]);
+  const spread = await thumb.evaluate((img: HTMLImageElement) => {
+    const g = Object.assign(document.createElement('canvas'), { width: 160, height: 90 }).getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    const red = g.getImageData(0, 0, 160, 90).data.filter((_, i) => i % 4 === 0);
+    return Math.max(...red) - Math.min(...red);
+  });
+  expect(spread).toBeGreaterThan(20);
+  const posters = await page.evaluate(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open('phosphene');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const all = open.result.transaction('history').objectStore('history').getAllKeys();
+          all.onsuccess = () => resolve(all.result.filter((k) => Array.isArray(k) && k[0] === 'poster').length);
+        };
+      }),
+  );
+  expect(posters).toBe(1);
   await item.getByRole('button', { name: new RegExp(PROMPT) }).click();
   await expect(page.getByTestId('result-video')).toBeVisible();
   await expect

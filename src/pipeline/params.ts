@@ -1,7 +1,7 @@
 /** Generation parameters: defaults from a model's manifest, and checks that say what to use instead. */
 import { InvalidParamsError } from '../shared/errors';
 import type { GenerateParams } from '../shared/protocol';
-import { PARAM_LIMITS, isAlignedFrameCount, nearestAlignedFrameCounts } from '../shared/video-rules';
+import { PARAM_LIMITS, PARAM_RULES, isAlignedFrameCount, nearestAlignedFrameCounts } from '../shared/video-rules';
 
 export { PARAM_LIMITS };
 import type { ModelManifest } from './model-package/manifest';
@@ -56,22 +56,15 @@ export function checkParams(manifest: ModelManifest, params: GenerateParams): vo
 
   const { minSteps, maxSteps, minGuidance, minFps, maxFps } = PARAM_LIMITS;
   if (!isInt(params.num_inference_steps, minSteps, maxSteps)) {
-    fail(
-      'num_inference_steps',
-      `must be an integer from ${minSteps} to ${maxSteps}; got ${params.num_inference_steps}.`,
-    );
+    fail('num_inference_steps', `${PARAM_RULES.num_inference_steps}; got ${params.num_inference_steps}.`);
   }
   const maxGuidance = Math.max(PARAM_LIMITS.maxGuidance, manifest.scheduler.default_guidance_scale);
   const g = params.guidance_scale;
   if (!(Number.isFinite(g) && g >= minGuidance && g <= maxGuidance)) {
-    fail(
-      'guidance_scale',
-      `must be from ${minGuidance} to ${maxGuidance} (1 turns classifier-free guidance off); got ${g}.`,
-    );
+    fail('guidance_scale', `${PARAM_RULES.guidance_scale(maxGuidance)}; got ${g}.`);
   }
   if (!isInt(params.frames_per_second, minFps, maxFps)) {
-    fail('frames_per_second', `must be an integer from ${minFps} to ${maxFps}; got ${params.frames_per_second}.`);
+    fail('frames_per_second', `${PARAM_RULES.frames_per_second}; got ${params.frames_per_second}.`);
   }
-  if (!isInt(params.seed, 0, 0xffffffff))
-    fail('seed', `must be an integer from 0 to 4294967295 (a uint32); got ${params.seed}.`);
+  if (!isInt(params.seed, 0, 0xffffffff)) fail('seed', `${PARAM_RULES.seed}; got ${params.seed}.`);
 }

@@ -4,7 +4,7 @@
  * and the server prefixes them with the field (`num_frames: must be …`).
  */
 import { z } from 'zod';
-import { PARAM_LIMITS } from './video-rules';
+import { PARAM_LIMITS, PARAM_RULES } from './video-rules';
 
 /** Fewest frames a job generates: the smallest 1 + 4k with k ≥ 1. */
 export const MIN_FRAMES = 5;
@@ -108,10 +108,22 @@ export const submitRequestSchema = z.object({
     default: 81,
     description: FRAME_RULE,
   }),
-  frames_per_second: numberIn(4, 30, 'must be an integer from 4 to 30', true).meta({ default: 16 }),
-  num_inference_steps: numberIn(1, 50, 'must be an integer from 1 to 50 (Phosor uses 4)', true).meta({ default: 4 }),
-  guidance_scale: numberIn(1, 3.5, 'must be a number from 1.0 to 3.5', false).meta({ default: 1 }),
-  seed: numberIn(0, 4_294_967_295, 'must be an integer from 0 to 4294967295 (a uint32)', true).meta({
+  frames_per_second: numberIn(PARAM_LIMITS.minFps, PARAM_LIMITS.maxFps, PARAM_RULES.frames_per_second, true).meta({
+    default: 16,
+  }),
+  num_inference_steps: numberIn(
+    PARAM_LIMITS.minSteps,
+    PARAM_LIMITS.maxSteps,
+    PARAM_RULES.num_inference_steps,
+    true,
+  ).meta({ default: 4 }),
+  guidance_scale: numberIn(
+    PARAM_LIMITS.minGuidance,
+    PARAM_LIMITS.maxGuidance,
+    PARAM_RULES.guidance_scale(),
+    false,
+  ).meta({ default: 1 }),
+  seed: numberIn(0, 4_294_967_295, PARAM_RULES.seed, true).meta({
     description: 'Default: drawn at random',
   }),
   negative_prompt: z
@@ -121,12 +133,9 @@ export const submitRequestSchema = z.object({
     .meta({ default: '' }),
   image_url: text(1024, 'must be the key of an image you uploaded (POST /api/v1/storage/image/upload)').nullish(),
   lora_id: text(200, 'must be the id of one of your LoRAs (GET /api/v1/loras)').nullish(),
-  lora_scale: numberIn(
-    PARAM_LIMITS.minLoraScale,
-    PARAM_LIMITS.maxLoraScale,
-    'must be a number from 0.0 to 2.0',
-    false,
-  ).meta({ default: 1 }),
+  lora_scale: numberIn(PARAM_LIMITS.minLoraScale, PARAM_LIMITS.maxLoraScale, PARAM_RULES.lora_scale, false).meta({
+    default: 1,
+  }),
   webhook: webhookSchema.nullish(),
   provider: providerPrefsSchema.nullish(),
 });

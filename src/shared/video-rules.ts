@@ -34,5 +34,22 @@ export const PARAM_LIMITS = {
   maxLoraScale: 2,
 } as const;
 
+const one = (n: number) => n.toFixed(1);
+
+/**
+ * What each numeric parameter must be, in the one wording the API's 400 answers (`field: rule; got x`),
+ * the pipeline's errors and the playground's form (`Label: rule.`) all use, so a person sees the same
+ * rule wherever they meet it. `guidance` takes the model's maximum: a model whose default is above 3.5
+ * allows up to its default.
+ */
+export const PARAM_RULES = {
+  num_inference_steps: `must be an integer from ${PARAM_LIMITS.minSteps} to ${PARAM_LIMITS.maxSteps} (Phosor uses 4)`,
+  guidance_scale: (max: number = PARAM_LIMITS.maxGuidance) =>
+    `must be a number from ${one(PARAM_LIMITS.minGuidance)} (guidance off) to ${one(max)}`,
+  frames_per_second: `must be an integer from ${PARAM_LIMITS.minFps} to ${PARAM_LIMITS.maxFps}`,
+  seed: 'must be an integer from 0 to 4294967295 (a uint32)',
+  lora_scale: `must be a number from ${one(PARAM_LIMITS.minLoraScale)} to ${one(PARAM_LIMITS.maxLoraScale)} (1.0 applies the LoRA as trained)`,
+} as const;
+
 /** The largest width or height of a conditioning image (a 4096² RGBA image is 64 MiB). */
 export const MAX_IMAGE_SIDE = 4096;

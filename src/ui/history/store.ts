@@ -12,6 +12,7 @@ const db = (): UseStore => (store ??= createStore('phosphene', 'history'));
 const recordKey = (id: string) => ['record', id];
 const videoKey = (id: string) => ['video', id];
 const imagesKey = (id: string) => ['images', id];
+const posterKey = (id: string) => ['poster', id];
 
 /** The conditioning images a clip was made from (image-to-video, first-last-frame). */
 export interface ClipImages {
@@ -77,6 +78,19 @@ export async function loadVideo(id: string): Promise<Blob | undefined> {
   return value instanceof Blob ? value : undefined;
 }
 
+/** The gallery thumbnail of one clip (see poster.ts), or `undefined` when it has none yet. */
+export async function loadPoster(id: string): Promise<Blob | undefined> {
+  const value: unknown = await get(posterKey(id), db());
+  return value instanceof Blob && value.type.startsWith('image/') ? value : undefined;
+}
+
+/** Keeps a clip's thumbnail; not for a clip that is gone (a deletion may have raced the decoder). */
+export async function savePoster(id: string, poster: Blob): Promise<void> {
+  if ((await get(recordKey(id), db())) !== undefined) await set(posterKey(id), poster, db());
+}
+
+const clipKeys = (id: string) => [recordKey(id), videoKey(id), imagesKey(id), posterKey(id)];
+
 const deletionKey = (id: string) => ['deleted', id];
 
 /**
@@ -84,7 +98,7 @@ const deletionKey = (id: string) => ['deleted', id];
  * sync deletes it there too, and so on every device, even when the deletion was made offline.
  */
 export async function deleteClip(id: string, requestId?: string): Promise<void> {
-  await delMany([recordKey(id), videoKey(id), imagesKey(id)], db());
+  await delMany(clipKeys(id), db());
   if (requestId) await set(deletionKey(id), { id, requestId }, db());
 }
 
@@ -103,7 +117,7 @@ export const idbGallery = {
   video: loadVideo,
   saveRecord,
   saveClip,
-  remove: (id: string) => delMany([recordKey(id), videoKey(id), imagesKey(id)], db()),
+  remove: (id: string) => delMany(clipKeys(id), db()),
   pendingDeletions,
   deletionDone: (id: string) => delMany([deletionKey(id)], db()),
 };

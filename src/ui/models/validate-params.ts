@@ -2,7 +2,12 @@
  * Checks a form's parameters against the chosen model before a job starts, with messages that say
  * what to use instead. The worker checks again (it must not trust the page); this is for fast feedback.
  */
-import { PARAM_LIMITS as LIMITS, isAlignedFrameCount, nearestAlignedFrameCounts } from '../../shared/video-rules';
+import {
+  PARAM_LIMITS as LIMITS,
+  PARAM_RULES as RULES,
+  isAlignedFrameCount,
+  nearestAlignedFrameCounts,
+} from '../../shared/video-rules';
 import type { GenerateParams } from '../../shared/protocol';
 import type { ModelChoice } from './catalog';
 
@@ -49,7 +54,7 @@ export function validateParams(params: GenerateParams, model: ModelChoice): Fiel
   if (!Number.isInteger(steps) || steps < 1 || steps > LIMITS.maxSteps) {
     errors.push({
       field: 'num_inference_steps',
-      message: `Steps must be a whole number from 1 to ${LIMITS.maxSteps}.`,
+      message: `Steps: ${RULES.num_inference_steps}.`,
     });
   }
   const maxGuidance = Math.max(LIMITS.maxGuidance, model.defaultGuidance);
@@ -57,18 +62,18 @@ export function validateParams(params: GenerateParams, model: ModelChoice): Fiel
   if (!(Number.isFinite(g) && g >= LIMITS.minGuidance && g <= maxGuidance)) {
     errors.push({
       field: 'guidance_scale',
-      message: `Guidance must be from ${LIMITS.minGuidance} (off) to ${maxGuidance}.`,
+      message: `Guidance: ${RULES.guidance_scale(maxGuidance)}.`,
     });
   }
   const fps = params.frames_per_second;
   if (!Number.isInteger(fps) || fps < LIMITS.minFps || fps > LIMITS.maxFps) {
     errors.push({
       field: 'frames_per_second',
-      message: `FPS must be a whole number from ${LIMITS.minFps} to ${LIMITS.maxFps}.`,
+      message: `FPS: ${RULES.frames_per_second}.`,
     });
   }
   if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) {
-    errors.push({ field: 'seed', message: 'The seed must be a whole number from 0 to 4294967295.' });
+    errors.push({ field: 'seed', message: `Seed: ${RULES.seed}.` });
   }
   return errors;
 }

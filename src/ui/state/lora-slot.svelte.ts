@@ -4,7 +4,7 @@
  * server LoRA runs only there (Phosor serves no LoRA files back).
  */
 import type { LoraWeights } from '../../shared/protocol';
-import { PARAM_LIMITS } from '../../shared/video-rules';
+import { PARAM_LIMITS, PARAM_RULES } from '../../shared/video-rules';
 import type { FieldError } from '../models/validate-params';
 import type { LoraEntry } from '../server/phosor-client';
 
@@ -15,7 +15,7 @@ export type LoraChoice =
   | { kind: 'files'; name: string; scale: number; high_noise: File; low_noise: File }
   | { kind: 'server'; name: string; scale: number; loraId: string };
 
-const SCALE_MESSAGE = `lora_scale must be a number from ${PARAM_LIMITS.minLoraScale.toFixed(1)} to ${PARAM_LIMITS.maxLoraScale.toFixed(1)} (1.0 applies the LoRA as trained).`;
+const SCALE_MESSAGE = `LoRA scale: ${PARAM_RULES.lora_scale}.`;
 
 export class LoraSlot {
   source = $state<LoraSource>('none');

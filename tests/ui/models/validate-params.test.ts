@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelChoice } from '../../../src/ui/models/catalog';
 import { validateParams } from '../../../src/ui/models/validate-params';
+import { submitRequestSchema } from '../../../src/shared/phosor-schemas';
 import type { GenerateParams } from '../../../src/shared/protocol';
 
 const tiny: ModelChoice = {
@@ -69,5 +70,21 @@ describe('validateParams', () => {
       expect(fields({ seed: -1 })).toEqual(['seed']);
       expect(fields({ seed: 2 ** 32 })).toEqual(['seed']);
     });
+  });
+});
+
+describe('the form says each rule in the words of the API', () => {
+  it.each([
+    ['num_inference_steps', { num_inference_steps: 0 }],
+    ['guidance_scale', { guidance_scale: 9 }],
+    ['frames_per_second', { frames_per_second: 60 }],
+    ['seed', { seed: -1 }],
+  ] as const)('%s', (field, change) => {
+    const form = validateParams({ ...good, ...change }, tiny).find((e) => e.field === field)?.message;
+    const parsed = submitRequestSchema.safeParse({ prompt: 'a red ball', ...change });
+    const api = parsed.error?.issues.find((i) => i.path[0] === field)?.message;
+    const rule = api?.split('; got')[0];
+    expect(rule).toMatch(/^must be /);
+    expect(form).toBe(`${form!.split(':')[0]}: ${rule}.`);
   });
 });
