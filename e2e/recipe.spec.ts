@@ -63,3 +63,26 @@ test('a downloaded clip re-runs from its recipe to the very same bytes', async (
   await expect(page.getByTestId('recipe-message')).toHaveAttribute('data-ok', 'false');
   await expect(page.getByTestId('recipe-message')).toContainText('holiday.mp4 carries no Phosphene recipe');
 });
+
+test('"Run again" on a gallery clip makes the very same bytes, after a reload and with the form changed', async ({
+  page,
+}) => {
+  await openPlayground(page, 'model=phosphene-tiny');
+  await fillForm(page, {
+    prompt: 'a green star moving down',
+    resolution: '64x64',
+    frames: 9,
+    seed: 77,
+    device: 'wasm',
+  });
+  const first = await generateAndDownload(page);
+  await page.reload();
+  await fillForm(page, { prompt: 'something else', seed: 1, device: 'wasm' });
+  const items = page.getByTestId('history-item');
+  await expect(items).toHaveCount(1);
+  await items.first().getByRole('button', { name: 'Run again' }).click();
+  await expect(items).toHaveCount(2, { timeout: 120_000 });
+  await expect(page.locator('textarea[name=prompt]')).toHaveValue('a green star moving down');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download').click()]);
+  expect(Buffer.compare(await readFile((await download.path())!), first.bytes)).toBe(0);
+});

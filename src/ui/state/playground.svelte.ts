@@ -589,6 +589,13 @@ export class Playground {
     else endImage.clear();
   }
 
+  /** "Run again": the clip's recipe back in the form (model, parameters, LoRA, images), then Generate. */
+  async runAgain(record: HistoryRecord): Promise<void> {
+    if (this.job.status === 'running') return;
+    await this.reuse(record);
+    await this.generate();
+  }
+
   async remove(record: HistoryRecord): Promise<void> {
     if (this.shown?.id === record.id) this.#show(null);
     await this.history.remove(record.id);
