@@ -1,16 +1,26 @@
 /**
  * The PWA: after one visit (and one clip, which caches the model at run time), the playground loads
  * and generates with the network gone: app shell and ORT's wasm from the precache, the model list and
- * package from the runtime cache, the history from IndexedDB. Then the settings: the device's probe and
- * measured speed, the model kept for offline use.
+ * package from the runtime cache, the history from IndexedDB, ffmpeg.wasm (GIF export) from the cache its
+ * first use filled. Then the settings: the device's probe and measured speed, the model kept for offline use.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
 import { fillForm, openPlayground } from './support/playground';
 
 test.use({ serviceWorkers: 'allow' });
 
+/** Exports the shown clip as a GIF (ffmpeg.wasm in the worker) and checks it is one. */
+async function exportGif(page: Page): Promise<void> {
+  const panel = page.getByTestId('edit-panel');
+  if (!(await panel.evaluate((d) => (d as HTMLDetailsElement).open))) await panel.locator('summary').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-gif').click()]);
+  const gif = await readFile((await download.path())!);
+  expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+}
+
 test('the installed app works offline after the first visit', async ({ page, context }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   await openPlayground(page, 'model=phosphene-tiny');
   // clientsClaim: the new service worker takes this page over once it has precached the shell.
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
@@ -20,6 +30,10 @@ test('the installed app works offline after the first visit', async ({ page, con
   await fillForm(page, { prompt: 'a green triangle drifting up', device: 'wasm', steps: 1 });
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await exportGif(page); // ffmpeg.wasm's first use: fetched, and kept for offline
+  await expect
+    .poll(() => page.evaluate(async () => (await (await caches.open('phosphene-ffmpeg')).keys()).length))
+    .toBeGreaterThan(0);
 
   await expect.poll(() => page.evaluate(async () => Boolean(await caches.match('/api/v1/models')))).toBe(true);
   await context.setOffline(true);
@@ -43,6 +57,7 @@ test('the installed app works offline after the first visit', async ({ page, con
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(page.getByTestId('result-video')).toBeVisible();
+  await exportGif(page); // ffmpeg.wasm from the cache, the network gone
 
   // Settings → This device: the probe, the model kept for offline use with its size, unload and delete.
   await page.getByTestId('device-panel').locator('summary').click();
