@@ -24,9 +24,15 @@ test.beforeEach(async ({ page }) => {
 test('a dropped-in PNG starts a playable MP4', async ({ page }) => {
   // The tiny model lists image-to-video but not first-last-frame: only the start control shows.
   await expect(page.getByTestId('last_image-picker')).toHaveCount(0);
-  await page
-    .locator('input[name=image]')
-    .setInputFiles({ name: 'start.png', mimeType: 'image/png', buffer: png(96, 80) });
+  // Dropped on its picker, as a person drags a file from their desktop (the file input is tested below).
+  const dataTransfer = await page.evaluateHandle((b64) => {
+    const transfer = new DataTransfer();
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    transfer.items.add(new File([bytes], 'start.png', { type: 'image/png' }));
+    return transfer;
+  }, png(96, 80).toString('base64'));
+  await page.getByTestId('image-picker').dispatchEvent('dragover', { dataTransfer });
+  await page.getByTestId('image-picker').dispatchEvent('drop', { dataTransfer });
   const preview = page.getByTestId('image-preview');
   await expect(preview).toBeVisible();
   // The <img> is shown before it has decoded its blob (naturalWidth 0 until then), so its size is polled.
