@@ -93,6 +93,28 @@ test('trim, speed, crop, resize, text and join make new clips with their recipes
 
   const png = await download(page, 'save-frame');
   expect(Buffer.from(png.subarray(1, 4)).toString('latin1')).toBe('PNG');
+  // Extract frames, as the platform's tool names them: first, last, and one per second (19 frames at 16 fps: 0, 16).
+  const frames = async (mode: string, count: number) => {
+    await page.locator('select[name=frames]').selectOption(mode);
+    const files: { name: string; png: Buffer }[] = [];
+    const seen = new Promise<void>((resolve) =>
+      page.on('download', async (d) => {
+        files.push({ name: d.suggestedFilename(), png: await readFile((await d.path())!) });
+        if (files.length === count) resolve();
+      }),
+    );
+    await page.getByTestId('save-frame').click();
+    await seen;
+    page.removeAllListeners('download');
+    return files.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+  };
+  const [first] = await frames('first', 1);
+  const [final] = await frames('last', 1);
+  expect(first!.name).toMatch(/-frame0\.png$/);
+  expect(final!.name).toMatch(/-frame18\.png$/);
+  for (const f of [first!, final!]) expect([f.png.readUInt32BE(16), f.png.readUInt32BE(20)]).toEqual([96, 64]);
+  expect(first!.png.equals(final!.png)).toBe(false);
+  expect((await frames('all_1fps', 2)).map((f) => f.name.replace(/.*-/, ''))).toEqual(['frame0.png', 'frame16.png']);
   await page.screenshot({ path: test.info().outputPath('edited.png'), fullPage: true });
 });
 

@@ -4,35 +4,22 @@
  * every clip gets one however it arrived (made here, on the server, by sync, by an edit) and old
  * galleries get theirs without a migration.
  */
+import { openClip, stillAt } from './frames';
 import { loadPoster, loadVideo, savePoster } from './store';
 
 const WIDTH = 160;
 
 /** The first frame of `video` as a small WebP, or undefined when this browser cannot decode it in time. */
-export async function makePoster(video: Blob, timeoutMs = 10_000): Promise<Blob | undefined> {
-  const url = URL.createObjectURL(video);
-  const el = document.createElement('video');
-  el.muted = true;
-  el.preload = 'auto';
+export async function makePoster(video: Blob): Promise<Blob | undefined> {
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('poster: decoding timed out')), timeoutMs);
-      el.onloadeddata = () => (clearTimeout(timer), resolve());
-      el.onerror = () => (clearTimeout(timer), reject(new Error('poster: not decodable')));
-      el.src = url;
-    });
-    if (!el.videoWidth || !el.videoHeight) return undefined;
-    const canvas = document.createElement('canvas');
-    canvas.width = WIDTH;
-    canvas.height = Math.max(1, Math.round((WIDTH * el.videoHeight) / el.videoWidth));
-    canvas.getContext('2d')?.drawImage(el, 0, 0, canvas.width, canvas.height);
-    return (await new Promise<Blob | null>((done) => canvas.toBlob(done, 'image/webp', 0.8))) ?? undefined;
+    const { el, close } = await openClip(video);
+    try {
+      return (await stillAt(el, 0, 'image/webp', WIDTH)) ?? undefined;
+    } finally {
+      close();
+    }
   } catch {
     return undefined; // the gallery shows the clip without a picture; nothing else depends on it
-  } finally {
-    el.removeAttribute('src');
-    el.load(); // lets the decoder go now rather than at garbage collection
-    URL.revokeObjectURL(url);
   }
 }
 
