@@ -20,8 +20,10 @@
  * 51.2 %, all five 7.0 vs 7.8 %. The eighth (2026-12-06, DiT step 30,448 and the decoder with context of the
  * neighbouring latent frames, trained on frame-to-frame changes) background 100 %, count 100 %, colour 100 %,
  * shape 12.5 %, motion 75.0 %, 29.1 dB; on 256 prompts count 95.3 vs 80.5 %, colour 98.8 vs 94.5 %, motion
- * 58.2 vs 53.5 %, all five 8.6 vs 7.0 %. These floors sit about one clip below the eighth, so the test fails
- * when a new export regresses; raise them with every better export until they are the goals.
+ * 58.2 vs 53.5 %, all five 8.6 vs 7.0 %. The tenth (2026-12-06, DiT step 33,532, the ninth's blending
+ * decoder) background, count and colour 100 %, shape 12.5 %, motion 83.3 %, 29.8 dB; on 256 prompts motion
+ * 72.7 vs 66.4 %. These floors sit about one clip or more below the latest export, so the test fails when a
+ * new export regresses; raise them with every better export until they are the goals.
  */
 import { describe, expect, it } from 'vitest';
 import { adherenceGate } from '../../../models/world/gate';
@@ -31,7 +33,7 @@ import { CI_SET } from './ci-set';
 const MODEL = 'models/phosphene-v1';
 const settings = CI_SET;
 /** Measured minus a margin (see the module comment); the random-weight package scores 3 % / 0 %. */
-const FLOORS = { background: 0.95, count: 0.95, color: 0.95, shape: 0.08, motion: 0.7 };
+const FLOORS = { background: 0.95, count: 0.95, color: 0.95, shape: 0.08, motion: 0.75 };
 const PSNR_FLOOR_DB = 29;
 /**
  * Judder (the largest frame-to-frame change above the median one, 0–255): the eighth export, whose decoder held
