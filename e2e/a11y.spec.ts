@@ -1,7 +1,8 @@
 /**
  * The playground for people who use a keyboard or a screen reader: axe-core finds no violation (every
- * control labelled, contrast, landmarks) on the first screen, with the server settings and a finished
- * clip open, and a clip can be made with the keyboard alone.
+ * control labelled, contrast, landmarks) on the first screen, with a finished clip and every panel open
+ * (server, edit tools, this device, LoRA, negative prompt) and with two clips in the gallery; a clip can be
+ * made, run again and deleted with the keyboard alone.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -44,5 +45,23 @@ test('axe finds nothing, and a clip is made from the keyboard alone', async ({ p
   await page.getByTestId('server-settings').locator('summary').focus();
   await page.keyboard.press('Enter');
   await expect(page.getByLabel('API key')).toBeVisible();
+  expect(await violations(page)).toEqual([]);
+
+  // Every other panel open too: the clip's edit tools, this device, the LoRA and negative prompt fields.
+  for (const id of ['edit-panel', 'device-panel']) await page.getByTestId(id).locator('summary').click();
+  await page.locator('summary', { hasText: 'LoRA' }).click();
+  await page.locator('summary', { hasText: 'Negative prompt' }).click();
+  await expect(page.locator('select[name=edit_op]')).toBeVisible();
+  await expect(page.getByTestId('device-probe')).toBeVisible();
+  expect(await violations(page)).toEqual([]);
+
+  // The gallery from the keyboard: run the clip again, then delete the new one.
+  const items = page.getByTestId('history-item');
+  await items.first().getByRole('button', { name: 'Run again' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(items).toHaveCount(2, { timeout: 60_000 });
+  await items.first().getByRole('button', { name: 'Delete' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(items).toHaveCount(1);
   expect(await violations(page)).toEqual([]);
 });
