@@ -87,9 +87,26 @@ test('trim, speed, crop, resize, text and join make new clips with their recipes
   await expect(page.getByTestId('edit-error')).toContainText('must be even');
   await expect(page.getByTestId('history-item')).toHaveCount(count);
 
-  const gif = await download(page, 'export-gif');
-  expect(Buffer.from(gif.subarray(0, 6)).toString('latin1')).toBe('GIF89a');
-  expect(Buffer.from(gif).readUInt16LE(6)).toBe(96); // the logical screen width: the joined clip's
+  // A GIF's logical screen size, and its frames (one graphic control extension, 21 F9 04, each).
+  const gifFacts = (gif: Uint8Array) => {
+    const b = Buffer.from(gif);
+    let frames = 0;
+    for (
+      let i = b.indexOf(Buffer.from([0x21, 0xf9, 0x04]));
+      i >= 0;
+      i = b.indexOf(Buffer.from([0x21, 0xf9, 0x04]), i + 3)
+    )
+      frames++;
+    return { magic: b.subarray(0, 6).toString('latin1'), width: b.readUInt16LE(6), height: b.readUInt16LE(8), frames };
+  };
+  // The joined clip as it is (96×64, 19 frames at 16 fps), then at half the width and half the rate.
+  expect(gifFacts(await download(page, 'export-gif'))).toEqual({ magic: 'GIF89a', width: 96, height: 64, frames: 19 });
+  await page.locator('[name=gif_width]').fill('48');
+  await page.locator('[name=gif_fps]').fill('8');
+  const half = gifFacts(await download(page, 'export-gif'));
+  expect([half.width, half.height]).toEqual([48, 32]);
+  expect(half.frames).toBeGreaterThanOrEqual(9);
+  expect(half.frames).toBeLessThanOrEqual(11);
 
   const png = await download(page, 'save-frame');
   expect(Buffer.from(png.subarray(1, 4)).toString('latin1')).toBe('PNG');

@@ -64,5 +64,22 @@ export const extendStepSchema = z.object({ op: z.literal('extend'), params: stor
 export const clipStepSchema = z.union([editOpSchema, extendStepSchema]);
 export type ClipStep = z.infer<typeof clipStepSchema>;
 
+/** A GIF export's size and rate, as the platform's video-to-gif tool takes them; absent: the clip's own. */
+export const gifOptionsSchema = z.object({
+  width: z
+    .number({ error: 'The GIF width must be a number' })
+    .int({ error: 'The GIF width must be a whole number of pixels' })
+    .min(16, { error: 'The GIF width must be at least 16 px' })
+    .max(1920, { error: 'The GIF width must be at most 1920 px' })
+    .optional(),
+  fps: z
+    .number({ error: 'The GIF frame rate must be a number' })
+    .int({ error: 'The GIF frame rate must be a whole number' })
+    .min(1, { error: 'The GIF frame rate must be at least 1 fps' })
+    .max(30, { error: 'The GIF frame rate must be at most 30 fps' })
+    .optional(),
+});
+export type GifOptions = z.infer<typeof gifOptionsSchema>;
+
 /** The largest clip the browser edits, in decoded RGBA bytes (a 1080p clip of 81 frames is 670 MB). */
 export const MAX_EDIT_BYTES = 768 * 2 ** 20;

@@ -4,6 +4,7 @@
  * are transferred, not copied; `cancel(jobId)` aborts a job between denoising steps.
  */
 import '../shared/zod-jitless';
+import { gifOptionsSchema } from '../shared/edit-ops';
 import { InvalidParamsError } from '../shared/errors';
 import { expose, transfer } from 'comlink';
 import type { ConditioningImage, FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
@@ -116,12 +117,14 @@ const api = {
     );
     return transfer(result, [result.mp4]);
   },
-  /** The clip (its MP4 bytes, transferred in) as a looping GIF, transferred back. */
-  async gif(mp4: unknown): Promise<ArrayBuffer> {
+  /** The clip (its MP4 bytes, transferred in) as a looping GIF of `options`' width and rate, transferred back. */
+  async gif(mp4: unknown, options: unknown = {}): Promise<ArrayBuffer> {
     if (!(mp4 instanceof ArrayBuffer) || mp4.byteLength === 0)
       throw new InvalidParamsError(`The clip must be the MP4's bytes (an ArrayBuffer).`);
+    const parsed = gifOptionsSchema.safeParse(options);
+    if (!parsed.success) throw new InvalidParamsError(parsed.error.issues[0]!.message);
     const { runGifJob } = await import('./video/edit-job');
-    const gif = await runGifJob(new Uint8Array(mp4));
+    const gif = await runGifJob(new Uint8Array(mp4), parsed.data);
     return transfer(gif, [gif]);
   },
   /**

@@ -2,7 +2,7 @@
  * The playground's controller: connects the form, the model catalog, the worker, the current job
  * and the history. Components read its state and call its methods; nothing heavy runs here.
  */
-import type { ClipStep, EditOp } from '../../shared/edit-ops';
+import type { ClipStep, EditOp, GifOptions } from '../../shared/edit-ops';
 import { serializeError, WebGpuUnavailableError } from '../../shared/errors';
 import { addPending, listPending, removePending, type PendingJob } from '../server/pending-jobs';
 import { pngOf } from '../server/image-png';
@@ -557,7 +557,7 @@ export class Playground {
   }
 
   /** The clip on screen as a GIF download (`null` when none is shown; errors go to `editError`). */
-  async exportGif(): Promise<{ blob: Blob; fileName: string } | null> {
+  async exportGif(options: GifOptions = {}): Promise<{ blob: Blob; fileName: string } | null> {
     const shown = this.shown;
     if (!shown || this.editing) return null;
     this.editing = true;
@@ -565,7 +565,7 @@ export class Playground {
     try {
       const clip = await this.history.video(shown.id);
       if (!clip) throw new Error('This clip is missing from this browser’s storage.');
-      return { blob: await this.client.gif(clip), fileName: shown.fileName.replace(/\.mp4$/, '.gif') };
+      return { blob: await this.client.gif(clip, options), fileName: shown.fileName.replace(/\.mp4$/, '.gif') };
     } catch (error) {
       this.editError = serializeError(error).message;
       return null;

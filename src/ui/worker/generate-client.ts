@@ -5,7 +5,7 @@
  * that also drops the loaded sessions.
  */
 import * as Comlink from 'comlink';
-import type { EditOp } from '../../shared/edit-ops';
+import type { EditOp, GifOptions } from '../../shared/edit-ops';
 import { DEVICE_FAULTS, JobAbortedError } from '../../shared/errors';
 import type {
   ConditioningImage,
@@ -128,10 +128,10 @@ export class GenerateClient {
     return this.#remote().edit(Comlink.transfer(bytes, transfers), op, other, { encoder });
   }
 
-  /** The clip as a looping GIF, made in the worker. */
-  async gif(clip: Blob): Promise<Blob> {
+  /** The clip as a looping GIF of `options`' width and rate (the clip's own where absent), made in the worker. */
+  async gif(clip: Blob, options: GifOptions = {}): Promise<Blob> {
     const bytes = await clip.arrayBuffer();
-    return new Blob([await this.#remote().gif(Comlink.transfer(bytes, [bytes]))], { type: 'image/gif' });
+    return new Blob([await this.#remote().gif(Comlink.transfer(bytes, [bytes]), options)], { type: 'image/gif' });
   }
 
   /** Decodes an image file in the worker (off the main thread); its bytes are transferred, not copied. */

@@ -2,7 +2,7 @@
  * One edit of a clip in the worker: decode (and the second clip for join), edit, encode to MP4 with the
  * recipe of the source plus this edit, so an edited clip says what it was made from and how.
  */
-import { editOpSchema, type EditOp } from '../../shared/edit-ops';
+import { editOpSchema, type EditOp, type GifOptions } from '../../shared/edit-ops';
 import { InvalidParamsError } from '../../shared/errors';
 import type { RawFrames } from '../../shared/protocol';
 import { decodeMp4 } from './decode-mp4';
@@ -83,8 +83,8 @@ export async function runEditJob(
 }
 
 /** The clip as a looping GIF (ffmpeg.wasm, fetched once and cached for offline use). */
-export async function runGifJob(mp4: Uint8Array): Promise<ArrayBuffer> {
+export async function runGifJob(mp4: Uint8Array, options: GifOptions = {}): Promise<ArrayBuffer> {
   const { frames, fps } = await decodeMp4(mp4);
   const { encodeGifWithFfmpeg } = await import('./encode-ffmpeg');
-  return encodeGifWithFfmpeg(frames, { fps });
+  return encodeGifWithFfmpeg(frames, { fps }, options);
 }

@@ -89,7 +89,18 @@ export function encodeWithFfmpeg(frames: RawFrames, options: EncodeOptions): Pro
  * Encodes RGBA frames to a looping GIF with ffmpeg.wasm: one palette fitted to the whole clip (GIF holds
  * 256 colours), then dithered onto it.
  */
-export function encodeGifWithFfmpeg(frames: RawFrames, options: EncodeOptions): Promise<ArrayBuffer> {
-  const palette = ['-vf', 'split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=bayer', '-loop', '0'];
+export function encodeGifWithFfmpeg(
+  frames: RawFrames,
+  options: EncodeOptions,
+  gif: { width?: number; fps?: number } = {},
+): Promise<ArrayBuffer> {
+  // Rate and size first (frames dropped or kept, Lanczos scaling with the height following the width), so
+  // the palette is fitted to what the GIF will hold.
+  const before = [
+    ...(gif.fps ? [`fps=${gif.fps}`] : []),
+    ...(gif.width ? [`scale=${gif.width}:-1:flags=lanczos`] : []),
+  ].join(',');
+  const graph = `${before ? `${before},` : ''}split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=bayer`;
+  const palette = ['-vf', graph, '-loop', '0'];
   return ffmpegFromFrames(frames, options, palette, 'out.gif');
 }
