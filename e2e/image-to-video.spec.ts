@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { png } from '../tests/helpers/images';
 import { inspectMp4 } from './support/mp4';
-import { fillForm, openPlayground, tinyRequest } from './support/playground';
+import { dropFile, fillForm, openPlayground, tinyRequest } from './support/playground';
 
 test.beforeEach(async ({ page }) => {
   await openPlayground(page, 'model=phosphene-tiny&debug');
@@ -25,14 +25,7 @@ test('a dropped-in PNG starts a playable MP4', async ({ page }) => {
   // The tiny model lists image-to-video but not first-last-frame: only the start control shows.
   await expect(page.getByTestId('last_image-picker')).toHaveCount(0);
   // Dropped on its picker, as a person drags a file from their desktop (the file input is tested below).
-  const dataTransfer = await page.evaluateHandle((b64) => {
-    const transfer = new DataTransfer();
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    transfer.items.add(new File([bytes], 'start.png', { type: 'image/png' }));
-    return transfer;
-  }, png(96, 80).toString('base64'));
-  await page.getByTestId('image-picker').dispatchEvent('dragover', { dataTransfer });
-  await page.getByTestId('image-picker').dispatchEvent('drop', { dataTransfer });
+  await dropFile(page.getByTestId('image-picker'), { name: 'start.png', type: 'image/png', bytes: png(96, 80) });
   const preview = page.getByTestId('image-preview');
   await expect(preview).toBeVisible();
   // The <img> is shown before it has decoded its blob (naturalWidth 0 until then), so its size is polled.

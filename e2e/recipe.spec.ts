@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { readRecipe } from '../src/pipeline/mp4-recipe';
-import { fillForm, openPlayground } from './support/playground';
+import { dropFile, fillForm, openPlayground } from './support/playground';
 
 async function generateAndDownload(page: Page): Promise<{ path: string; bytes: Buffer }> {
   await page.getByRole('button', { name: 'Generate' }).click();
@@ -45,13 +45,7 @@ test('a downloaded clip re-runs from its recipe to the very same bytes', async (
 
   // Dropped anywhere on the page, the clip does the same.
   await openPlayground(page, 'model=phosphene-tiny');
-  const dataTransfer = await page.evaluateHandle((b64) => {
-    const transfer = new DataTransfer();
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    transfer.items.add(new File([bytes], 'dropped.mp4', { type: 'video/mp4' }));
-    return transfer;
-  }, first.bytes.toString('base64'));
-  await page.dispatchEvent('main', 'drop', { dataTransfer });
+  await dropFile(page.locator('main'), { name: 'dropped.mp4', type: 'video/mp4', bytes: first.bytes });
   await expect(page.getByTestId('recipe-message')).toContainText('Loaded the recipe of dropped.mp4 (seed 4242)');
   await expect(page.locator('textarea[name=prompt]')).toHaveValue('a blue square moving up');
 

@@ -1,5 +1,5 @@
 /** Page actions the specs share: open the playground, fill the form, wait for a job to end. */
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import type { GenerateParams } from '../../src/shared/protocol';
 
 /** The form's values a spec may set; unset fields keep the model's defaults. */
@@ -56,4 +56,18 @@ export function tinyRequest(jobId: string, device: 'auto' | 'webgpu' | 'wasm', p
       ...params,
     },
   };
+}
+
+/** Drops a file on `target` as a person drags one from their desktop (dragover, then drop). */
+export async function dropFile(target: Locator, file: { name: string; type: string; bytes: Buffer }): Promise<void> {
+  const dataTransfer = await target.page().evaluateHandle(
+    ({ name, type, b64 }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type }));
+      return transfer;
+    },
+    { name: file.name, type: file.type, b64: file.bytes.toString('base64') },
+  );
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
 }

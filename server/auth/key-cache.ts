@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { authenticate } from '../accounts/keys';
 import type { Database, Queryable } from '../db/database';
-import { QUIET_MS } from '../jobs/recent-jobs';
+import { QUIET_MS } from '../db/write-clock';
 
 /** How long a successful authentication is reused. */
 export const KEY_CACHE_MS = 2_000;

@@ -9,6 +9,9 @@
 const WRITE = /\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+(?:ONLY\s+)?"?([a-z_][a-z0-9_]*)"?/gi;
 const READ_ONLY = /^\s*(?:SELECT|SHOW|EXPLAIN)\b/i;
 
+/** The longest a cache keeps a row on the clock's word alone (a bound, should a write ever go uncounted). */
+export const QUIET_MS = 30_000;
+
 export class WriteClock {
   private readonly tables = new Map<string, number>();
   /** Bumped by statements whose tables cannot be told (scripts, DDL): every table's version moves. */

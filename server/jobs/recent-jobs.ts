@@ -8,12 +8,9 @@
  * jobs table since it was read, up to QUIET_MS: queued jobs waiting behind a long one then cost no reads.
  */
 import type { Queryable } from '../db/database';
-import type { WriteClock } from '../db/write-clock';
+import { QUIET_MS, type WriteClock } from '../db/write-clock';
 import type { Job } from './job';
 import { findUserJob } from './job-store';
-
-/** The longest a job is kept on the write clock's word alone (a bound, should a write ever go uncounted). */
-export const QUIET_MS = 30_000;
 
 /** The cache; `ttlMs` 0 turns it off. */
 export class RecentJobs {
