@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { checkParams } from '../../src/pipeline/params';
 import { InvalidParamsError } from '../../src/shared/errors';
-import { alignFrameCount, type SubmitRequest } from '../../src/shared/phosor-schemas';
+import { alignFrameCount, type SubmitRequest } from '../../src/shared/phosor-requests';
 import { jobCostMicro } from '../../src/shared/pricing';
 import type { GenerateParams } from '../../src/shared/protocol';
 import { HttpError } from '../http-error';

@@ -2,7 +2,7 @@
  * Where a submit may run: this server's workers and the configured upstreams, in order
  * (`server/upstream/route.ts`), and how its parameters are resolved when only upstreams can run its model.
  */
-import type { SubmitRequest } from '../../src/shared/phosor-schemas';
+import type { SubmitRequest } from '../../src/shared/phosor-requests';
 import type { ModelRegistry } from '../models/registry';
 import { modelIdFor } from '../routes/models';
 import { LOCAL_PROVIDER, type Upstream } from '../upstream/config';

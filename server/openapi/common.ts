@@ -1,7 +1,7 @@
 /** Helpers the OpenAPI path modules share: JSON bodies, the error responses, the API key scheme. */
 import { extendZodWithOpenApi, type OpenAPIRegistry, type ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { errorResponseSchema } from '../../src/shared/phosor-schemas';
+import { errorResponseSchema } from '../../src/shared/phosor-requests';
 
 // `registry.register` names a schema with `.openapi()`, which zod installs only on schemas built after this
 // call (`named` clones for that reason). Idempotent; validation is unchanged.

@@ -2,16 +2,18 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import {
-  historyDeletedSchema,
   historyQuerySchema,
+  localRecordSchema,
+  submitRequestSchema,
+  webhookDeliveriesSchema,
+} from '../../src/shared/phosor-requests';
+import {
+  historyDeletedSchema,
   historyResponseSchema,
   jobEventSchema,
-  localRecordSchema,
-  webhookDeliveriesSchema,
   quoteResponseSchema,
   resultResponseSchema,
   statusResponseSchema,
-  submitRequestSchema,
   submitResponseSchema,
 } from '../../src/shared/phosor-schemas';
 import { authErrors, errors, exampleOf, idempotencyHeader, named, idParam, json, withApiKey } from './common';

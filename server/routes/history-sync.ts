@@ -5,7 +5,7 @@
  * finished entry on every device (a tombstone that sync hands on) and its MP4. Behind `requireApiKey`.
  */
 import express, { Router } from 'express';
-import { localRecordSchema } from '../../src/shared/phosor-schemas';
+import { localRecordSchema } from '../../src/shared/phosor-requests';
 import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';
 import { HttpError } from '../http-error';

@@ -4,7 +4,7 @@
  * fetch the URL without headers).
  */
 import express, { Router } from 'express';
-import { historyQuerySchema, submitRequestSchema, type SubmitRequest } from '../../src/shared/phosor-schemas';
+import { historyQuerySchema, submitRequestSchema, type SubmitRequest } from '../../src/shared/phosor-requests';
 import { microToCredits } from '../../src/shared/pricing';
 import { authOf } from '../auth/api-key';
 import type { Database } from '../db/database';

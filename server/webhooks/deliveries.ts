@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { toInt, type Database } from '../db/database';
-import type { WEBHOOK_EVENTS } from '../../src/shared/phosor-schemas';
+import type { WEBHOOK_EVENTS } from '../../src/shared/phosor-requests';
 import { postWebhook, type AttemptResult, type WebhookNetOptions } from './send';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, signatureHeader } from './sign';
 

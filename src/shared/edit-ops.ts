@@ -6,21 +6,80 @@
 import { z } from 'zod';
 import { storedParamsSchema } from './stored-params';
 
-const even = (what: string, max: number) =>
+/** A whole number from `min` to `max`; the messages name its `unit` (" px", " fps") and `kind` ("number of pixels"). */
+const whole = (what: string, min: number, max: number, unit: string, kind = 'number') =>
   z
     .number({ error: `${what} must be a number` })
-    .int({ error: `${what} must be a whole number of pixels` })
-    .min(16, { error: `${what} must be at least 16 px` })
-    .max(max, { error: `${what} must be at most ${max} px` })
-    .refine((v) => v % 2 === 0, { error: `${what} must be even (H.264 stores colour at half resolution)` });
+    .int({ error: `${what} must be a whole ${kind}` })
+    .min(min, { error: `${what} must be at least ${min}${unit}` })
+    .max(max, { error: `${what} must be at most ${max}${unit}` });
 
-const frameIndex = (what: string) =>
+const pixels = (what: string, max: number, min = 16) => whole(what, min, max, ' px', 'number of pixels');
+
+const even = (what: string, max: number) =>
+  pixels(what, max).refine((v) => v % 2 === 0, {
+    error: `${what} must be even (H.264 stores colour at half resolution)`,
+  });
+
+const frameIndex = (what: string) => whole(what, 0, 1e6, '', 'frame number');
+
+const seconds = (what: string) =>
   z
-    .number({ error: `${what} must be a number` })
-    .int({ error: `${what} must be a whole frame number` })
-    .min(0, {
-      error: `${what} must be 0 or more`,
-    });
+    .number({ error: `${what} must be a number of seconds` })
+    .min(0, { error: `${what} must be 0 s or more` })
+    .max(3600, { error: `${what} must be at most 3600 s` });
+
+/** The platform's resize presets (landscape). */
+export const RESIZE_PRESETS = { '1080p': [1920, 1080], '720p': [1280, 720] } as const;
+
+/** The most clips one merge takes, the clip on screen included (the platform's limit). */
+export const MAX_MERGE_CLIPS = 20;
+
+const resizeSchema = z
+  .object({
+    op: z.literal('resize'),
+    preset: z.enum(['1080p', '720p'], { error: 'The preset is 1080p or 720p' }).optional(),
+    width: even('The width', 1920).optional(),
+    height: even('The height', 1920).optional(),
+    /** `pad` keeps the shape and adds black bars, centred; `stretch` fills the size. */
+    fit: z.enum(['pad', 'stretch'], { error: 'Fit is pad (black bars) or stretch' }).optional(),
+  })
+  .transform((r, ctx) => {
+    const size = r.preset ? RESIZE_PRESETS[r.preset] : [r.width, r.height];
+    // A parsed resize names its preset and its size; parsing it again (the worker does) must agree.
+    if (r.preset && ((r.width ?? size[0]) !== size[0] || (r.height ?? size[1]) !== size[1]))
+      ctx.addIssue(`A ${r.preset} preset is ${size[0]}×${size[1]}: leave width and height out, or choose no preset`);
+    const [width, height] = size;
+    if (width === undefined || height === undefined) {
+      ctx.addIssue('Choose a preset (1080p or 720p) or give both a width and a height');
+      return z.NEVER;
+    }
+    // Recipes from before `fit` carry width and height only and meant stretch; a preset means pad (the platform's).
+    return { ...r, width, height, fit: r.fit ?? (r.preset ? 'pad' : 'stretch') };
+  });
+
+const textSchema = z
+  .object({
+    op: z.literal('text'),
+    text: z
+      .string({ error: 'The text must be a string' })
+      .trim()
+      .min(1, { error: 'Type the text to draw' })
+      .max(120, { error: 'The text must be at most 120 characters' }),
+    position: z.enum(['top', 'bottom'], { error: 'The text goes at the top or the bottom' }),
+    /** Absent: a tenth of the clip's height (what recipes from before this field drew). */
+    font_size: pixels('The font size', 400, 8).optional(),
+    color: z
+      .string({ error: 'The colour must be a string' })
+      .regex(/^#[0-9a-f]{6}$/i, { error: 'The colour must be a hex colour like #ffcc00' })
+      .default('#ffffff'),
+    start_time: seconds('The start time').default(0),
+    /** Absent: the clip's end. The worker clamps it to the clip's length. */
+    end_time: seconds('The end time').optional(),
+  })
+  .refine((t) => t.end_time === undefined || t.end_time > t.start_time, {
+    error: 'The end time must be after the start time',
+  });
 
 export const editOpSchema = z.discriminatedUnion('op', [
   /** Keeps frames [start, end). */
@@ -35,23 +94,27 @@ export const editOpSchema = z.discriminatedUnion('op', [
   }),
   z.object({
     op: z.literal('crop'),
-    x: frameIndex('The left edge'),
-    y: frameIndex('The top edge'),
+    x: pixels('The left edge', 4096, 0),
+    y: pixels('The top edge', 4096, 0),
     width: even('The crop width', 4096),
     height: even('The crop height', 4096),
   }),
-  z.object({ op: z.literal('resize'), width: even('The width', 1920), height: even('The height', 1920) }),
-  /** Appends a second clip, resized to this one's size. */
-  z.object({ op: z.literal('join') }),
+  resizeSchema,
+  /**
+   * Merges: appends the gallery clips `clip_ids` names, in order, each resized to this one's size. Recipes
+   * from before the merge picker carry no ids (one clip was appended).
+   */
   z.object({
-    op: z.literal('text'),
-    text: z
-      .string({ error: 'The text must be a string' })
-      .trim()
-      .min(1, { error: 'Type the text to draw' })
-      .max(120, { error: 'The text must be at most 120 characters' }),
-    position: z.enum(['top', 'bottom'], { error: 'The text goes at the top or the bottom' }),
+    op: z.literal('join'),
+    clip_ids: z
+      .array(z.string(), { error: 'The clips to append must be a list of clip ids' })
+      .min(1, { error: `Merge takes 2 to ${MAX_MERGE_CLIPS} clips: add at least one clip after this one` })
+      .max(MAX_MERGE_CLIPS - 1, {
+        error: `Merge takes 2 to ${MAX_MERGE_CLIPS} clips: remove some, at most ${MAX_MERGE_CLIPS - 1} after this one`,
+      })
+      .optional(),
   }),
+  textSchema,
 ]);
 
 /** One edit. */
@@ -66,18 +129,8 @@ export type ClipStep = z.infer<typeof clipStepSchema>;
 
 /** A GIF export's size and rate, as the platform's video-to-gif tool takes them; absent: the clip's own. */
 export const gifOptionsSchema = z.object({
-  width: z
-    .number({ error: 'The GIF width must be a number' })
-    .int({ error: 'The GIF width must be a whole number of pixels' })
-    .min(16, { error: 'The GIF width must be at least 16 px' })
-    .max(1920, { error: 'The GIF width must be at most 1920 px' })
-    .optional(),
-  fps: z
-    .number({ error: 'The GIF frame rate must be a number' })
-    .int({ error: 'The GIF frame rate must be a whole number' })
-    .min(1, { error: 'The GIF frame rate must be at least 1 fps' })
-    .max(30, { error: 'The GIF frame rate must be at most 30 fps' })
-    .optional(),
+  width: pixels('The GIF width', 1920).optional(),
+  fps: whole('The GIF frame rate', 1, 30, ' fps').optional(),
 });
 export type GifOptions = z.infer<typeof gifOptionsSchema>;
 

@@ -4,7 +4,7 @@
  * are transferred, not copied; `cancel(jobId)` aborts a job between denoising steps.
  */
 import '../shared/zod-jitless';
-import { gifOptionsSchema } from '../shared/edit-ops';
+import { gifOptionsSchema, MAX_MERGE_CLIPS } from '../shared/edit-ops';
 import { InvalidParamsError } from '../shared/errors';
 import { expose, transfer } from 'comlink';
 import type { ConditioningImage, FramesResult, GenerateResult, ProgressEvent } from '../shared/protocol';
@@ -97,24 +97,22 @@ const api = {
     return transfer(image, [image.rgba.buffer]);
   },
   /**
-   * Edits a clip (its MP4 bytes, transferred in; for join, a second clip's) and returns the new MP4,
-   * transferred back. The edit is checked here against the shared schema.
+   * Edits a clip (its MP4 bytes, transferred in; for a merge, the other clips' in order) and returns the
+   * new MP4, transferred back. The edit is checked here against the shared schema.
    */
-  async edit(mp4: unknown, op: unknown, second?: unknown, options?: unknown): Promise<EditResult> {
+  async edit(mp4: unknown, op: unknown, others: unknown = [], options?: unknown): Promise<EditResult> {
     const bytes = (v: unknown, what: string) => {
       if (!(v instanceof ArrayBuffer) || v.byteLength === 0)
         throw new InvalidParamsError(`${what} must be the MP4's bytes (an ArrayBuffer).`);
       return new Uint8Array(v);
     };
+    if (!Array.isArray(others) || others.length >= MAX_MERGE_CLIPS)
+      throw new InvalidParamsError(`A merge takes at most ${MAX_MERGE_CLIPS - 1} clips after this one, as a list.`);
     const { encoder } = parseEncodeChoice(options);
     // Lazy: the demuxer and decoder are ~40 KB that a generation never needs.
     const { runEditJob } = await import('./video/edit-job');
-    const result = await runEditJob(
-      bytes(mp4, 'The clip'),
-      op,
-      second === undefined ? undefined : bytes(second, 'The second clip'),
-      encoder,
-    );
+    const tails = others.map((o, i) => bytes(o, `Clip ${i + 2} of the merge`));
+    const result = await runEditJob(bytes(mp4, 'The clip'), op, tails, encoder);
     return transfer(result, [result.mp4]);
   },
   /** The clip (its MP4 bytes, transferred in) as a looping GIF of `options`' width and rate, transferred back. */

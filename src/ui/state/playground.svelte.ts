@@ -460,21 +460,23 @@ export class Playground {
   }
 
   /**
-   * Edits the clip on screen in the worker (trim, speed, crop, resize, join with `secondId`, text) and
-   * keeps the result as a new clip, which records its source and every edit since generation.
+   * Edits the clip on screen in the worker (trim, speed, crop, resize, text, or a merge with the gallery
+   * clips `op.clip_ids` names) and keeps the result as a new clip, which records its source and every edit
+   * since generation.
    */
-  async edit(op: EditOp, secondId?: string): Promise<void> {
+  async edit(op: EditOp): Promise<void> {
     const source = this.shown?.record;
     if (!source || this.editing) return;
     this.editing = true;
     this.editError = '';
     try {
-      const clip = await this.history.video(source.id);
-      const second = op.op === 'join' && secondId ? await this.history.video(secondId) : undefined;
-      if (!clip || (op.op === 'join' && !second))
+      const ids = [source.id, ...(op.op === 'join' ? (op.clip_ids ?? []) : [])];
+      const found = await Promise.all(ids.map((id) => this.history.video(id)));
+      const [clip, ...others] = found.filter((b) => b !== undefined);
+      if (!clip || others.length < ids.length - 1)
         throw new Error('A clip to edit is missing from this browser’s storage: pick another one.');
       const started = performance.now();
-      const result = await this.client.edit(clip, op, second, this.options.encoder);
+      const result = await this.client.edit(clip, op, others, this.options.encoder);
       const blob = new Blob([result.mp4], { type: 'video/mp4' });
       const record = derivedRecord(source, op, {
         id: crypto.randomUUID(),

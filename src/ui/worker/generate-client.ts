@@ -115,17 +115,15 @@ export class GenerateClient {
     return this.#run(request.jobId, options, (api, progress) => api.frames(sent, progress));
   }
 
-  /** Edits a clip in the worker (see `src/workers/video/edit-job.ts`); the blobs' bytes are transferred. */
+  /** Edits a clip in the worker (see `src/workers/video/edit-job.ts`), with a merge's `others` in order; the blobs' bytes are transferred. */
   async edit(
     clip: Blob,
     op: EditOp,
-    second?: Blob,
+    others: Blob[] = [],
     encoder: EncoderChoice = 'auto',
   ): ReturnType<GenerateWorkerApi['edit']> {
-    const bytes = await clip.arrayBuffer();
-    const other = second ? await second.arrayBuffer() : undefined;
-    const transfers = other ? [bytes, other] : [bytes];
-    return this.#remote().edit(Comlink.transfer(bytes, transfers), op, other, { encoder });
+    const [bytes, ...tails] = await Promise.all([clip, ...others].map((b) => b.arrayBuffer()));
+    return this.#remote().edit(Comlink.transfer(bytes!, [bytes!, ...tails]), op, tails, { encoder });
   }
 
   /** The clip as a looping GIF of `options`' width and rate (the clip's own where absent), made in the worker. */

@@ -1,10 +1,11 @@
 /**
  * Edits of decoded clips (RGBA frames), in plain TypeScript so they run the same in the worker and in
- * tests: trim, speed, crop, resize and join. Text goes on in the worker (it needs a canvas). Each
- * function checks its operation against the clip and throws an `InvalidParamsError` that says what fits.
+ * tests: trim, speed, crop, resize (stretched or padded) and merge, and the frames a timed text covers.
+ * Text goes on in the worker (it needs a canvas). Each function checks its operation against the clip and
+ * throws an `InvalidParamsError` that says what fits.
  */
 import { InvalidParamsError } from '../../shared/errors';
-import type { EditOp } from '../../shared/edit-ops';
+import { MAX_EDIT_BYTES, type EditOp } from '../../shared/edit-ops';
 import type { RawFrames } from '../../shared/protocol';
 
 const frameBytes = (f: RawFrames) => f.width * f.height * 4;
@@ -85,17 +86,81 @@ export function resizeFrames(f: RawFrames, width: number, height: number): RawFr
   return { rgba, width, height, numFrames: f.numFrames };
 }
 
-/** `second` after `first`, resized to the first's size. */
-export function joinFrames(first: RawFrames, second: RawFrames): RawFrames {
-  const tail = resizeFrames(second, first.width, first.height);
-  const rgba = new Uint8Array(first.rgba.length + tail.rgba.length);
-  rgba.set(first.rgba);
-  rgba.set(tail.rgba, first.rgba.length);
-  return { ...first, rgba, numFrames: first.numFrames + tail.numFrames };
+/** Where a `width` × `height` clip lands, scaled to fit inside `outWidth` × `outHeight` and centred. */
+export function padRect(width: number, height: number, outWidth: number, outHeight: number) {
+  const scale = Math.min(outWidth / width, outHeight / height);
+  const w = Math.min(outWidth, Math.max(1, Math.round(width * scale)));
+  const h = Math.min(outHeight, Math.max(1, Math.round(height * scale)));
+  return { x: Math.floor((outWidth - w) / 2), y: Math.floor((outHeight - h) / 2), width: w, height: h };
 }
 
-/** Applies one frame edit (every op but `text`, which needs a canvas); `second` is join's other clip. */
-export function applyFrameEdit(f: RawFrames, op: Exclude<EditOp, { op: 'text' }>, second?: RawFrames): RawFrames {
+/** Every frame scaled to fit inside width × height with its shape kept, on opaque black bars. */
+export function padFrames(f: RawFrames, width: number, height: number): RawFrames {
+  const r = padRect(f.width, f.height, width, height);
+  const inner = resizeFrames(f, r.width, r.height);
+  const rgba = new Uint8Array(f.numFrames * width * height * 4);
+  // Opaque black in one pass: RGBA bytes 0, 0, 0, 255 read as one little-endian word (every browser's order).
+  new Uint32Array(rgba.buffer).fill(0xff000000);
+  const row = r.width * 4;
+  for (let n = 0; n < f.numFrames; n++)
+    for (let y = 0; y < r.height; y++) {
+      const from = (n * r.height + y) * row;
+      rgba.set(inner.rgba.subarray(from, from + row), ((n * height + r.y + y) * width + r.x) * 4);
+    }
+  return { rgba, width, height, numFrames: f.numFrames };
+}
+
+/** The frames of `first` then `others` at the first's size; throws when they would pass `MAX_EDIT_BYTES`. */
+export function checkMergeSize(first: RawFrames, others: { numFrames: number }[]): number {
+  const numFrames = others.reduce((sum, o) => sum + o.numFrames, first.numFrames);
+  if (numFrames * frameBytes(first) > MAX_EDIT_BYTES)
+    throw new InvalidParamsError(
+      `The merged clip (${first.width}×${first.height}, ${numFrames} frames) is too large to edit in the browser: merge fewer or shorter clips.`,
+    );
+  return numFrames;
+}
+
+/** `others` after `first`, in order, each resized to the first's size; refuses a result too large to edit. */
+export function joinFrames(first: RawFrames, others: RawFrames[]): RawFrames {
+  const size = frameBytes(first);
+  const numFrames = checkMergeSize(first, others);
+  const rgba = new Uint8Array(numFrames * size);
+  rgba.set(first.rgba);
+  let at = first.rgba.length;
+  for (const o of others) {
+    const tail = resizeFrames(o, first.width, first.height).rgba;
+    rgba.set(tail, at);
+    at += tail.length;
+  }
+  return { ...first, rgba, numFrames };
+}
+
+/**
+ * The frames [first, last) a text shown from `start` to `end` seconds covers: frame n is on screen from
+ * n / fps, so it carries the text when start ≤ n / fps < end. `end` is clamped to the clip's length.
+ */
+export function textFrames(numFrames: number, fps: number, start: number, end = Infinity): [number, number] {
+  // Seconds typed as decimals (0.3 · 10 = 2.9999…) must still land on the frame they name.
+  const frame = (t: number) => Math.ceil(t * fps - 1e-6);
+  const first = Math.max(0, frame(start)); // not -0 at start 0
+  const last = Math.min(numFrames, frame(end));
+  const length = (numFrames / fps).toFixed(2);
+  if (first >= numFrames)
+    throw new InvalidParamsError(
+      `The text starts at ${start} s, after the clip ends (${length} s): choose a start before ${length} s.`,
+    );
+  if (first >= last)
+    throw new InvalidParamsError(
+      `No frame is on screen between ${start} s and ${end} s (${fps} fps): make the text last at least ${(1 / fps).toFixed(2)} s.`,
+    );
+  return [first, last];
+}
+
+/** What a merge without clips after this one is told. */
+export const MERGE_NEEDS_CLIPS = 'Merge needs at least one more clip: add clips from the gallery.';
+
+/** Applies one frame edit (every op but `text`, which needs a canvas); `others` are a merge's clips after this one. */
+export function applyFrameEdit(f: RawFrames, op: Exclude<EditOp, { op: 'text' }>, others: RawFrames[] = []): RawFrames {
   switch (op.op) {
     case 'trim':
       return trimFrames(f, op.start, op.end);
@@ -104,9 +169,9 @@ export function applyFrameEdit(f: RawFrames, op: Exclude<EditOp, { op: 'text' }>
     case 'crop':
       return cropFrames(f, op.x, op.y, op.width, op.height);
     case 'resize':
-      return resizeFrames(f, op.width, op.height);
+      return op.fit === 'pad' ? padFrames(f, op.width, op.height) : resizeFrames(f, op.width, op.height);
     case 'join':
-      if (!second) throw new InvalidParamsError('Join needs a second clip: pick one from the history.');
-      return joinFrames(f, second);
+      if (others.length === 0) throw new InvalidParamsError(MERGE_NEEDS_CLIPS);
+      return joinFrames(f, others);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelChoice } from '../../../src/ui/models/catalog';
 import { validateParams } from '../../../src/ui/models/validate-params';
-import { submitRequestSchema } from '../../../src/shared/phosor-schemas';
+import { submitRequestSchema } from '../../../src/shared/phosor-requests';
 import type { GenerateParams } from '../../../src/shared/protocol';
 
 const tiny: ModelChoice = {
