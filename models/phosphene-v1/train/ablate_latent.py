@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from common import PACKAGE, ema_update, flow_batch, load_trained
+from common import PACKAGE, ema_update, flow_batch, load_trained, mixed_precision
 from data import ClipStream, to_video, tubelets
 from model import TextEncoder, VideoDiT
 
@@ -154,7 +154,7 @@ while time.time() < t_end:
         cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids)
         for g in opt.param_groups:
             g['lr'] = args.lr * min(1.0, (step + 1) / 300)
-        with torch.autocast('cpu', dtype=torch.bfloat16):
+        with mixed_precision():
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
         loss = (weight * (v - target).pow(2)).mean() / weight.mean()
         opt.zero_grad(set_to_none=True)

@@ -15,9 +15,10 @@ import time
 
 import torch
 
-from common import PACKAGE, Log, ema_update, flow_batch, load, save
+from common import PACKAGE, Log, ema_update, flow_batch, load, save, mixed_precision
 from data import ClipStream, to_video, tubelets
 from model import TextEncoder, VideoAutoencoder, VideoDiT, count_params
+from shape_probe import object_cells
 
 p = argparse.ArgumentParser()
 p.add_argument('--minutes', type=float, default=90)
@@ -30,6 +31,11 @@ p.add_argument('--object-weight', type=float, default=0.0,
 p.add_argument('--decay', type=float, default=0.0,
                help='share of the run (by wall clock) over which lr falls linearly to a tenth at the end: '
                     'a constant lr leaves the weights noisy, and the export is taken at the end of a session')
+p.add_argument('--pixel-weight', type=float, default=0.0,
+               help='weight of a pixel loss on the object: one latent frame of x0_hat and of the true latents is decoded '
+                    'by the frozen decoder and compared where the object is (the latent loss treats every channel alike, '
+                    'and the object\'s shape lives in small differences the decoder turns into edges)')
+p.add_argument('--pixel-clips', type=int, default=8, help='clips per batch that the pixel loss decodes')
 p.add_argument('--rescale', action='store_true', help='measure the latent scaling factor again (after retraining the VAE)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -51,7 +57,8 @@ print('text params', count_params(text), 'dit params', count_params(dit), flush=
 
 # (frames, clips per batch, share of batches): similar token counts per batch.
 LENGTHS = [(17, 16, 0.7), (33, 8, 0.2), (81, 4, 0.1)]
-streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f, background=args.object_weight > 0) for f, _, _ in LENGTHS}
+need_cells = args.object_weight > 0 or args.pixel_weight > 0
+streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f, background=need_cells) for f, _, _ in LENGTHS}
 EMPTY = None
 
 
@@ -59,18 +66,34 @@ EMPTY = None
 def encode(clips):
     groups = tubelets(to_video(clips))  # [N, T, 4, 3, 72, 128]
     n, t = groups.shape[:2]
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with mixed_precision():
         z = vae.encoder(groups.reshape(n * t, 12, 72, 128)).float()
     return z.reshape(n, t, *z.shape[1:]).permute(0, 2, 1, 3, 4).contiguous()  # [N, C, T, 9, 16]
 
 
-def object_cells(clips, background):
-    """[N, 1, T, 9, 16] 1 where a latent cell's 4 frames show an object (differ from the static background)."""
+def object_mask(clips, background):
+    """[N, T, 4, 72, 128] 1 on and around the object's pixels in each latent frame's 4 video frames."""
     diff = (to_video(clips) - to_video(background.unsqueeze(1))).abs().amax(dim=2)  # [N, F, 72, 128]
     groups = tubelets(diff.unsqueeze(2))[:, :, :, 0]  # [N, T, 4, 72, 128]
-    n, t = groups.shape[:2]
-    cells = torch.nn.functional.max_pool2d((groups.amax(dim=2) > 0.05).float().reshape(n * t, 1, 72, 128), 8)
-    return cells.reshape(n, 1, t, 9, 16)
+    near = torch.nn.functional.max_pool2d((groups > 0.05).float().flatten(0, 1), 5, 1, 2)  # edges and a rim
+    return near.reshape(groups.shape)
+
+
+def pixel_loss(x0, x0_hat, sigma, cells, mask):
+    """Squared error of the decoded x0_hat against the decoded true latents (the decoder's own picture, so the
+    DiT is not asked for detail the decoder cannot draw) over the object's pixels, in the latent frame that holds
+    most of the object, for the first `--pixel-clips` clips; weighted by 1 - sigma (at high noise the clip's
+    content is still open, and a blurred estimate is the right one)."""
+    k = min(args.pixel_clips, x0.shape[0])
+    first = cells[:k, 0].flatten(2).sum(dim=2).argmax(dim=1)  # [k] the latent frame with most object cells
+    dec = vae.decoder
+    with mixed_precision():
+        with torch.no_grad():
+            want = dec.render(dec.chunk_features((x0[:k] / scaling).permute(0, 2, 1, 3, 4), first, 1), 72, 128)
+        got = dec.render(dec.chunk_features((x0_hat[:k] / scaling).permute(0, 2, 1, 3, 4), first, 1), 72, 128)
+    m = mask[torch.arange(k), first].unsqueeze(2)  # [k, 4, 1, 72, 128]
+    w = (1 - sigma[:k]).view(k, 1, 1, 1, 1)
+    return ((got.float() - want.float()).pow(2) * m * w).sum() / (m.sum() * 3).clamp(min=1)
 
 
 if scaling is None:  # latents / scaling_factor has unit variance (diffusers convention, measured once)
@@ -84,6 +107,7 @@ t_end = time.time() + args.minutes * 60
 last_save = time.time()
 rng = random.Random(step)
 losses = []
+pixel_losses = []
 
 
 def lr_decay():
@@ -100,7 +124,9 @@ while time.time() < t_end:
     x0 = encode(clips) * scaling
     # Objects cover a few % of the latent cells, so a plain loss learns the backgrounds and leaves the
     # objects faint: weight the cells that hold one (the VAE had the same problem in pixels).
-    weight = 1 + args.object_weight * object_cells(clips, batch[2]) if args.object_weight > 0 else None
+    cells = object_cells(clips, batch[2]) if need_cells else None
+    weight = 1 + args.object_weight * cells if args.object_weight > 0 else None
+    object_pixels = object_mask(clips, batch[2]) if args.pixel_weight > 0 else None
     if empty_ids is None:
         empty_ids = ids[0].clone()
         empty_ids[1] = 3  # <s> </s> <pad>... : what the tokenizer makes of an empty prompt
@@ -109,10 +135,15 @@ while time.time() < t_end:
         cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids)
         for g in opt.param_groups:
             g['lr'] = args.lr * min(1.0, (step + 1) / 300) * lr_decay()
-        with torch.autocast('cpu', dtype=torch.bfloat16):
+        with mixed_precision():
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
         se = (v - target).pow(2)
-        loss = se.mean() if weight is None else (weight * se).mean() / weight.mean()
+        flow_loss = se.mean() if weight is None else (weight * se).mean() / weight.mean()
+        loss = flow_loss
+        if args.pixel_weight > 0:
+            pix = pixel_loss(x0, xt - sigma.view(-1, 1, 1, 1, 1) * v, sigma, cells, object_pixels)
+            pixel_losses.append(pix.item())
+            loss = loss + args.pixel_weight * pix
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -120,11 +151,12 @@ while time.time() < t_end:
         ema_update(((ema_text, text), (ema_dit, dit)), step, args.ema)
         step += 1
         extra['samples'] = extra.get('samples', 0) + n
-        losses.append(loss.item())
+        losses.append(flow_loss.item())  # the flow loss alone, comparable across runs
     if len(losses) >= 48:
+        more = {k: sum(a) / len(a) for k, a in (('pixel', pixel_losses),) if a}
         log.write(step=step, t=round(time.time() - log.t0), frames=frames, loss=sum(losses) / len(losses),
-                  lr=opt.param_groups[0]['lr'])
-        losses = []
+                  lr=opt.param_groups[0]['lr'], **more)
+        losses, pixel_losses = [], []
     if time.time() - last_save > 600:
         extra['cpu_hours'] = extra.get('cpu_hours', 0.0) + (time.time() - last_save) * args.threads / 3600
         save('dit', MODULES, opt, step, extra, committed=('ema_text', 'ema_dit'))

@@ -14,7 +14,7 @@ import time
 
 import torch
 
-from common import PACKAGE, Log, load_trained
+from common import PACKAGE, Log, load_trained, mixed_precision
 from data import ClipStream, to_video, tubelets
 from model import lora_layers
 
@@ -59,7 +59,7 @@ while time.time() < t_end:
     with torch.no_grad():
         g = tubelets(to_video(clips))
         n, t = g.shape[:2]
-        with torch.autocast('cpu', dtype=torch.bfloat16):
+        with mixed_precision():
             z = vae.encoder(g.reshape(n * t, 12, 72, 128)).float()
         x0 = z.reshape(n, t, *z.shape[1:]).permute(0, 2, 1, 3, 4) * scaling
         ctx = text(ids)
@@ -72,7 +72,7 @@ while time.time() < t_end:
         s = sigma.view(n, 1, 1, 1, 1)
         for (_, lin), pair in zip(layers, fs):
             lin.lora = pair
-        with torch.autocast('cpu', dtype=torch.bfloat16):
+        with mixed_precision():
             v = dit((1 - s) * x0 + s * noise, sigma * 1000, ctx).float()
         loss = (v - (noise - x0)).pow(2).mean()
         loss.backward()

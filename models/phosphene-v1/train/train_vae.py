@@ -14,7 +14,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from common import Log, load, save
+from common import Log, load, save, mixed_precision
 from data import ClipStream, to_video, tubelets
 from model import VideoAutoencoder, count_params
 
@@ -61,13 +61,13 @@ def dit_prediction(groups_all):
     n, t = groups_all.shape[:2]
     x = F.avg_pool2d(groups_all.reshape(n * t * 4, 3, *groups_all.shape[-2:]), 2)
     x = x.reshape(n * t, 12, x.shape[-2], x.shape[-1])
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with mixed_precision():
         z = vae.encoder(x).float()
     z = z.reshape(n, t, *z.shape[1:]).permute(0, 2, 1, 3, 4) * scaling  # [N, C, T, 9, 16]
     sigma = 0.1 + 0.4 * torch.rand(n)
     s = sigma.view(n, 1, 1, 1, 1)
     xt = (1 - s) * z + s * torch.randn_like(z)
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with mixed_precision():
         v = dit_model(xt, sigma * 1000, dit_text(batch_ids)).float()
     x0 = (xt - s * v) / scaling
     return x0.permute(0, 2, 1, 3, 4)  # [N, T, C, 9, 16]
@@ -108,7 +108,7 @@ while time.time() < t_end:
     for g in opt.param_groups:
         g['lr'] = args.lr * min(1.0, (step - start_step + 1) / 200) * (0.55 + 0.45 * math.cos(math.pi * progress))
     use_dit = dit_parts is not None and scale == 2 and rng.random() < args.dit_latents
-    with torch.autocast('cpu', dtype=torch.bfloat16):
+    with mixed_precision():
         # Every latent frame of each clip, since each picked one decodes with its neighbours as context.
         video_all = to_video(groups.flatten(1, 2)).reshape(*groups.shape[:3], 3, h, w)  # [N, T, 4, 3, H, W]
         if use_dit:
