@@ -68,5 +68,7 @@ export default defineConfig({
     proxy: { '/api': api, '/models': api, '/health': api },
   },
   preview: { headers: isolation },
-  build: { target: 'es2022', sourcemap: true },
+  // Every browser the app runs in (es2022, WebCodecs) supports <link rel=modulepreload> natively; Vite's
+  // polyfill for older ones was 0.3 KB gz of the 200 KB budget (https://caniuse.com/link-rel-modulepreload).
+  build: { target: 'es2022', sourcemap: true, modulePreload: { polyfill: false } },
 });
