@@ -114,13 +114,28 @@ test('two browsers of one user see the same gallery: each one’s clips reach th
   await expect(a.locator('.player .facts')).toContainText('elsewhere');
   await a.screenshot({ path: test.info().outputPath('synced-gallery.png'), fullPage: true });
 
+  // Trimmed on B, the new clip reaches A with its recipe: A's gallery names the step.
+  await b.getByTestId('edit-panel').locator('summary').click();
+  await b.locator('select[name=edit_op]').selectOption('trim');
+  await b.locator('[name=trim_start]').fill('1');
+  await b.locator('[name=trim_end]').fill('5');
+  await b.getByRole('button', { name: 'Apply as a new clip' }).click();
+  await expect(b.getByTestId('history-item')).toHaveCount(count + 2, { timeout: 60_000 });
+  const edited = a.getByTestId('history-item').filter({ hasText: 'edited: trim' });
+  await expect(async () => {
+    await a.getByRole('button', { name: 'Sync gallery' }).click();
+    await expect(edited).toHaveCount(1, { timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(edited).toContainText('a green star');
+
   // Deleted on A, it is deleted on the server and, at B's next sync, on B.
-  await a.getByTestId('history-item').filter({ hasText: 'a green star' }).getByTitle('Delete').click();
-  await expect(a.getByTestId('history-item')).toHaveCount(count);
+  const original = a.getByTestId('history-item').filter({ hasText: 'a green star' }).filter({ hasNotText: 'edited' });
+  await original.getByTitle('Delete').click();
+  await expect(a.getByTestId('history-item')).toHaveCount(count + 1);
   await expect(a.getByTestId('sync-status')).toContainText('1 deleted');
   await b.getByRole('button', { name: 'Sync gallery' }).click();
   await expect(b.getByTestId('sync-status')).toContainText('1 deleted');
-  await expect(b.getByTestId('history-item')).toHaveCount(count);
+  await expect(b.getByTestId('history-item')).toHaveCount(count + 1);
 });
 
 test('a server job asked for offline waits in the browser and runs when the network returns', async ({ browser }) => {

@@ -1,5 +1,6 @@
 /** Submitting, finding and listing jobs; submit charges the job in the transaction that creates it. */
 import { randomUUID } from 'node:crypto';
+import type { ClipRecipe } from '../../src/shared/clip-recipe';
 import type { GenerateParams } from '../../src/shared/protocol';
 import { chargeForJob } from '../accounts/ledger';
 import { CONCURRENT_JOBS, type Tier } from '../accounts/tiers';
@@ -147,7 +148,8 @@ export async function listUserJobs(
   const filters = `user_id = $1 AND ($2::timestamptz IS NULL AND deleted_at IS NULL OR updated_at >= $2::timestamptz)`;
   const since = page.since?.toISOString() ?? null;
   const { rows } = await q.query<JobRow>(
-    `SELECT * FROM jobs WHERE ${filters} AND ($3::bigint IS NULL OR seq < $3::bigint)
+    `SELECT *, (SELECT string_agg(slot, ',' ORDER BY slot) FROM clip_images WHERE job_id = jobs.id) AS clip_images
+     FROM jobs WHERE ${filters} AND ($3::bigint IS NULL OR seq < $3::bigint)
      ORDER BY seq DESC LIMIT $4 OFFSET $5`,
     [
       userId,
@@ -171,6 +173,8 @@ export interface LocalJob {
   modelId: string;
   params: GenerateParams;
   createdAt?: Date;
+  /** What the clip carries beyond its parameters, checked by the caller. */
+  recipe?: ClipRecipe;
 }
 
 /**
@@ -180,9 +184,9 @@ export interface LocalJob {
 export async function recordLocalJob(q: Queryable, job: LocalJob): Promise<{ job: Job; created: boolean }> {
   const { rows } = await q.query<JobRow>(
     `INSERT INTO jobs (id, user_id, model_id, model_slug, params, cost_micro, status, progress, source, client_id,
-       created_at, finished_at)
+       created_at, finished_at, recipe)
      VALUES ($1, $2, $3, '', $4, 0, 'completed', 100, 'local', $5, COALESCE($6::timestamptz, now()),
-       COALESCE($6::timestamptz, now()))
+       COALESCE($6::timestamptz, now()), $7::jsonb)
      ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
      RETURNING *`,
     [
@@ -192,6 +196,7 @@ export async function recordLocalJob(q: Queryable, job: LocalJob): Promise<{ job
       JSON.stringify(job.params),
       job.clientId,
       job.createdAt?.toISOString() ?? null,
+      job.recipe ? JSON.stringify(job.recipe) : null,
     ],
   );
   if (rows[0]) return { job: toJob(rows[0]), created: true };

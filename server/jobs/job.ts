@@ -44,6 +44,10 @@ export interface Job {
   localModel: string | null;
   /** The denoising step of its latest live preview, once it has one. */
   previewStep: number | null;
+  /** A synced clip's recipe beyond its parameters (src/shared/clip-recipe.ts), as stored; null: none. */
+  recipe: unknown;
+  /** The slots of its stored conditioning images (`clip_images`); only history listings read them. */
+  clipImages: string[];
   updatedAt: Date;
   createdAt: Date;
   startedAt: Date | null;
@@ -88,6 +92,9 @@ export interface JobRow {
   requested_model: string | null;
   local_model: string | null;
   preview_step: unknown;
+  recipe?: unknown;
+  /** Comma-separated slots, from listings that join `clip_images`. */
+  clip_images?: string | null;
   updated_at: Date | string;
   created_at: Date | string;
   started_at: Date | string | null;
@@ -129,6 +136,8 @@ export function toJob(r: JobRow): Job {
     requestedModel: r.requested_model,
     localModel: r.local_model,
     previewStep: r.preview_step === null || r.preview_step === undefined ? null : toInt(r.preview_step),
+    recipe: r.recipe === undefined || r.recipe === null ? null : json(r.recipe),
+    clipImages: r.clip_images ? r.clip_images.split(',') : [],
     updatedAt: new Date(r.updated_at),
     createdAt: new Date(r.created_at),
     startedAt: date(r.started_at),

@@ -1,6 +1,7 @@
 /** Phosor's inference endpoints, our cancel extension and the signed video download, in the OpenAPI registry. */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { CLIP_IMAGE_SLOTS } from '../../src/shared/clip-recipe';
 import {
   historyQuerySchema,
   localRecordSchema,
@@ -9,6 +10,7 @@ import {
 } from '../../src/shared/phosor-requests';
 import {
   historyDeletedSchema,
+  historyEntrySchema,
   historyResponseSchema,
   jobEventSchema,
   quoteResponseSchema,
@@ -20,6 +22,23 @@ import { authErrors, errors, exampleOf, idempotencyHeader, named, idParam, json,
 
 const syncedSchema = z.object({ request_id: z.string(), client_id: z.string(), created: z.boolean() });
 const requestId = idParam('request_id', 'The job id submit answered (`job_…`).');
+
+const entry = historyEntrySchema.shape;
+/** History as documented: the shared schema plus the descriptions of the sync fields it leaves out (bundle size). */
+const historyDoc = historyResponseSchema.extend({
+  data: z.array(
+    historyEntrySchema.extend({
+      recipe: entry.recipe.meta({
+        description:
+          'Ours: a synced clip’s recipe beyond its parameters, as recorded: `sourceId` (the clip it was edited or extended from), `edits` (each step since generation), `lora` (`name`, `scale`).',
+      }),
+      clip_images: entry.clip_images.meta({
+        description:
+          'Ours: the slots (`image`, `last_image`) of its conditioning images the server holds; GET /api/v1/inference/history/{request_id}/images/{slot}.',
+      }),
+    }),
+  ),
+});
 
 /** Registers the inference routes. */
 export function registerInferencePaths(registry: OpenAPIRegistry): void {
@@ -119,6 +138,56 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
       ...errors({ 413: true }),
     },
   });
+  const slot = z.object({
+    slot: z.enum(CLIP_IMAGE_SLOTS).meta({ description: '`image` (the first frame) or `last_image` (the last).' }),
+  });
+  const binary = z.string().meta({ format: 'binary' });
+  registry.registerPath({
+    method: 'put',
+    path: '/api/v1/inference/history/{client_id}/images/{slot}',
+    summary: 'Upload a conditioning image of a recorded browser clip, once per slot (not in Phosor)',
+    description:
+      'Send it before the MP4: a device downloads a clip once its MP4 is there, and takes the images its entry lists then.',
+    tags,
+    security: withApiKey,
+    request: {
+      params: clientId.extend(slot.shape),
+      body: {
+        required: true,
+        description: 'A PNG, JPEG or WebP (by its bytes, whatever the Content-Type), ≤ 10 MiB.',
+        content: { 'application/octet-stream': { schema: binary } },
+      },
+    },
+    responses: {
+      200: json(
+        z.object({ request_id: z.string(), slot: z.string(), stored: z.boolean() }),
+        '`stored` false when the slot already had its image.',
+      ),
+      ...authErrors({
+        400: 'Not a PNG, JPEG or WebP (`invalid_image`), or a bad slot or client id.',
+        404: 'No recorded clip with this client id among yours (`not_found`).',
+      }),
+      ...errors({ 413: true }),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/api/v1/inference/history/{request_id}/images/{slot}',
+    summary: 'Get a conditioning image of a synced clip (not in Phosor)',
+    tags,
+    security: withApiKey,
+    request: { params: requestId.extend(slot.shape) },
+    responses: {
+      200: {
+        description: 'The image as uploaded.',
+        content: Object.fromEntries(['image/png', 'image/jpeg', 'image/webp'].map((t) => [t, { schema: binary }])),
+      },
+      ...authErrors({
+        400: 'A bad slot.',
+        404: 'No such job among yours (`job_not_found`), or no image in that slot (`not_found`).',
+      }),
+    },
+  });
   registry.registerPath({
     method: 'delete',
     path: '/api/v1/inference/history/{request_id}',
@@ -206,7 +275,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     security: withApiKey,
     request: { query: historyQuerySchema },
     responses: {
-      200: json(named(registry, 'HistoryResponse', historyResponseSchema), 'One page of jobs.'),
+      200: json(named(registry, 'HistoryResponse', historyDoc), 'One page of jobs.'),
       ...authErrors({ 400: true }),
     },
   });

@@ -108,6 +108,9 @@ const historyJson = (job: Job) => ({
   provider: job.provider,
   updated_at: job.updatedAt.toISOString(),
   deleted_at: job.deletedAt?.toISOString() ?? null,
+  // As recorded (checked then); each device checks it again against its own schema when it takes the clip.
+  recipe: job.recipe,
+  clip_images: job.clipImages,
 });
 
 /** Sync answers overlap by this much, so a change committed while the last answer was read is not missed. */

@@ -1,7 +1,8 @@
 /**
- * Each user's storage: kept images, LoRA files not yet removed and job videos not yet expired count
- * against one quota (10 GiB by default, STORAGE_QUOTA_MB). Uploads, imports and submits that would go
- * past it are refused with 413 `storage_quota_exceeded`, saying what is used and how to free space.
+ * Each user's storage: kept images (uploads, and synced clips' conditioning images), LoRA files not yet
+ * removed and job videos not yet expired count against one quota (10 GiB by default, STORAGE_QUOTA_MB).
+ * Uploads, imports and submits that would go past it are refused with 413 `storage_quota_exceeded`,
+ * saying what is used and how to free space.
  */
 import type { Queryable } from '../db/database';
 import { toInt } from '../db/database';
@@ -22,7 +23,8 @@ export interface StorageUsage {
 export async function storageUsage(q: Queryable, userId: string): Promise<StorageUsage> {
   const { rows } = await q.query<{ images: unknown; loras: unknown; videos: unknown }>(
     `SELECT
-       (SELECT COALESCE(SUM(size_bytes), 0) FROM images WHERE user_id = $1 AND deleted_at IS NULL) AS images,
+       (SELECT COALESCE(SUM(size_bytes), 0) FROM images WHERE user_id = $1 AND deleted_at IS NULL)
+         + (SELECT COALESCE(SUM(size_bytes), 0) FROM clip_images WHERE user_id = $1) AS images,
        (SELECT COALESCE(SUM(COALESCE(high_noise_bytes, 0) + COALESCE(low_noise_bytes, 0)), 0) FROM loras
           WHERE user_id = $1 AND files_removed_at IS NULL) AS loras,
        (SELECT COALESCE(SUM(video_bytes), 0) FROM jobs

@@ -118,6 +118,11 @@ export const historyEntrySchema = z.object({
     description:
       'Ours: when its owner deleted it; only a sync (`since`) lists deleted entries, so devices drop them too.',
   }),
+  // Described in the OpenAPI document (server/openapi), not here: the page parses history with this schema.
+  // Loose on purpose: a device checks a recipe entry by entry, so one it cannot read (a newer app's edit)
+  // fails that clip only, never the page.
+  recipe: z.record(z.string(), z.unknown()).nullable().optional(),
+  clip_images: z.array(z.string()).optional(),
 });
 
 /** Answer of `DELETE /api/v1/inference/history/{request_id}` (ours). */

@@ -1,8 +1,7 @@
 /** A finished clip as the history keeps it. Stored records are read back through this schema. */
 import { z } from 'zod';
-import { clipStepSchema } from '../../shared/edit-ops';
+import { clipRecipeSchema } from '../../shared/clip-recipe';
 import { storedParamsSchema } from '../../shared/stored-params';
-import { PARAM_LIMITS } from '../../shared/video-rules';
 
 /** The job record stored next to each clip's MP4 blob. */
 export const historyRecordSchema = z.object({
@@ -20,16 +19,8 @@ export const historyRecordSchema = z.object({
   /** A server job's id on that server, and who ran it there (`local`, or an upstream's name). */
   requestId: z.string().optional(),
   provider: z.string().optional(),
-  /** For an edited or extended clip: the clip it was made from, and every step since generation, in order. */
-  sourceId: z.string().optional(),
-  edits: z.array(clipStepSchema).optional(),
-  /** The LoRA the clip was made with: its files' or the server's name, and its scale. */
-  lora: z
-    .object({
-      name: z.string().max(300),
-      scale: z.number().min(PARAM_LIMITS.minLoraScale).max(PARAM_LIMITS.maxLoraScale),
-    })
-    .optional(),
+  /** `sourceId`, `edits` and `lora`: what gallery sync sends with the clip (see clip-recipe.ts). */
+  ...clipRecipeSchema.shape,
   /** When the server confirmed it holds this clip (recipe and MP4); absent: not synced yet. */
   syncedAt: z.number().optional(),
   numFrames: z.number().int().positive(),

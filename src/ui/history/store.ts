@@ -3,7 +3,11 @@
  * so listing the history never loads the videos.
  */
 import { createStore, delMany, get, getMany, keys, set, setMany, type UseStore } from 'idb-keyval';
+import type { ClipImageSlot } from '../../shared/clip-recipe';
 import type { ConditioningImage } from '../../shared/protocol';
+import type { ClipImageFiles, GalleryStore } from '../server/gallery-sync';
+import { pngOf } from '../server/image-png';
+import { previewFromPng } from '../server/preview-png';
 import { historyRecordSchema, type HistoryRecord } from './record';
 
 let store: UseStore | null = null;
@@ -111,12 +115,25 @@ export async function pendingDeletions(): Promise<{ id: string; requestId: strin
   );
 }
 
-/** This browser's gallery as gallery sync sees it. */
-export const idbGallery = {
+/** This browser's gallery as gallery sync sees it: images go to the server as PNG files and come back as pixels. */
+export const idbGallery: GalleryStore = {
   records: async () => (await listClips()).records,
   video: loadVideo,
+  images: async (id) => {
+    const files: ClipImageFiles = {};
+    for (const [slot, image] of Object.entries(await loadImages(id))) files[slot as ClipImageSlot] = await pngOf(image);
+    return files;
+  },
   saveRecord,
-  saveClip,
+  saveClip: async (record, video, files) => {
+    const images: ClipImages = {};
+    for (const [slot, file] of Object.entries(files)) {
+      const picture = await previewFromPng(file, 0, 0);
+      if (!picture) throw new Error(`its ${slot} could not be decoded in this browser`);
+      images[slot as ClipImageSlot] = { rgba: picture.rgba, width: picture.width, height: picture.height };
+    }
+    await saveClip(record, video, images);
+  },
   remove: (id: string) => delMany(clipKeys(id), db()),
   pendingDeletions,
   deletionDone: (id: string) => delMany([deletionKey(id)], db()),

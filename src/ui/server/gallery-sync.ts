@@ -1,19 +1,25 @@
 /**
  * The gallery the same on every device: clips made here are recorded in the user's server history with
  * their MP4 (idempotent by the clip's id, so a retry or a second tab never duplicates one), and clips the
- * history holds that this device lacks (server jobs, other devices' clips) are downloaded into it.
+ * history holds that this device lacks (server jobs, other devices' clips) are downloaded into it. A clip
+ * travels with its whole recipe (edit steps, LoRA) and the conditioning images it was made from.
  * Nothing is marked synced until the server has confirmed it, so a clip made offline goes up on the next
  * sync after the network returns.
  */
+import { CLIP_IMAGE_SLOTS, clipRecipeSchema, type ClipImageSlot } from '../../shared/clip-recipe';
 import type { HistoryRecord } from '../history/record';
 import type { HistoryEntry, PhosorClient } from './phosor-client';
+
+/** A clip's conditioning images as image files (PNG from the app's store), by slot. */
+export type ClipImageFiles = Partial<Record<ClipImageSlot, Blob>>;
 
 /** The local side of the gallery (IndexedDB in the app; a Map in tests). */
 export interface GalleryStore {
   records(): Promise<HistoryRecord[]>;
   video(id: string): Promise<Blob | undefined>;
+  images(id: string): Promise<ClipImageFiles>;
   saveRecord(record: HistoryRecord): Promise<void>;
-  saveClip(record: HistoryRecord, video: Blob): Promise<void>;
+  saveClip(record: HistoryRecord, video: Blob, images: ClipImageFiles): Promise<void>;
   /** Drops a clip deleted on another device (no note: the server knows already). */
   remove(id: string): Promise<void>;
   /** Clips deleted here that the server has not confirmed deleting, by their server request id. */
@@ -97,7 +103,14 @@ export async function syncGallery(client: PhosorClient, store: GalleryStore, sin
         params: record.params,
         numFrames: record.numFrames,
         createdAt: record.createdAt,
+        recipe: { sourceId: record.sourceId, edits: record.edits, lora: record.lora },
       });
+      // Images before the MP4: another device takes a clip once its MP4 is there, with the images listed then.
+      const images = await store.images(record.id);
+      for (const slot of CLIP_IMAGE_SLOTS) {
+        const image = images[slot];
+        if (image) await client.uploadClipImage(record.id, slot, image);
+      }
       if (video) await client.uploadVideo(record.id, video);
       await store.saveRecord({ ...record, requestId, syncedAt: Date.now() });
       report.uploaded++;
@@ -128,10 +141,22 @@ export async function syncGallery(client: PhosorClient, store: GalleryStore, sin
       if (entry.status !== 'completed' || !entry.has_video) continue;
       if (localId.has(entry.request_id) || (entry.client_id && localId.has(entry.client_id))) continue;
       try {
+        // Checked here, entry by entry: a recipe this app cannot read (a newer app's edit) fails its clip only.
+        const recipe = clipRecipeSchema.safeParse(entry.recipe ?? {});
+        if (!recipe.success) {
+          const issue = recipe.error.issues[0]!;
+          throw new Error(`its recipe cannot be read here (${issue.path.join('.')}: ${issue.message}); update the app`);
+        }
         const result = await client.result(entry.request_id);
         const video = await client.download(result.video.url);
-        const record = recordOf(entry, video.size, Date.now());
-        await store.saveClip(record, video);
+        const images: ClipImageFiles = {};
+        for (const slot of CLIP_IMAGE_SLOTS)
+          if (entry.clip_images?.includes(slot))
+            images[slot] = await client.download(
+              `/api/v1/inference/history/${encodeURIComponent(entry.request_id)}/images/${slot}`,
+            );
+        const record = { ...recordOf(entry, video.size, Date.now()), ...recipe.data };
+        await store.saveClip(record, video, images);
         localId.set(entry.request_id, record.id);
         report.downloaded++;
       } catch (error) {

@@ -21,6 +21,7 @@ import {
   submitResponseSchema,
 } from '../../shared/phosor-schemas';
 import type { GenerateParams } from '../../shared/protocol';
+import type { ClipRecipe } from '../../shared/clip-recipe';
 import { ServerError, serverErrorOf, unreachable } from './server-error';
 import { readSse } from './sse';
 
@@ -249,13 +250,14 @@ export class PhosorClient {
   /** Records a clip made on a device in the user's history, free and idempotent by its client id. */
   async recordLocal(
     clientId: string,
-    clip: { model: string; params: GenerateParams; numFrames: number; createdAt: number },
+    clip: { model: string; params: GenerateParams; numFrames: number; createdAt: number; recipe?: ClipRecipe },
   ): Promise<string> {
     const { params } = clip;
     const body = {
       ...submitBody({ model: clip.model, params }),
       num_frames: clip.numFrames,
       created_at: new Date(clip.createdAt).toISOString(),
+      recipe: clip.recipe,
     };
     const response = await this.#send(`/api/v1/inference/history/${encodeURIComponent(clientId)}`, {
       ...this.#post(body),
@@ -270,6 +272,14 @@ export class PhosorClient {
       method: 'PUT',
       headers: { 'content-type': 'video/mp4' },
       body: mp4,
+    });
+  }
+
+  /** Stores a conditioning image of a recorded clip (once per slot); the server tells the format by its bytes. */
+  async uploadClipImage(clientId: string, slot: string, image: Blob): Promise<void> {
+    await this.#send(`/api/v1/inference/history/${encodeURIComponent(clientId)}/images/${slot}`, {
+      method: 'PUT',
+      body: image,
     });
   }
 

@@ -3,10 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { balance, ledger } from '../../../server/accounts/ledger';
+import { encodePng } from '../../../server/images/png-encode';
 import { storageUsage } from '../../../server/storage/quota';
 import { DATABASE_KINDS, useTestDatabase } from '../../helpers/databases';
 import { downloadVideo } from '../jobs/image-harness';
 import { inferenceHarness, SMALL, type InferenceHarness } from '../jobs/inference-harness';
+import { MAX_CLIP_IMAGE_BYTES } from '../../../server/routes/history-sync';
 
 const RECIPE = {
   prompt: 'a red ball made in the browser',
@@ -21,6 +23,18 @@ const RECIPE = {
 };
 // The smallest thing that passes as an MP4: a 16-byte ftyp box.
 const MP4 = Buffer.concat([Buffer.from([0, 0, 0, 16]), Buffer.from('ftypisom'), Buffer.from([0, 0, 2, 0])]);
+
+// A real (2×2) PNG: images are told by their bytes.
+const PNG = encodePng(new Uint8Array(16).fill(200), 2, 2);
+// An edited clip's recipe beyond its parameters, as the browser's record keeps it.
+const EXTRA = {
+  sourceId: 'clip-0000-source',
+  edits: [
+    { op: 'trim', start: 1, end: 9 },
+    { op: 'text', text: 'hello', position: 'top', color: '#ffcc00', start_time: 0 },
+  ],
+  lora: { name: 'watercolour.safetensors', scale: 0.7 },
+};
 
 describe.each(DATABASE_KINDS)('history sync on %s', (kind) => {
   const db = useTestDatabase(kind);
@@ -148,6 +162,96 @@ describe.each(DATABASE_KINDS)('history sync on %s', (kind) => {
     expect(all.body.total).toBe(6);
     await as(key).get('/api/v1/inference/history?cursor=abc').expect(400);
     await as(key).get('/api/v1/inference/history?since=yesterday').expect(400);
+  });
+
+  describe('an edited clip’s recipe and conditioning images', () => {
+    const images = (key: string, clip: string, slot: string) =>
+      as(key).put(`/api/v1/inference/history/${clip}/images/${slot}`).set('content-type', 'image/png');
+
+    it('keeps the recipe and images with the clip, lists them in history, and hands the images back', async () => {
+      const { user, key } = await h.user(1_000_000);
+      const { body } = await as(key)
+        .put('/api/v1/inference/history/clip-0010-abcd')
+        .send({ ...RECIPE, recipe: EXTRA })
+        .expect(201);
+      expect((await images(key, 'clip-0010-abcd', 'image').send(PNG).expect(200)).body).toEqual({
+        request_id: body.request_id,
+        slot: 'image',
+        stored: true,
+      });
+      expect((await images(key, 'clip-0010-abcd', 'image').send(PNG).expect(200)).body.stored).toBe(false);
+      await images(key, 'clip-0010-abcd', 'last_image').send(PNG).expect(200);
+      const entry = (await as(key).get('/api/v1/inference/history?since=1970-01-01T00:00:00Z').expect(200)).body
+        .data[0];
+      expect(entry).toMatchObject({ request_id: body.request_id, clip_images: ['image', 'last_image'] });
+      expect(entry.recipe).toEqual(EXTRA);
+      const got = await as(key)
+        .get(`/api/v1/inference/history/${body.request_id}/images/last_image`)
+        .buffer(true)
+        .parse((res, done) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => done(null, Buffer.concat(parts)));
+        })
+        .expect(200);
+      expect(got.headers['content-type']).toBe('image/png');
+      expect(Buffer.compare(got.body as Buffer, PNG)).toBe(0);
+      expect((await storageUsage(db(), user.id)).images).toBe(2 * PNG.length);
+    });
+
+    it('shows them to their owner only, and drops them with the clip', async () => {
+      const owner = await h.user(1_000_000);
+      const other = await h.user(1_000_000);
+      const { body } = await as(owner.key).put('/api/v1/inference/history/clip-0011-abcd').send(RECIPE).expect(201);
+      await images(owner.key, 'clip-0011-abcd', 'image').send(PNG).expect(200);
+      const url = `/api/v1/inference/history/${body.request_id}/images/image`;
+      expect((await as(other.key).get(url).expect(404)).body.error.code).toBe('job_not_found');
+      // Another user's clip id names nothing of theirs: nothing is stored under it.
+      expect((await images(other.key, 'clip-0011-abcd', 'last_image').send(PNG).expect(404)).body.error.code).toBe(
+        'not_found',
+      );
+      await request(h.app).get(url).expect(401);
+      expect(
+        (
+          await as(owner.key)
+            .get(url.replace(/image$/, 'last_image'))
+            .expect(404)
+        ).body.error.code,
+      ).toBe('not_found');
+      await request(h.app).delete(`/api/v1/inference/history/${body.request_id}`).set('X-API-Key', owner.key);
+      await as(owner.key).get(url).expect(404);
+      expect((await storageUsage(db(), owner.user.id)).images).toBe(0);
+    });
+
+    it('refuses what is not an image, one too large, a bad slot and a bad recipe, saying why', async () => {
+      const { key } = await h.user(1_000_000);
+      await as(key).put('/api/v1/inference/history/clip-0012-abcd').send(RECIPE).expect(201);
+      const notImage = await images(key, 'clip-0012-abcd', 'image').send(Buffer.from('GIF89a not ours')).expect(400);
+      expect(notImage.body.error).toEqual({
+        code: 'invalid_image',
+        message: expect.stringMatching(/Not a JPEG, PNG or WebP/),
+      });
+      // A PNG signature in front of nothing is refused by structure, not by name.
+      await images(key, 'clip-0012-abcd', 'image').send(PNG.subarray(0, 20)).expect(400);
+      const big = await images(key, 'clip-0012-abcd', 'image')
+        .send(Buffer.concat([PNG, Buffer.alloc(MAX_CLIP_IMAGE_BYTES)]))
+        .expect(413);
+      expect(big.body.error).toEqual({ code: 'file_too_large', message: expect.stringMatching(/larger than 10 MiB/) });
+      const slot = await images(key, 'clip-0012-abcd', 'poster').send(PNG).expect(400);
+      expect(slot.body.error.message).toMatch(/slot: must be image or last_image/);
+      const steps = await as(key)
+        .put('/api/v1/inference/history/clip-0013-abcd')
+        .send({ ...RECIPE, recipe: { edits: [{ op: 'spin' }] } })
+        .expect(400);
+      expect(steps.body.error.message).toMatch(/recipe/);
+      const long = await as(key)
+        .put('/api/v1/inference/history/clip-0014-abcd')
+        .send({ ...RECIPE, recipe: { edits: [{ op: 'join', clip_ids: Array(19).fill('x'.repeat(1000)) }] } })
+        .expect(400);
+      expect(long.body.error.message).toMatch(/recipe: must be at most 16384 characters/);
+      const entries = (await as(key).get('/api/v1/inference/history').expect(200)).body.data;
+      expect(entries).toEqual([expect.objectContaining({ recipe: null, clip_images: [] })]);
+    });
   });
 
   it('keeps server jobs charged as before beside free local ones', async () => {

@@ -1,11 +1,14 @@
 /**
  * Gallery sync between two devices of one user through the real server: each device's clips reach the
  * other with their MP4s byte for byte, server jobs reach both, a second sync changes nothing, and a clip
- * made while the server is unreachable goes up on the first sync after it is back.
+ * made while the server is unreachable goes up on the first sync after it is back. An edited clip arrives
+ * with its whole recipe (steps, LoRA) and its conditioning images; one whose recipe this app cannot read is
+ * reported and left on the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePng } from '../../../server/images/png-encode';
 import type { HistoryRecord } from '../../../src/ui/history/record';
-import { syncGallery, type GalleryStore } from '../../../src/ui/server/gallery-sync';
+import { syncGallery, type ClipImageFiles, type GalleryStore } from '../../../src/ui/server/gallery-sync';
 import { PhosorClient } from '../../../src/ui/server/phosor-client';
 import { runServerJob } from '../../../src/ui/server/run-server-job';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process';
@@ -16,7 +19,7 @@ const PARAMS = { ...TINY_PARAMS, prompt: 'a blue square', seed: 3 };
 
 /** A device's gallery in memory, as the app's IndexedDB store behaves. */
 class MemoryGallery implements GalleryStore {
-  readonly clips = new Map<string, { record: HistoryRecord; video: Blob }>();
+  readonly clips = new Map<string, { record: HistoryRecord; video: Blob; images: ClipImageFiles }>();
   readonly deletions = new Map<string, string>();
   /** What the app's delete does: the clip goes, and a synced one leaves a note for the server. */
   deleteHere(id: string) {
@@ -35,12 +38,13 @@ class MemoryGallery implements GalleryStore {
   };
   records = () => Promise.resolve([...this.clips.values()].map((c) => c.record));
   video = (id: string) => Promise.resolve(this.clips.get(id)?.video);
+  images = (id: string) => Promise.resolve(this.clips.get(id)?.images ?? {});
   saveRecord = (record: HistoryRecord) => {
-    this.clips.set(record.id, { record, video: this.clips.get(record.id)!.video });
+    this.clips.set(record.id, { ...this.clips.get(record.id)!, record });
     return Promise.resolve();
   };
-  saveClip = (record: HistoryRecord, video: Blob) => {
-    this.clips.set(record.id, { record, video });
+  saveClip = (record: HistoryRecord, video: Blob, images: ClipImageFiles = {}) => {
+    this.clips.set(record.id, { record, video, images });
     return Promise.resolve();
   };
 }
@@ -57,6 +61,22 @@ const localClip = (id: string, seed: number): HistoryRecord => ({
   elapsedMs: 900,
   bytes: 0,
 });
+
+/** An edited, LoRA-made clip as the app records it (steps with their defaults, as the app's parse leaves them). */
+const editedClip = (id: string, seed: number): HistoryRecord => ({
+  ...localClip(id, seed),
+  sourceId: 'clip-it-was-edited-from',
+  edits: [
+    { op: 'trim', start: 0, end: 3 },
+    { op: 'speed', factor: 2 },
+    { op: 'text', text: 'hello', position: 'bottom', color: '#ffcc00', start_time: 0 },
+  ],
+  lora: { name: 'ink.safetensors', scale: 0.6 },
+});
+
+/** A real 4×4 PNG of one grey. */
+const png = (shade: number) =>
+  new Blob([new Uint8Array(encodePng(new Uint8Array(64).fill(shade), 4, 4))], { type: 'image/png' });
 
 describe('syncGallery between two devices', () => {
   let server: ServerProcess;
@@ -90,6 +110,9 @@ describe('syncGallery between two devices', () => {
     const theirs = b.clips.get(id)!;
     expect(theirs.record).toMatchObject({ device: 'elsewhere', params: { seed: 11 }, numFrames: 5 });
     expect(await bytesOf(theirs.video)).toBe(await bytesOf(mp4));
+    // A clip with no edits, LoRA or images comes down as before, with none.
+    expect(theirs.images).toEqual({});
+    expect(theirs.record).not.toHaveProperty('edits');
     expect([...b.clips.values()].filter((c) => c.record.device === 'server')).toHaveLength(1);
   });
 
@@ -135,5 +158,45 @@ describe('syncGallery between two devices', () => {
     const listed = (await client.history()).data.map((e) => e.request_id);
     expect(listed).not.toContain(serverJob!.requestId);
     await client.deleteHistory(serverJob!.requestId!);
+  });
+
+  it('brings an edited clip’s whole recipe and its conditioning images to the other device', async () => {
+    const id = crypto.randomUUID();
+    const images = { image: png(40), last_image: png(220) };
+    await a.saveClip(editedClip(id, 13), mp4, images);
+    expect(await syncGallery(client, a, since.a)).toMatchObject({ uploaded: 1, failed: [] });
+    expect(await syncGallery(client, b, since.b)).toMatchObject({ downloaded: 1, failed: [] });
+    const theirs = b.clips.get(id)!;
+    const { sourceId, edits, lora } = editedClip(id, 13);
+    expect(theirs.record).toMatchObject({ device: 'elsewhere', params: { seed: 13 }, sourceId, edits, lora });
+    expect(Object.keys(theirs.images).sort()).toEqual(['image', 'last_image']);
+    expect(await bytesOf(theirs.images.image)).toBe(await bytesOf(images.image));
+    expect(await bytesOf(theirs.images.last_image)).toBe(await bytesOf(images.last_image));
+  });
+
+  it('reports a clip whose recipe this app cannot read, takes the rest, and tries it again next time', async () => {
+    const edited = [...a.clips.values()].find((c) => c.record.edits)!.record;
+    // The real server's answer with that clip's recipe as a newer app might write it.
+    const newer = new PhosorClient({
+      baseUrl: server.url,
+      apiKey: server.key,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).includes('/inference/history?')) return response;
+        const page = (await response.json()) as { data: { client_id: string | null; recipe: unknown }[] };
+        for (const entry of page.data) if (entry.client_id === edited.id) entry.recipe = { edits: [{ op: 'warp' }] };
+        return Response.json(page);
+      },
+    });
+    const fresh = new MemoryGallery();
+    const report = await syncGallery(newer, fresh);
+    expect(report.failed).toEqual([
+      { id: edited.requestId, reason: expect.stringMatching(/recipe cannot be read here \(edits\.0.*update the app/) },
+    ]);
+    expect(report.since).toBe('');
+    expect(fresh.clips.size).toBe(a.clips.size - 1);
+    expect(fresh.clips.has(edited.id)).toBe(false);
+    expect(await syncGallery(client, fresh)).toMatchObject({ downloaded: 1, failed: [] });
+    expect(fresh.clips.get(edited.id)!.record.edits).toHaveLength(3);
   });
 });
