@@ -138,19 +138,46 @@ test('two browsers of one user see the same gallery: each one’s clips reach th
   await expect(b.getByTestId('history-item')).toHaveCount(count + 1);
 });
 
-test('a server job asked for offline waits in the browser and runs when the network returns', async ({ browser }) => {
+test('offline, a clip made here and a server job asked for wait in the browser; both go up when the network returns', async ({
+  browser,
+}) => {
   const page = await signedIn(browser);
   const before = await page.getByTestId('history-item').count();
+  const local = async (prompt: string) => {
+    await fillForm(page, { prompt, device: 'wasm', seed: 3 });
+    await page.getByRole('button', { name: 'Generate' }).click();
+  };
+  // This profile never generated, and no service worker keeps the app here: offline, the generator's script
+  // cannot load, and the job says so instead of running for ever.
   await page.context().setOffline(true);
+  await local('a blue ring still on a white background');
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'failed', { timeout: 30_000 });
+  await expect(page.getByTestId('job-error')).toContainText('The generator did not load (offline?)');
+  // Online once (the generator and model load), then offline again: a clip is made here.
+  await page.context().setOffline(false);
+  await local('a blue ring still on a white background');
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(page.getByTestId('sync-status')).toContainText('1 up');
+  await page.context().setOffline(true);
+  await local('a blue ring growing on a white background');
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(page.getByTestId('history-item')).toHaveCount(before + 2);
+
   await fillForm(page, { prompt: 'a yellow square moving right on a black background', device: 'server', seed: 9 });
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'waiting');
   await expect(page.getByTestId('pending-item')).toHaveCount(1);
   await expect(page.getByTestId('pending-item')).toContainText('a yellow square');
 
-  await page.context().setOffline(false); // the page's 'online' event sends it
+  await page.context().setOffline(false); // the page's 'online' event sends the job, then syncs the gallery
   await expect(page.getByTestId('pending-item')).toHaveCount(0, { timeout: 60_000 });
-  await expect(page.getByTestId('history-item')).toHaveCount(before + 1);
+  await expect(page.getByTestId('history-item')).toHaveCount(before + 3);
   await expect(page.getByTestId('history-item').first()).toContainText('a yellow square');
   await expect(page.getByTestId('job-error')).toHaveCount(0);
+  await expect(page.getByTestId('sync-status')).toContainText(/synced at .*: 1 up/);
+  const history = await (
+    await fetch(`${server.url}/api/v1/inference/history?page_size=100`, { headers: { 'X-API-Key': server.key } })
+  ).text();
+  expect(history).toContain('a blue ring growing on a white background');
+  expect(history).toContain('a yellow square moving right on a black background');
 });

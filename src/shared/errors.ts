@@ -57,6 +57,11 @@ export class DeviceOutOfMemoryError extends PhospheneError {
   override name = 'DeviceOutOfMemoryError';
 }
 
+/** The page's generate worker did not start (its script did not load: offline before the app was kept). */
+export class WorkerStartError extends PhospheneError {
+  override name = 'WorkerStartError';
+}
+
 /** A GPU program of the model did not compile on this device. */
 export class GpuShaderError extends PhospheneError {
   override name = 'GpuShaderError';

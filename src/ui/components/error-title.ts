@@ -8,6 +8,7 @@ const TITLES: Record<string, string> = {
   GpuDeviceLostError: 'The GPU was lost',
   DeviceOutOfMemoryError: 'This device ran out of memory',
   GpuShaderError: 'The GPU could not compile the model',
+  WorkerStartError: 'The generator did not start',
 };
 
 /** The heading for an error name, e.g. `DigestMismatchError` → "The model download is corrupted". */

@@ -6,7 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import type { EditOp, GifOptions } from '../../shared/edit-ops';
-import { DEVICE_FAULTS, JobAbortedError } from '../../shared/errors';
+import { DEVICE_FAULTS, JobAbortedError, WorkerStartError } from '../../shared/errors';
 import type {
   ConditioningImage,
   FramesResult,
@@ -61,15 +61,48 @@ export class GenerateClient {
    */
   constructor(private readonly options: { placement?: boolean } = {}) {}
 
+  /** Rejects when the worker fails before its first answer (its script did not load); calls race it. */
+  #failed: Promise<never> = new Promise(() => {});
+  /** Whether the current worker has answered (so it loaded). */
+  #started = false;
+
   #remote(): Comlink.Remote<GenerateWorkerApi> {
     if (!this.#api) {
-      this.#worker = new Worker(new URL('../../workers/generate.worker.ts', import.meta.url), {
+      const worker = new Worker(new URL('../../workers/generate.worker.ts', import.meta.url), {
         type: 'module',
         name: workerName(this.options),
       });
-      this.#api = Comlink.wrap<GenerateWorkerApi>(this.#worker);
+      this.#worker = worker;
+      this.#api = Comlink.wrap<GenerateWorkerApi>(worker);
+      this.#started = false;
+      // A worker whose script cannot be fetched (offline before the service worker kept the app) would
+      // leave every call pending for ever: the job would say "running" and never end.
+      this.#failed = new Promise<never>((_, reject) =>
+        worker.addEventListener('error', (event) => {
+          if (this.#started || this.#worker !== worker) return; // a started worker's stray error
+          event.preventDefault();
+          this.terminate();
+          reject(
+            new WorkerStartError(
+              'The generator did not load (offline?): reconnect and reload once so the app is kept for offline use, or run the job on the server.',
+            ),
+          );
+        }),
+      );
+      this.#failed.catch(() => {});
     }
     return this.#api;
+  }
+
+  /** A call of the worker, failing instead of waiting for ever when the worker cannot start. */
+  #call<T>(call: (api: Comlink.Remote<GenerateWorkerApi>) => Promise<T>): Promise<T> {
+    const api = this.#remote();
+    const answer = call(api);
+    answer.then(
+      () => (this.#started ||= this.#api === api),
+      () => (this.#started ||= this.#api === api),
+    );
+    return Promise.race([answer, this.#failed]);
   }
 
   /** Terminates the worker; the next job starts a fresh one. */
@@ -123,32 +156,34 @@ export class GenerateClient {
     encoder: EncoderChoice = 'auto',
   ): ReturnType<GenerateWorkerApi['edit']> {
     const [bytes, ...tails] = await Promise.all([clip, ...others].map((b) => b.arrayBuffer()));
-    return this.#remote().edit(Comlink.transfer(bytes!, [bytes!, ...tails]), op, tails, { encoder });
+    return this.#call((api) => api.edit(Comlink.transfer(bytes!, [bytes!, ...tails]), op, tails, { encoder }));
   }
 
   /** The clip as a looping GIF of `options`' width and rate (the clip's own where absent), made in the worker. */
   async gif(clip: Blob, options: GifOptions = {}): Promise<Blob> {
     const bytes = await clip.arrayBuffer();
-    return new Blob([await this.#remote().gif(Comlink.transfer(bytes, [bytes]), options)], { type: 'image/gif' });
+    return new Blob([await this.#call((api) => api.gif(Comlink.transfer(bytes, [bytes]), options))], {
+      type: 'image/gif',
+    });
   }
 
   /** Decodes an image file in the worker (off the main thread); its bytes are transferred, not copied. */
   decodeImage(file: Blob): Promise<ConditioningImage> {
     return file.arrayBuffer().then((bytes) => {
       const payload = { bytes, type: file.type };
-      return this.#remote().decodeImage(Comlink.transfer(payload, [bytes]));
+      return this.#call((api) => api.decodeImage(Comlink.transfer(payload, [bytes])));
     });
   }
 
   /** Where `request` should run (this device or, with `serverAvailable`, the server), and why (see `src/pipeline/device-plan.ts`). */
   plan(request: GenerateRequest, serverAvailable = false): ReturnType<GenerateWorkerApi['plan']> {
     const { image: _image, last_image: _last, lora: _lora, ...light } = request;
-    return this.#remote().plan(light, serverAvailable);
+    return this.#call((api) => api.plan(light, serverAvailable));
   }
 
   /** What the device plan reads (adapter features and limits, WASM threads, memory budget). */
   capabilities(): ReturnType<GenerateWorkerApi['capabilities']> {
-    return this.#remote().capabilities();
+    return this.#call((api) => api.capabilities());
   }
 
   /**
@@ -162,17 +197,17 @@ export class GenerateClient {
 
   /** Releases the worker's loaded model (its GPU memory) now, or when the running job ends. */
   unload(): Promise<void> {
-    return this.#remote().unload();
+    return this.#call((api) => api.unload());
   }
 
   /** Tests and `?debug` only: destroys the worker's WebGPU device, as a driver reset would. */
   loseGpuDevice(): Promise<boolean> {
-    return this.#remote().loseGpuDevice();
+    return this.#call((api) => api.loseGpuDevice());
   }
 
   /** What the worker's environment offers (WebGPU adapter, WebCodecs H.264). */
   environment(): ReturnType<GenerateWorkerApi['environment']> {
-    return this.#remote().environment();
+    return this.#call((api) => api.environment());
   }
 
   async #run<T>(
@@ -183,8 +218,13 @@ export class GenerateClient {
     const { signal, onProgress } = options;
     if (signal?.aborted) throw new JobAbortedError();
     const api = this.#remote();
-    const progress = onProgress ? Comlink.proxy(onProgress) : undefined;
-    const job = (call(api, progress) as Promise<T>).catch((error: unknown) => {
+    const progress =
+      onProgress &&
+      Comlink.proxy((event: ProgressEvent) => {
+        this.#started ||= this.#api === api;
+        onProgress(event);
+      });
+    const job = this.#call(() => call(api, progress)).catch((error: unknown) => {
       // After a device fault the worker's GPU device or WASM heap is spent: the next job starts a fresh worker.
       if (error instanceof Error && DEVICE_FAULTS.includes(error.name) && this.#api === api) this.terminate();
       throw error;
