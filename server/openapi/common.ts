@@ -11,6 +11,19 @@ extendZodWithOpenApi(z);
 export const named = <T extends z.ZodType>(registry: OpenAPIRegistry, id: string, schema: T, extra = {}): T =>
   registry.register(id, schema.clone().openapi(extra));
 
+/**
+ * `schema` with descriptions on some of its fields, for the document: the shared answer schemas carry none,
+ * because the page parses answers with them and every description would be bytes of its bundle.
+ */
+export function described<T extends z.ZodObject>(schema: T, descriptions: { [K in keyof T['shape']]?: string }): T {
+  const fields = Object.entries(descriptions).map(([name, description]) => {
+    const field = schema.shape[name] as z.ZodType | undefined;
+    if (!field) throw new Error(`described: the schema has no field ${name}`);
+    return [name, field.meta({ description })] as const;
+  });
+  return schema.extend(Object.fromEntries(fields)) as unknown as T;
+}
+
 /** An example object: each field's `example`, else its `default`, from the fields' `.meta()`. */
 export function exampleOf(schema: z.ZodObject): Record<string, unknown> {
   const fields = Object.entries(schema.shape).map(([name, field]) => {

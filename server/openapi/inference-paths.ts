@@ -18,24 +18,69 @@ import {
   statusResponseSchema,
   submitResponseSchema,
 } from '../../src/shared/phosor-schemas';
-import { authErrors, errors, exampleOf, idempotencyHeader, named, idParam, json, withApiKey } from './common';
+import {
+  authErrors,
+  described,
+  errors,
+  exampleOf,
+  idempotencyHeader,
+  named,
+  idParam,
+  json,
+  withApiKey,
+} from './common';
 
 const syncedSchema = z.object({ request_id: z.string(), client_id: z.string(), created: z.boolean() });
 const requestId = idParam('request_id', 'The job id submit answered (`job_…`).');
 
-const entry = historyEntrySchema.shape;
-/** History as documented: the shared schema plus the descriptions of the sync fields it leaves out (bundle size). */
-const historyDoc = historyResponseSchema.extend({
+const statusDoc = described(statusResponseSchema, {
+  queue_position: 'While queued: 1 when a worker takes this job next.',
+  provider: 'Ours: who runs the job now, or ran it (`local` is this server, else an upstream’s name).',
+  eta_seconds:
+    'While queued or processing: seconds until the job should be done, from the speed of the server’s recent jobs; absent before any job has completed.',
+});
+
+const jobEventDoc = described(jobEventSchema.extend(statusDoc.shape), {
+  stage: 'What the job is doing.',
+  step: 'Denoising steps finished.',
+  preview_step: 'The step of the latest live preview.',
+  preview_url:
+    'The latest live preview (PNG, GET with your X-API-Key); absent until the first step, and on models without previews.',
+});
+
+const quoteDoc = described(quoteResponseSchema, {
+  num_frames: 'After alignment to the model’s frame rule.',
+  credits: 'The price submit would charge now.',
+  route: 'The providers that would be tried, in order.',
+  balance: 'Your balance in credits.',
+  affordable: 'Whether the balance covers the price (else submit answers 402).',
+});
+
+const resultDoc = resultResponseSchema.extend({
+  data: described(resultResponseSchema.shape.data, {
+    model: 'Ours: the model that actually ran (Phosor ids are aliases).',
+    provider: 'Ours: who ran it (`local` is this server, else an upstream’s name).',
+  }),
+});
+
+/** History as documented: the shared schema with its fields' descriptions. */
+const historyDoc = described(historyResponseSchema, {
+  next_cursor: 'Ours: pass as `cursor` for the next (older) page; null on the last page.',
+  synced_at: 'Ours: pass as `since` next time to get only what changed after this answer (a few seconds overlap).',
+}).extend({
   data: z.array(
-    historyEntrySchema.extend({
-      recipe: entry.recipe.meta({
-        description:
-          'Ours: a synced clip’s recipe beyond its parameters, as recorded: `sourceId` (the clip it was edited or extended from), `edits` (each step since generation), `lora` (`name`, `scale`).',
-      }),
-      clip_images: entry.clip_images.meta({
-        description:
-          'Ours: the slots (`image`, `last_image`) of its conditioning images the server holds; GET /api/v1/inference/history/{request_id}/images/{slot}.',
-      }),
+    described(historyEntrySchema, {
+      source: 'Ours: `local` for a clip made in a browser and synced.',
+      client_id: 'Ours: the id the browser gave a synced clip.',
+      has_video: 'Ours: whether the server holds the MP4 (result answers it).',
+      provider: 'Ours: who ran it, once completed.',
+      updated_at: 'Ours: when the entry last changed (sync with `since`).',
+      deleted_at:
+        'Ours: when its owner deleted it; only a sync (`since`) lists deleted entries, so devices drop them too.',
+      recipe:
+        'Ours: a synced clip’s recipe beyond its parameters, as recorded: `sourceId` (the clip it was edited or extended from), `edits` (each step since generation), `lora` (`name`, `scale`).',
+      clip_images:
+        'Ours: the slots (`image`, `last_image`) of its conditioning images the server holds; GET /api/v1/inference/history/{request_id}/images/{slot}.',
     }),
   ),
 });
@@ -46,7 +91,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
   const submit = named(registry, 'SubmitRequest', submitRequestSchema, {
     example: exampleOf(submitRequestSchema),
   });
-  const status = named(registry, 'StatusResponse', statusResponseSchema);
+  const status = named(registry, 'StatusResponse', statusDoc);
   registry.registerPath({
     method: 'post',
     path: '/api/v1/inference/submit',
@@ -80,7 +125,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     security: withApiKey,
     request: { body: { required: true, ...json(submit, 'The job’s parameters, as for submit.') } },
     responses: {
-      200: json(named(registry, 'QuoteResponse', quoteResponseSchema), 'The price and your balance.'),
+      200: json(named(registry, 'QuoteResponse', quoteDoc), 'The price and your balance.'),
       ...authErrors({
         400: 'A field breaks a rule (`validation_error`) or the job is too large (`job_too_large`).',
         404: 'The `image_url` or `lora_id` is not one of yours (`image_not_found`, `lora_not_found`).',
@@ -229,7 +274,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     responses: {
       200: {
         description: 'The event stream; each `data` line is a JobEvent.',
-        content: { 'text/event-stream': { schema: named(registry, 'JobEvent', jobEventSchema) } },
+        content: { 'text/event-stream': { schema: named(registry, 'JobEvent', jobEventDoc) } },
       },
       204: { description: 'The job is finished and `Last-Event-ID` is its final event: nothing more will come.' },
       ...authErrors({ 404: 'No such job among yours (`job_not_found`).' }),
@@ -260,7 +305,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     security: withApiKey,
     request: { params: requestId },
     responses: {
-      200: json(named(registry, 'ResultResponse', resultResponseSchema), 'A signed URL (1 h) and the seed used.'),
+      200: json(named(registry, 'ResultResponse', resultDoc), 'A signed URL (1 h) and the seed used.'),
       ...authErrors({
         400: 'The job is not completed (`job_not_completed`) or failed (`job_failed`).',
         404: 'No such job among yours (`job_not_found`).',

@@ -1,7 +1,8 @@
 /**
  * The Phosor inference API's answers as zod schemas: the server documents them and the UI's REST client
  * parses answers with them. The requests the server validates are in `phosor-requests.ts`, apart, so the
- * page does not carry them (zod calls are not tree-shaken).
+ * page does not carry them (zod calls are not tree-shaken); for the same reason the fields' descriptions
+ * are added by the OpenAPI document (`server/openapi/inference-paths.ts`), not here.
  */
 import { z } from 'zod';
 
@@ -20,19 +21,9 @@ export const statusResponseSchema = z.object({
   status: jobStatusSchema,
   progress: z.number().int().min(0).max(100),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
-  queue_position: z
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .meta({ description: 'While queued: 1 when a worker takes this job next.' }),
-  provider: z.string().optional().meta({
-    description: 'Ours: who runs the job now, or ran it (`local` is this server, else an upstream’s name).',
-  }),
-  eta_seconds: z.number().int().min(0).optional().meta({
-    description:
-      'While queued or processing: seconds until the job should be done, from the speed of the server’s recent jobs; absent before any job has completed.',
-  }),
+  queue_position: z.number().int().min(1).optional(),
+  provider: z.string().optional(),
+  eta_seconds: z.number().int().min(0).optional(),
 });
 
 /** What a job is doing, in order, as the events stream names it. */
@@ -53,14 +44,11 @@ export type JobStage = (typeof JOB_STAGES)[number];
 
 /** The data of one event of our events stream (`GET /inference/events/{id}`); the event's name is `status`'s value. */
 export const jobEventSchema = statusResponseSchema.extend({
-  stage: z.enum(JOB_STAGES).meta({ description: 'What the job is doing.' }),
-  step: z.number().int().min(0).meta({ description: 'Denoising steps finished.' }),
+  stage: z.enum(JOB_STAGES),
+  step: z.number().int().min(0),
   total_steps: z.number().int().min(1),
-  preview_step: z.number().int().min(1).optional().meta({ description: 'The step of the latest live preview.' }),
-  preview_url: z.string().optional().meta({
-    description:
-      'The latest live preview (PNG, GET with your X-API-Key); absent until the first step, and on models without previews.',
-  }),
+  preview_step: z.number().int().min(1).optional(),
+  preview_url: z.string().optional(),
 });
 
 /** Answer of our quote endpoint: what submit would run and charge, priced by the same code. */
@@ -68,12 +56,12 @@ export const quoteResponseSchema = z.object({
   model: z.string(),
   width: z.number().int(),
   height: z.number().int(),
-  num_frames: z.number().int().meta({ description: 'After alignment to the model’s frame rule.' }),
+  num_frames: z.number().int(),
   num_inference_steps: z.number().int(),
-  credits: z.number().meta({ description: 'The price submit would charge now.' }),
-  route: z.array(z.string()).meta({ description: 'The providers that would be tried, in order.' }),
-  balance: z.number().meta({ description: 'Your balance in credits.' }),
-  affordable: z.boolean().meta({ description: 'Whether the balance covers the price (else submit answers 402).' }),
+  credits: z.number(),
+  route: z.array(z.string()),
+  balance: z.number(),
+  affordable: z.boolean(),
 });
 
 /** Answer of result: a URL to download without headers (signed, expiring) and the seed used. */
@@ -81,8 +69,8 @@ export const resultResponseSchema = z.object({
   data: z.object({
     video: z.object({ url: z.string() }),
     seed: z.number().int(),
-    model: z.string().meta({ description: 'Ours: the model that actually ran (Phosor ids are aliases).' }),
-    provider: z.string().meta({ description: 'Ours: who ran it (`local` is this server, else an upstream’s name).' }),
+    model: z.string(),
+    provider: z.string(),
   }),
   request_id: z.string(),
 });
@@ -109,16 +97,12 @@ export const historyEntrySchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   created_at: z.string(),
   completed_at: z.string().nullable(),
-  source: z.enum(['server', 'local']).meta({ description: 'Ours: `local` for a clip made in a browser and synced.' }),
-  client_id: z.string().nullable().meta({ description: 'Ours: the id the browser gave a synced clip.' }),
-  has_video: z.boolean().meta({ description: 'Ours: whether the server holds the MP4 (result answers it).' }),
-  provider: z.string().nullable().meta({ description: 'Ours: who ran it, once completed.' }),
-  updated_at: z.string().meta({ description: 'Ours: when the entry last changed (sync with `since`).' }),
-  deleted_at: z.string().nullable().meta({
-    description:
-      'Ours: when its owner deleted it; only a sync (`since`) lists deleted entries, so devices drop them too.',
-  }),
-  // Described in the OpenAPI document (server/openapi), not here: the page parses history with this schema.
+  source: z.enum(['server', 'local']),
+  client_id: z.string().nullable(),
+  has_video: z.boolean(),
+  provider: z.string().nullable(),
+  updated_at: z.string(),
+  deleted_at: z.string().nullable(),
   // Loose on purpose: a device checks a recipe entry by entry, so one it cannot read (a newer app's edit)
   // fails that clip only, never the page.
   recipe: z.record(z.string(), z.unknown()).nullable().optional(),
@@ -134,11 +118,6 @@ export const historyResponseSchema = z.object({
   page: z.number().int(),
   page_size: z.number().int(),
   total: z.number().int(),
-  next_cursor: z
-    .string()
-    .nullable()
-    .meta({ description: 'Ours: pass as `cursor` for the next (older) page; null on the last page.' }),
-  synced_at: z.string().meta({
-    description: 'Ours: pass as `since` next time to get only what changed after this answer (a few seconds overlap).',
-  }),
+  next_cursor: z.string().nullable(),
+  synced_at: z.string(),
 });
