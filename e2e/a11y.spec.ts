@@ -1,8 +1,8 @@
 /**
  * The playground for people who use a keyboard or a screen reader: axe-core finds no violation (every
  * control labelled, contrast, landmarks) on the first screen, with a finished clip and every panel open
- * (server, edit tools, this device, LoRA, negative prompt) and with two clips in the gallery; a clip can be
- * made, run again and deleted with the keyboard alone.
+ * (server, edit tools, this device, LoRA, negative prompt), with each edit tool's fields shown and with
+ * clips in the gallery; a clip can be made, run again, edited and deleted with the keyboard alone.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -55,13 +55,44 @@ test('axe finds nothing, and a clip is made from the keyboard alone', async ({ p
   await expect(page.getByTestId('device-probe')).toBeVisible();
   expect(await violations(page)).toEqual([]);
 
-  // The gallery from the keyboard: run the clip again, then delete the new one.
+  // The gallery from the keyboard: run the clip again.
   const items = page.getByTestId('history-item');
   await items.first().getByRole('button', { name: 'Run again' }).focus();
   await page.keyboard.press('Enter');
   await expect(items).toHaveCount(2, { timeout: 60_000 });
-  await items.first().getByRole('button', { name: 'Delete' }).focus();
+
+  // Every edit tool's own fields, merge with a clip in its list (the ↑ ↓ ✕ buttons), and the GIF export.
+  const tool = page.locator('select[name=edit_op]');
+  const ops = await tool.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(ops).toEqual(['trim', 'speed', 'crop', 'resize', 'join', 'text']);
+  for (const op of ops) {
+    await tool.selectOption(op);
+    if (op === 'join') {
+      await page.locator('select[name=join_with]').selectOption({ index: 1 });
+      await page.getByRole('button', { name: 'Add to the merge' }).click();
+      await expect(page.getByRole('button', { name: 'Remove clip 2' })).toBeVisible();
+    }
+    expect(await violations(page), `the ${op} tool`).toEqual([]);
+  }
+
+  // An edit from the keyboard alone: the tool picked with the arrow keys, its field typed, Enter applies it.
+  await tool.focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowDown');
+  await expect(tool).toHaveValue('speed');
+  await page.keyboard.press('Tab');
+  await expect(page.locator('input[name=speed]')).toBeFocused();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('4');
   await page.keyboard.press('Enter');
-  await expect(items).toHaveCount(1);
+  await expect(items).toHaveCount(3, { timeout: 60_000 });
+  await expect(items.first()).toContainText('edited: speed');
+
+  // Delete the two new clips from the keyboard.
+  for (const left of [2, 1]) {
+    await items.first().getByRole('button', { name: 'Delete' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(items).toHaveCount(left);
+  }
   expect(await violations(page)).toEqual([]);
 });

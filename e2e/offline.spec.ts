@@ -81,6 +81,16 @@ test('a model downloaded from the settings runs offline before it was ever used'
   await expect.poll(() => page.evaluate(async () => Boolean(await caches.match('/api/v1/models')))).toBe(true);
 
   await page.getByTestId('device-panel').locator('summary').click();
+  // Every state the progress bar shows while the files come in: the file, its bytes so far, the bar's value.
+  await page.evaluate(() => {
+    const seen: { text: string; value: number; max: number }[] = [];
+    (window as unknown as { downloadSeen: typeof seen }).downloadSeen = seen;
+    new MutationObserver(() => {
+      const bar = document.querySelector<HTMLProgressElement>('progress[aria-label^="Downloading"]');
+      const text = document.querySelector('[data-testid=download-progress]')?.textContent ?? '';
+      if (bar && seen.at(-1)?.text !== text) seen.push({ text, value: bar.value, max: bar.max });
+    }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  });
   // The catalog read its model.json (the service worker kept that), but not the files a job needs.
   await page.getByRole('button', { name: /^Download Phosphene tiny test for offline use \(\d+\.\d MB\)$/ }).click();
   await expect(page.getByTestId('device-message')).toHaveText(
@@ -90,6 +100,19 @@ test('a model downloaded from the settings runs offline before it was ever used'
     /phosphene-tiny · [3-9] files/,
   );
   await expect(page.getByRole('button', { name: /^Download Phosphene tiny test/ })).toHaveCount(0);
+  const seen = await page.evaluate(
+    () => (window as unknown as { downloadSeen: { text: string; value: number; max: number }[] }).downloadSeen,
+  );
+  // The bar follows each file in turn: more than one file named, each one's bytes climbing and never past
+  // its size (a file's total comes from the manifest when the server sends no length).
+  const files = new Map<string, typeof seen>();
+  for (const s of seen) files.set(s.text.split(' ')[0]!, [...(files.get(s.text.split(' ')[0]!) ?? []), s]);
+  expect(files.size, JSON.stringify(seen)).toBeGreaterThan(1);
+  for (const states of files.values()) {
+    const values = states.map((s) => s.value);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    for (const s of states) expect(s.value).toBeLessThanOrEqual(s.max);
+  }
 
   await context.setOffline(true);
   await page.reload();

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createKey } from '../../server/accounts/keys';
+import type { Tier } from '../../server/accounts/tiers';
 import { createUser } from '../../server/accounts/users';
 import { openDatabase } from '../../server/db/open';
 
@@ -17,26 +18,41 @@ export interface ServerProcess {
   pid: number;
   /** An X-API-Key of a pro user with 1000 credits. */
   key: string;
+  /** A key of each of the `users` asked for, in their order. */
+  keys: string[];
   dataDir: string;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
 }
 
+/** A further user the database gets before the server starts (for limits one user cannot show). */
+export interface ExtraUser {
+  tier: Tier;
+  initialMicro: number;
+}
+
 /**
  * Starts the server with `env` added (MODEL_DIRS defaults to the test fixtures; DATABASE_URL, if given,
- * replaces the fresh PGlite). `key` reuses a user another server process on the same database made.
+ * replaces the fresh PGlite). `key` reuses a user another server process on the same database made;
+ * `users` are made beside it (the embedded database is the server's alone once it runs).
  */
-export async function startServerProcess(env: Record<string, string> = {}, key?: string): Promise<ServerProcess> {
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  key?: string,
+  users: ExtraUser[] = [],
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'phosphene-server-'));
-  if (!key) {
+  const keys: string[] = [];
+  if (!key || users.length > 0) {
     const db = await openDatabase({ dataDir, databaseUrl: env.DATABASE_URL });
-    const user = await createUser(db, {
-      email: `server-${process.pid}-${Date.now()}@example.test`,
-      tier: 'pro',
-      initialMicro: 1_000_000_000,
-    });
-    key = (await createKey(db, user.id)).secret;
+    const email = (n: number) => `server-${process.pid}-${Date.now()}-${n}@example.test`;
+    if (!key) {
+      const user = await createUser(db, { email: email(0), tier: 'pro', initialMicro: 1_000_000_000 });
+      key = (await createKey(db, user.id)).secret;
+    }
+    for (const [i, extra] of users.entries())
+      keys.push((await createKey(db, (await createUser(db, { email: email(i + 1), ...extra })).id)).secret);
     await db.close();
   }
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
@@ -67,6 +83,7 @@ export async function startServerProcess(env: Record<string, string> = {}, key?:
     url,
     pid: child.pid!,
     key: key!,
+    keys,
     dataDir,
     output: () => output,
     async stop() {

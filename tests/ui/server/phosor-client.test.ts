@@ -166,3 +166,49 @@ describe('PhosorClient against the real server', () => {
     await expect(wrong.account()).rejects.toMatchObject({ code: 'bad_response' });
   });
 });
+
+describe('PhosorClient meets the real server’s limits', () => {
+  // An API-only node (no worker takes jobs, so they stay queued) with room for two queued jobs, and three
+  // users: a starter (one active job), a pro and a pro without credits.
+  let server: ServerProcess;
+  let starter: PhosorClient, pro: PhosorClient, poor: PhosorClient;
+  beforeAll(async () => {
+    server = await startServerProcess({ WORKERS: '0', QUEUE_CAPACITY: '2' }, undefined, [
+      { tier: 'starter', initialMicro: 1_000_000_000 },
+      { tier: 'pro', initialMicro: 1_000_000_000 },
+      { tier: 'pro', initialMicro: 1 },
+    ]);
+    const client = (apiKey: string | undefined) => new PhosorClient({ baseUrl: server.url, apiKey: apiKey! });
+    [starter, pro, poor] = [client(server.keys[0]), client(server.keys[1]), client(server.keys[2])];
+  }, 180_000);
+  afterAll(() => server?.stop());
+
+  const submit = (client: PhosorClient) => client.submit(job(), crypto.randomUUID());
+
+  it('turns 429, 402 and 503 into what the person can do, and charges nothing for a refusal', async () => {
+    await submit(starter);
+    await expect(submit(starter)).rejects.toMatchObject({
+      name: 'ServerError',
+      status: 429,
+      message: expect.stringMatching(/^Too many requests or jobs at once .* \(The server said: .*starter.*\)$/),
+    });
+
+    await expect(submit(poor)).rejects.toMatchObject({
+      status: 402,
+      code: 'insufficient_credits',
+      message: expect.stringMatching(/^Not enough credits .* run it on this device \(free\)/),
+    });
+    expect((await poor.account()).balance_microcredits).toBe(1);
+    // The quote the playground reads before sending says the same without a request that fails.
+    expect(await poor.quote(job())).toMatchObject({ affordable: false });
+
+    await submit(pro); // the second queued job: the queue is full now
+    const before = (await pro.account()).balance_microcredits;
+    await expect(submit(pro)).rejects.toMatchObject({
+      status: 503,
+      code: 'queue_full',
+      message: expect.stringMatching(/^The server’s queue is full right now: try again in a minute/),
+    });
+    expect((await pro.account()).balance_microcredits).toBe(before);
+  });
+});
