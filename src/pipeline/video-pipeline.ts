@@ -60,6 +60,7 @@ export function createVideoPipeline(pkg: ModelPackage, backend: OrtBackend, devi
       new FlowMatchEulerScheduler({
         shift: manifest.scheduler.shift,
         numTrainTimesteps: manifest.scheduler.num_train_timesteps,
+        spacing: manifest.scheduler.timestep_spacing,
       }),
     session,
     async release() {

@@ -247,7 +247,8 @@ def write_manifest(out, dk, params, vae_steps=0):
         'default_variant': 'fp32',
         'latent': dict(channels=LATENT_CHANNELS, spatial_compression=SPATIAL, temporal_compression=TEMPORAL,
                        scaling_factor=extra.get('scaling_factor', 1.0), base_short_side=BASE_SHORT_SIDE),
-        'scheduler': {'type': 'flow-match-euler', 'shift': 1, 'num_train_timesteps': 1000, 'default_steps': 4,
+        'scheduler': {'type': 'flow-match-euler', 'shift': 1, 'timestep_spacing': 'trailing',
+                      'num_train_timesteps': 1000, 'default_steps': 4,
                       'default_guidance_scale': 1},
         'resolutions': [dict(width=w, height=h, max_frames=f, label=label, peak_memory_mb=peak_mb[max(w, h), min(w, h)])
                         for w, h, f, label in presets],

@@ -220,6 +220,8 @@ export const manifestSchema = z
       .object({
         type: z.literal('flow-match-euler'),
         shift: z.number().positive(),
+        /** Where the steps fall (see `TimestepSpacing`); `linspace` when absent. */
+        timestep_spacing: z.enum(['linspace', 'trailing']).optional(),
         num_train_timesteps: z.number().int().positive(),
         default_steps: z.number().int().positive(),
         default_guidance_scale: z.number().min(1),

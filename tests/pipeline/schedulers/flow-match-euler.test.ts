@@ -48,6 +48,25 @@ describe('FlowMatchEulerScheduler', () => {
     });
   });
 
+  describe('trailing spacing', () => {
+    it('spends every one of 4 steps: σ = 1, 0.75, 0.5, 0.25, then 0 (the linspace default ends at 0.001)', () => {
+      const trailing = new FlowMatchEulerScheduler({ shift: 1, numTrainTimesteps: 1000, spacing: 'trailing' });
+      trailing.setTimesteps(4);
+      close(trailing.sigmas, [1, 0.75, 0.5, 0.25, 0]);
+      close(trailing.timesteps, [1000, 750, 500, 250], 1e-9);
+      const linspace = new FlowMatchEulerScheduler({ shift: 1, numTrainTimesteps: 1000 });
+      linspace.setTimesteps(4);
+      close(linspace.sigmas, [1, 0.667, 0.334, 0.001, 0]);
+    });
+
+    it('shifts the trailing points once, as diffusers shifts the sigmas a pipeline passes', () => {
+      const scheduler = new FlowMatchEulerScheduler({ shift: 3, numTrainTimesteps: 1000, spacing: 'trailing' });
+      scheduler.setTimesteps(4);
+      // shift(σ) = 3σ / (1 + 2σ): 0.75 → 0.9, 0.5 → 0.75, 0.25 → 0.5.
+      close(scheduler.sigmas, [1, 0.9, 0.75, 0.5, 0]);
+    });
+  });
+
   it('has a single step at σ = 1', () => {
     const scheduler = new FlowMatchEulerScheduler({ shift: 3, numTrainTimesteps: 1000 });
     scheduler.setTimesteps(1);
