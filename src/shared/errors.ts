@@ -57,6 +57,11 @@ export class DeviceOutOfMemoryError extends PhospheneError {
   override name = 'DeviceOutOfMemoryError';
 }
 
+/** The browser's storage cannot hold what was to be kept (a model for offline use). */
+export class StorageFullError extends PhospheneError {
+  override name = 'StorageFullError';
+}
+
 /** The page's generate worker did not start (its script did not load: offline before the app was kept). */
 export class WorkerStartError extends PhospheneError {
   override name = 'WorkerStartError';
