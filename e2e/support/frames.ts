@@ -9,16 +9,23 @@ export interface FramePixels {
 }
 
 /**
- * The player's frame at `at` seconds (`'end'`: the last frame), drawn on a canvas after a seek. Always a
- * seek (to the same time too): the frame drawn is then the one at `currentTime`.
+ * The player's frame at `at` seconds (`'end'`: the last frame), drawn on a canvas after a seek and the
+ * frame it presents. Always a seek (to the same time too): the frame drawn is then the one at `currentTime`.
  */
 export async function framePixels(video: Locator, at: number | 'end'): Promise<FramePixels> {
   await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState)).toBeGreaterThanOrEqual(2);
   const { width, height, b64 } = await video.evaluate(async (v: HTMLVideoElement, at) => {
     v.pause();
     const seeked = new Promise((done) => v.addEventListener('seeked', done, { once: true }));
+    // `seeked` can come before the frame at the new time is on screen (a loaded machine then drew the one
+    // before it): wait for the frame callback too, or a second at most where no new frame is presented.
+    const presented = new Promise((done) => {
+      v.requestVideoFrameCallback(done);
+      setTimeout(done, 1000);
+    });
     v.currentTime = at === 'end' ? Math.max(0, v.duration - 0.03) : at;
     await seeked;
+    await presented;
     const [w, h] = [v.videoWidth, v.videoHeight];
     const g = Object.assign(document.createElement('canvas'), { width: w, height: h }).getContext('2d')!;
     g.drawImage(v, 0, 0);
