@@ -12,19 +12,16 @@ const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('he
 describe('renderScene', () => {
   it('renders the same bytes in every run (golden hashes)', () => {
     const size = { width: 64, height: 48, numFrames: 5 };
-    // Golden: a change here changes the training data and the evaluator's ground truth; update on purpose only.
-    expect(sha(renderScene(scene('two red stars moving up on a checkerboard background'), size))).toMatchInlineSnapshot(
-      `"8b1d37cf2a74136d"`,
+    // Golden: a change here changes the training data and the evaluator's ground truth. Plain constants, not
+    // inline snapshots, so `vitest -u` cannot rewrite them: update them by hand, on purpose only.
+    expect(sha(renderScene(scene('two red stars moving up on a checkerboard background'), size))).toBe(
+      '8b1d37cf2a74136d',
     );
-    expect(sha(renderScene(scene('a blue heart growing over a sunset gradient'), size))).toMatchInlineSnapshot(
-      `"c3c0e6d887f2afd8"`,
+    expect(sha(renderScene(scene('a blue heart growing over a sunset gradient'), size))).toBe('c3c0e6d887f2afd8');
+    expect(sha(renderScene(scene('a yellow ring shrinking on a noise background'), size))).toBe('d01d712e445a36e9');
+    expect(sha(renderScene(scene('a white cross moving left on a stripes background'), { ...size, jitter: 7 }))).toBe(
+      '7fec246b0e6935d0',
     );
-    expect(sha(renderScene(scene('a yellow ring shrinking on a noise background'), size))).toMatchInlineSnapshot(
-      `"d01d712e445a36e9"`,
-    );
-    expect(
-      sha(renderScene(scene('a white cross moving left on a stripes background'), { ...size, jitter: 7 })),
-    ).toMatchInlineSnapshot(`"7fec246b0e6935d0"`);
   });
 
   it.each([
@@ -104,10 +101,16 @@ describe('renderScene', () => {
     }
   });
 
-  it('renders 256 clips of 256×144×17 in a few seconds', () => {
-    const scenes = sampleScenes(9, 256, 'heldout');
-    const started = performance.now();
-    for (const s of scenes) renderScene(s, { width: 256, height: 144, numFrames: 17 });
-    expect(performance.now() - started).toBeLessThan(10_000);
+  it('renders each of 256 held-out scenes with its objects on screen', () => {
+    // (Its speed is not asserted here: a loaded machine would fail a timing; the training stream measures it.)
+    for (const s of sampleScenes(9, 256, 'heldout')) {
+      const frames = renderScene(s, { width: 256, height: 144, numFrames: 17 });
+      expect(frames.length).toBe(256 * 144 * 17 * 4);
+      const background = backgroundImage(s.background, 256, 144);
+      let differ = 0;
+      for (let i = 0, q = 0; q < background.length; i += 4, q += 3)
+        if ([0, 1, 2].reduce((d, c) => d + Math.abs(frames[i + c]! - background[q + c]!), 0) > 30) differ++;
+      expect(differ, s.objects.map((o) => o.shape).join(', ')).toBeGreaterThan(50);
+    }
   });
 });
