@@ -182,13 +182,17 @@ export interface LocalJob {
  * already has (the upload is idempotent: a device that retries after a lost answer gets the same entry).
  */
 export async function recordLocalJob(q: Queryable, job: LocalJob): Promise<{ job: Job; created: boolean }> {
-  const { rows } = await q.query<JobRow>(
+  // A record sent again by its client id is the same clip: nothing changes, except that a recipe the first
+  // send lacked (a record recorded before recipes were synced) is filled in, which moves its updated_at so
+  // other devices' next sync picks it up. `xmax = 0` tells an inserted row from an updated one.
+  const { rows } = await q.query<JobRow & { inserted: boolean }>(
     `INSERT INTO jobs (id, user_id, model_id, model_slug, params, cost_micro, status, progress, source, client_id,
        created_at, finished_at, recipe)
      VALUES ($1, $2, $3, '', $4, 0, 'completed', 100, 'local', $5, COALESCE($6::timestamptz, now()),
        COALESCE($6::timestamptz, now()), $7::jsonb)
-     ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-     RETURNING *`,
+     ON CONFLICT (user_id, client_id) WHERE client_id IS NOT NULL DO UPDATE SET recipe = EXCLUDED.recipe
+       WHERE jobs.recipe IS NULL AND EXCLUDED.recipe IS NOT NULL
+     RETURNING *, (xmax = 0) AS inserted`,
     [
       `job_${randomUUID()}`,
       job.userId,
@@ -199,7 +203,7 @@ export async function recordLocalJob(q: Queryable, job: LocalJob): Promise<{ job
       job.recipe ? JSON.stringify(job.recipe) : null,
     ],
   );
-  if (rows[0]) return { job: toJob(rows[0]), created: true };
+  if (rows[0]) return { job: toJob(rows[0]), created: rows[0].inserted === true };
   const existing = await q.query<JobRow>('SELECT * FROM jobs WHERE user_id = $1 AND client_id = $2', [
     job.userId,
     job.clientId,

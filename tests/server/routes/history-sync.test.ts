@@ -223,6 +223,37 @@ describe.each(DATABASE_KINDS)('history sync on %s', (kind) => {
       expect((await storageUsage(db(), owner.user.id)).images).toBe(0);
     });
 
+    it('fills in the recipe of a clip first recorded without one, once, moving its updated_at for sync', async () => {
+      const { key } = await h.user(1_000_000);
+      const clip = '/api/v1/inference/history/clip-0011-abcd';
+      const entryOf = async (id: string) =>
+        (await as(key).get('/api/v1/inference/history').expect(200)).body.data.find(
+          (d: { request_id: string }) => d.request_id === id,
+        );
+      // Recorded by an app from before recipes were synced (or whose answer was lost before it marked the clip).
+      const first = await as(key).put(clip).send(RECIPE).expect(201);
+      const before = await entryOf(first.body.request_id);
+      expect(before.recipe).toBeNull();
+      await sleep(20);
+      const again = await as(key)
+        .put(clip)
+        .send({ ...RECIPE, recipe: EXTRA })
+        .expect(200);
+      expect(again.body).toEqual({ ...first.body, created: false });
+      const filled = await entryOf(first.body.request_id);
+      expect(filled.recipe).toEqual(EXTRA);
+      // Sync lists what changed since its last answer by updated_at: the filled-in record is listed again.
+      expect(Date.parse(filled.updated_at)).toBeGreaterThan(Date.parse(before.updated_at));
+      // The first recipe stays: a record is one clip, and its recipe does not change afterwards.
+      await as(key)
+        .put(clip)
+        .send({ ...RECIPE, recipe: { edits: [{ op: 'speed', factor: 2 }] } })
+        .expect(200);
+      const kept = await entryOf(first.body.request_id);
+      expect(kept.recipe).toEqual(EXTRA);
+      expect(kept.updated_at).toBe(filled.updated_at);
+    });
+
     it('refuses what is not an image, one too large, a bad slot and a bad recipe, saying why', async () => {
       const { key } = await h.user(1_000_000);
       await as(key).put('/api/v1/inference/history/clip-0012-abcd').send(RECIPE).expect(201);
