@@ -1,6 +1,6 @@
 /**
- * Retention: finished jobs' videos and uploaded images are removed after a configurable time
- * (VIDEO_RETENTION_DAYS, IMAGE_RETENTION_DAYS; 7 days each by default). Rows stay, marked, so history
+ * Retention: finished jobs' videos (with a synced clip's conditioning images) and uploaded images are
+ * removed after a configurable time (VIDEO_RETENTION_DAYS, IMAGE_RETENTION_DAYS; 7 days each by default). Rows stay, marked, so history
  * keeps the job and a late result request gets 410 instead of a broken link. Nothing a queued or
  * running job still needs is removed: an image waits until its last job has finished.
  */
@@ -30,14 +30,18 @@ export async function sweepRetention(
   batch = 200,
 ): Promise<{ videos: number; images: number }> {
   const videos = await db.query<{ id: string; video_key: string }>(
+    // A browser clip synced without its MP4 (yet) has no video to remove: its key is null.
     `SELECT id, video_key FROM jobs
-     WHERE status = 'completed' AND video_removed_at IS NULL AND ${olderThan('finished_at', 1)}
+     WHERE status = 'completed' AND video_removed_at IS NULL AND video_key IS NOT NULL
+       AND ${olderThan('finished_at', 1)}
      ORDER BY finished_at LIMIT $2`,
     [settings.videoRetentionMs, batch],
   );
   for (const v of videos.rows) {
-    // Mark first: a download that starts now gets 410, not a file that vanishes under it.
+    // Mark first: a download that starts now gets 410, not a file that vanishes under it. A synced clip's
+    // conditioning images go with its video (they count against the quota, and kept alone they show nothing).
     await db.query('UPDATE jobs SET video_removed_at = now() WHERE id = $1', [v.id]);
+    await db.query('DELETE FROM clip_images WHERE job_id = $1', [v.id]);
     await stores.videos.remove(v.video_key);
   }
   const images = await db.query<{ key: string }>(

@@ -111,6 +111,33 @@ describe.each(DATABASE_KINDS)('storage quota and retention on %s', (kind) => {
     expect((await account(app, key)).storage.videos_bytes).toBe(0);
   });
 
+  it('expires a synced browser clip with its video and conditioning images, and skips one whose MP4 never came', async () => {
+    const app = appWithQuota();
+    const { key } = await h.user(1_000_000);
+    const put = (url: string) => request(app).put(url).set('X-API-Key', key);
+    const clip = { prompt: 'a synced clip', model: 'phosphene/tiny-test/text-to-video', width: 64, height: 64 };
+    const params = { ...clip, num_frames: 9, frames_per_second: 8, num_inference_steps: 1, guidance_scale: 1, seed: 1 };
+    // One record with its MP4 and a conditioning image; one whose MP4 was never uploaded (no video key).
+    const whole = (await put('/api/v1/inference/history/clip-ret-1').send(params).expect(201)).body.request_id;
+    await put('/api/v1/inference/history/clip-ret-1/images/image').set('content-type', 'image/png').send(png(4, 4));
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 16]), Buffer.from('ftypisom'), Buffer.from([0, 0, 2, 0])]);
+    await put('/api/v1/inference/history/clip-ret-1/video').set('content-type', 'video/mp4').send(mp4).expect(200);
+    const bare = (await put('/api/v1/inference/history/clip-ret-2').send(params).expect(201)).body.request_id;
+    await put('/api/v1/inference/history/clip-ret-2/images/image').set('content-type', 'image/png').send(png(4, 4));
+
+    const before = (await account(app, key)).storage.images_bytes as number;
+    await sweepRetention(db(), { videos: h.storage, files }, { videoRetentionMs: 0, imageRetentionMs: 86_400_000 });
+    const images = async (id: string) =>
+      Number(
+        (await db().query<{ n: string }>('SELECT COUNT(*) AS n FROM clip_images WHERE job_id = $1', [id])).rows[0]!.n,
+      );
+    expect((await findJob(db(), whole))!.videoRemovedAt).not.toBeNull();
+    expect(await images(whole)).toBe(0); // its images went with its video
+    expect((await findJob(db(), bare))!.videoRemovedAt).toBeNull(); // nothing to remove
+    expect(await images(bare)).toBe(1);
+    expect((await account(app, key)).storage.images_bytes).toBe(before / 2);
+  });
+
   it('keeps an image a queued job needs past its retention, and removes it once the job has ended', async () => {
     const app = appWithQuota();
     const { key } = await h.user(1_000_000);
