@@ -85,6 +85,8 @@ export class JobState {
 
   /** Applies one progress event from the worker. */
   progress(event: ProgressEvent, now = performance.now()): void {
+    // Events come through their own message port and can arrive after the job's answer: keep what it ended on.
+    if (this.status !== 'running') return;
     const [from, to] = STAGE_SPANS[event.type];
     this.stage = event.type;
     this.#clock.event(event, now);
