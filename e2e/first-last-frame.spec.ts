@@ -5,6 +5,7 @@
  * than the other one.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { framePixels } from './support/frames';
 import { fillForm, openPlayground } from './support/playground';
 
 const W = 256;
@@ -53,31 +54,19 @@ test('a start and an end image dropped on the form begin and end the clip', asyn
   await expect(page.getByTestId('job-error')).toHaveCount(0);
 
   // Where the red is in the first and the last frame: the mean x of pixels well redder than blue.
-  const redX = (at: 'first' | 'last') =>
-    video.evaluate(async (v: HTMLVideoElement, at) => {
-      v.pause();
-      // Always a seek (to the same time too): the frame drawn is then the one at `currentTime`.
-      const seeked = new Promise((done) => v.addEventListener('seeked', done, { once: true }));
-      v.currentTime = at === 'first' ? 0 : Math.max(0, v.duration - 0.03);
-      await seeked;
-      const g = Object.assign(document.createElement('canvas'), {
-        width: v.videoWidth,
-        height: v.videoHeight,
-      }).getContext('2d')!;
-      g.drawImage(v, 0, 0);
-      const { data, width } = g.getImageData(0, 0, v.videoWidth, v.videoHeight);
-      let sum = 0;
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4)
-        if (data[i]! - data[i + 2]! > 80) {
-          sum += (i / 4) % width;
-          n++;
-        }
-      return n > 50 ? sum / n : -1;
-    }, at);
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState)).toBeGreaterThanOrEqual(2);
-  const first = await redX('first');
-  const last = await redX('last');
+  const redX = async (at: number | 'end') => {
+    const f = await framePixels(video, at);
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < f.data.length; i += 4)
+      if (f.data[i]! - f.data[i + 2]! > 80) {
+        sum += (i / 4) % f.width;
+        n++;
+      }
+    return n > 50 ? sum / n : -1;
+  };
+  const first = await redX(0);
+  const last = await redX('end');
   // The start image's disc is at x 60, the end image's at 196.
   expect(Math.abs(first - 60)).toBeLessThan(30);
   expect(Math.abs(last - 196)).toBeLessThan(30);
