@@ -45,8 +45,52 @@ export const withApiKey = [{ [API_KEY]: [] }];
 /** A JSON body or answer with that schema. */
 export const json = (schema: z.ZodType, description: string) => ({
   description,
-  content: { 'application/json': { schema } },
+  content: { 'application/json': { schema: classicSchema(schema) } },
 });
+
+const twins = new WeakMap<z.core.$ZodType, z.core.$ZodType>();
+const isSchema = (value: unknown): value is z.core.$ZodType => value instanceof z.core.$ZodType;
+
+/**
+ * `schema` as zod-to-openapi can read it. The generator calls classic zod's members (`.meta()`, a number's
+ * `format`, a string's `minLength`), and some shared schemas hold zod/mini ones, which lack them: the clip
+ * steps of src/shared/edit-ops.ts, in a recipe, are zod/mini to keep classic zod out of the web worker's
+ * bundle. Each zod/mini node is rebuilt as the classic one of the same definition (so with the same rules and
+ * the same document), and each node above one around its rebuilt children; a schema without zod/mini inside
+ * comes back as it is.
+ */
+export function classicSchema<T extends z.core.$ZodType>(schema: T): T {
+  const known = twins.get(schema);
+  if (known) return known as T;
+  const mini = schema._zod.traits.has('ZodMiniType');
+  let changed = mini;
+  const convert = (value: unknown) => {
+    if (!isSchema(value)) return value;
+    const twin = classicSchema(value);
+    changed ||= twin !== value;
+    return twin;
+  };
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  const next: Record<string, unknown> = {};
+  for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(def))) {
+    // `checks` hold check instances (some are schemas, e.g. `z.int()`): the generator reads only their definitions.
+    if (key === 'checks' || (descriptor.get && key !== 'shape')) Object.defineProperty(next, key, descriptor);
+    else if (key === 'shape')
+      next[key] = Object.fromEntries(Object.entries(def.shape as object).map(([k, v]) => [k, convert(v)]));
+    else next[key] = Array.isArray(def[key]) ? def[key].map(convert) : convert(def[key]);
+  }
+  let twin: z.core.$ZodType = schema;
+  if (changed) {
+    const name = schema._zod.constr.name.replace(/^ZodMini/, 'Zod');
+    const Classic = mini ? (z as unknown as Record<string, unknown>)[name] : schema._zod.constr;
+    if (typeof Classic !== 'function') throw new Error(`classicSchema: classic zod has no ${name}`);
+    twin = new (Classic as new (def: unknown) => z.core.$ZodType)(next);
+    const meta = z.globalRegistry.get(schema);
+    if (meta) z.globalRegistry.add(twin, meta);
+  }
+  twins.set(schema, twin);
+  return twin as T;
+}
 
 /** The HTTP statuses an error answer may have, each with what it means by default. */
 const MEANINGS = {

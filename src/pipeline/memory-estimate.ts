@@ -21,7 +21,7 @@
  * mb_per_megapixel_frame, mb_per_million_token_pairs? }` at the top of its manifest (read when a
  * schema admits it; not in the schema yet).
  */
-import { z } from 'zod';
+import { z } from '../shared/zod-mini';
 import { latentGrid } from './latents';
 import type { ModelManifest } from './model-package/manifest';
 
@@ -30,9 +30,9 @@ const MEASURED = { baseMb: 160, mbPerMegapixelFrame: 270, mbPerMillionTokenPairs
 const MARGIN = 1.1;
 
 const packageMemory = z.object({
-  base_mb: z.number().nonnegative(),
-  mb_per_megapixel_frame: z.number().nonnegative(),
-  mb_per_million_token_pairs: z.number().nonnegative().optional(),
+  base_mb: z.number().check(z.nonnegative()),
+  mb_per_megapixel_frame: z.number().check(z.nonnegative()),
+  mb_per_million_token_pairs: z.optional(z.number().check(z.nonnegative())),
 });
 
 /** The size of a job, as in its parameters. */

@@ -5,10 +5,10 @@
  * first, so every chunk offset (`stco`/`co64`) moves by the inserted size. Pure bytes in, bytes out: the
  * browser and Node share it.
  */
-import { z } from 'zod';
 import { clipStepSchema } from '../shared/edit-ops';
 import type { GenerateParams } from '../shared/protocol';
 import { storedParamsSchema } from '../shared/stored-params';
+import { z } from '../shared/zod-mini';
 import type { ModelManifest } from './model-package/manifest';
 
 /** The recipe's format tag; a reader refuses other versions rather than guess. */
@@ -18,15 +18,15 @@ export const RECIPE_FORMAT = 'phosphene-recipe/1';
 export const recipeSchema = z.object({
   format: z.literal(RECIPE_FORMAT),
   /** The package's id, e.g. `phosphene/v1/text-to-video`. */
-  model: z.string().min(1),
+  model: z.string().check(z.minLength(1)),
   /** The package's training commit or version, when it names one: a different one is another model. */
-  model_version: z.string().optional(),
-  variant: z.string().optional(),
+  model_version: z.optional(z.string()),
+  variant: z.optional(z.string()),
   mode: z.enum(['text-to-video', 'image-to-video', 'first-last-frame']),
   params: storedParamsSchema,
-  lora: z.object({ name: z.string(), scale: z.number() }).optional(),
+  lora: z.optional(z.object({ name: z.string(), scale: z.number() })),
   /** Edits made after generation, in order (trim, speed, …): re-running the recipe makes the unedited clip. */
-  edits: z.array(clipStepSchema).optional(),
+  edits: z.optional(z.array(clipStepSchema)),
 });
 
 /** A clip's recipe. */

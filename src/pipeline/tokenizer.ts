@@ -1,24 +1,26 @@
 /** The word-level tokenizer of Phosphene's built-in models (`tokenizer.json`, type `word-level`). */
-import { z } from 'zod';
 import { ModelPackageError } from '../shared/errors';
+import { z } from '../shared/zod-mini';
 
 const tokenizerSchema = z
   .object({
     type: z.literal('word-level'),
     lowercase: z.boolean(),
-    vocab: z.array(z.string().min(1)).min(4),
-    pad_id: z.number().int().nonnegative(),
-    unk_id: z.number().int().nonnegative(),
-    bos_id: z.number().int().nonnegative(),
-    eos_id: z.number().int().nonnegative(),
-    max_length: z.number().int().min(2).max(512),
+    vocab: z.array(z.string().check(z.minLength(1))).check(z.minLength(4)),
+    pad_id: z.number().check(z.int(), z.nonnegative()),
+    unk_id: z.number().check(z.int(), z.nonnegative()),
+    bos_id: z.number().check(z.int(), z.nonnegative()),
+    eos_id: z.number().check(z.int(), z.nonnegative()),
+    max_length: z.number().check(z.int(), z.gte(2), z.lte(512)),
   })
-  .superRefine((t, ctx) => {
-    for (const key of ['pad_id', 'unk_id', 'bos_id', 'eos_id'] as const) {
-      if (t[key] >= t.vocab.length)
-        ctx.addIssue({ code: 'custom', path: [key], message: `is outside the vocabulary (${t.vocab.length} words)` });
-    }
-  });
+  .check(
+    z.superRefine((t, ctx) => {
+      for (const key of ['pad_id', 'unk_id', 'bos_id', 'eos_id'] as const) {
+        if (t[key] >= t.vocab.length)
+          ctx.addIssue({ code: 'custom', path: [key], message: `is outside the vocabulary (${t.vocab.length} words)` });
+      }
+    }),
+  );
 
 /** A validated `tokenizer.json`. */
 export type TokenizerConfig = z.infer<typeof tokenizerSchema>;

@@ -2,36 +2,33 @@
  * Schemas for what the UI sends the generate worker. Comlink delivers whatever the page posts, so
  * the worker checks each request here before it touches the pipeline; then it trusts the types.
  */
-import { z } from 'zod';
 import { InvalidParamsError } from '../shared/errors';
 import type { GenerateRequest } from '../shared/protocol';
 import { MAX_IMAGE_SIDE, PARAM_LIMITS } from '../shared/video-rules';
+import { z } from '../shared/zod-mini';
 import type { EncoderChoice } from './video/encode-options';
 
-const paramsSchema = z
-  .object({
-    prompt: z.string().max(2000),
-    negative_prompt: z.string().max(2000),
-    width: z.number().int().positive().max(4096),
-    height: z.number().int().positive().max(4096),
-    num_frames: z.number().int().positive().max(1024),
-    num_inference_steps: z.number().int().min(1).max(200),
-    guidance_scale: z.number().min(0).max(50),
-    seed: z.number().int().min(0).max(0xffffffff),
-    frames_per_second: z.number().int().min(1).max(60),
-  })
-  .strict();
+const paramsSchema = z.strictObject({
+  prompt: z.string().check(z.maxLength(2000)),
+  negative_prompt: z.string().check(z.maxLength(2000)),
+  width: z.number().check(z.int(), z.positive(), z.lte(4096)),
+  height: z.number().check(z.int(), z.positive(), z.lte(4096)),
+  num_frames: z.number().check(z.int(), z.positive(), z.lte(1024)),
+  num_inference_steps: z.number().check(z.int(), z.gte(1), z.lte(200)),
+  guidance_scale: z.number().check(z.gte(0), z.lte(50)),
+  seed: z.number().check(z.int(), z.gte(0), z.lte(0xffffffff)),
+  frames_per_second: z.number().check(z.int(), z.gte(1), z.lte(60)),
+});
 
-const side = z.number().int().min(1).max(MAX_IMAGE_SIDE);
+const side = z.number().check(z.int(), z.gte(1), z.lte(MAX_IMAGE_SIDE));
 
 /** A decoded conditioning image: at most 4096² and exactly width × height × 4 bytes. */
-const imageSchema = z
-  .object({ rgba: z.instanceof(Uint8Array), width: side, height: side })
-  .strict()
-  .refine((i) => i.rgba.byteLength === i.width * i.height * 4, {
+const imageSchema = z.strictObject({ rgba: z.instanceof(Uint8Array), width: side, height: side }).check(
+  z.refine((i) => i.rgba.byteLength === i.width * i.height * 4, {
     message: 'must hold width × height × 4 RGBA bytes',
     path: ['rgba'],
-  });
+  }),
+);
 
 /**
  * The largest LoRA file the worker takes: a browser tab cannot hold Phosor's 2 GiB files twice (the page's
@@ -39,39 +36,37 @@ const imageSchema = z
  */
 export const MAX_LORA_FILE_BYTES = 512 * 1024 * 1024;
 
-const loraFile = z.instanceof(Uint8Array).refine((b) => b.byteLength > 0 && b.byteLength <= MAX_LORA_FILE_BYTES, {
-  message: `must be a .safetensors file of 1 byte to ${MAX_LORA_FILE_BYTES / 1024 / 1024} MiB`,
-});
+const loraFile = z.instanceof(Uint8Array).check(
+  z.refine((b) => b.byteLength > 0 && b.byteLength <= MAX_LORA_FILE_BYTES, {
+    message: `must be a .safetensors file of 1 byte to ${MAX_LORA_FILE_BYTES / 1024 / 1024} MiB`,
+  }),
+);
 
 /** A LoRA pair and its scale; whether the files fit the model is checked against its manifest later. */
-const loraSchema = z
-  .object({
-    high_noise: loraFile,
-    low_noise: loraFile,
-    scale: z.number().min(PARAM_LIMITS.minLoraScale).max(PARAM_LIMITS.maxLoraScale),
-    name: z.string().max(300).optional(),
-  })
-  .strict();
+const loraSchema = z.strictObject({
+  high_noise: loraFile,
+  low_noise: loraFile,
+  scale: z.number().check(z.gte(PARAM_LIMITS.minLoraScale), z.lte(PARAM_LIMITS.maxLoraScale)),
+  name: z.optional(z.string().check(z.maxLength(300))),
+});
 
 /** A generation request as the worker accepts it. */
-export const generateRequestSchema = z
-  .object({
-    jobId: z.string().min(1).max(100),
-    modelUrl: z.string().min(1).max(2000),
-    device: z.enum(['auto', 'webgpu', 'wasm']),
-    variant: z.string().min(1).max(100).optional(),
-    params: paramsSchema,
-    image: imageSchema.optional(),
-    last_image: imageSchema.optional(),
-    lora: loraSchema.optional(),
-  })
-  .strict() satisfies z.ZodType<GenerateRequest>;
+export const generateRequestSchema = z.strictObject({
+  jobId: z.string().check(z.minLength(1), z.maxLength(100)),
+  modelUrl: z.string().check(z.minLength(1), z.maxLength(2000)),
+  device: z.enum(['auto', 'webgpu', 'wasm']),
+  variant: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  params: paramsSchema,
+  image: z.optional(imageSchema),
+  last_image: z.optional(imageSchema),
+  lora: z.optional(loraSchema),
+}) satisfies z.ZodMiniType<GenerateRequest>;
 
 /** Options of a video job beyond the request itself. */
-export const encodeChoiceSchema = z
-  .object({ encoder: z.enum(['auto', 'webcodecs', 'ffmpeg.wasm']).default('auto') })
-  .strict()
-  .default({ encoder: 'auto' });
+export const encodeChoiceSchema = z._default(
+  z.strictObject({ encoder: z._default(z.enum(['auto', 'webcodecs', 'ffmpeg.wasm']), 'auto') }),
+  { encoder: 'auto' },
+);
 
 /** Parses an untrusted request, or throws an `InvalidParamsError` naming every bad field. */
 export function parseGenerateRequest(value: unknown): GenerateRequest {
@@ -100,15 +95,18 @@ export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
 
 /** An image file's bytes and declared type, as the UI sends them to be decoded. */
 export const imageFileSchema = z
-  .object({
-    bytes: z.instanceof(ArrayBuffer).refine((b) => b.byteLength > 0, 'is empty: choose a PNG, JPEG or WebP file'),
-    type: z.string().max(200),
+  .strictObject({
+    bytes: z
+      .instanceof(ArrayBuffer)
+      .check(z.refine((b) => b.byteLength > 0, 'is empty: choose a PNG, JPEG or WebP file')),
+    type: z.string().check(z.maxLength(200)),
   })
-  .strict()
-  .refine((f) => f.bytes.byteLength <= MAX_IMAGE_FILE_BYTES, {
-    message: `is over ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB: choose a smaller image`,
-    path: ['bytes'],
-  });
+  .check(
+    z.refine((f) => f.bytes.byteLength <= MAX_IMAGE_FILE_BYTES, {
+      message: `is over ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB: choose a smaller image`,
+      path: ['bytes'],
+    }),
+  );
 
 /** Parses an untrusted image file, or throws an `InvalidParamsError` for the `image` field. */
 export function parseImageFile(value: unknown): z.infer<typeof imageFileSchema> {
