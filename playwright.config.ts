@@ -18,6 +18,8 @@ function freePort(): number {
 }
 process.env.PHOSPHENE_E2E_PORT ??= String(freePort());
 const port = Number(process.env.PHOSPHENE_E2E_PORT);
+/** A second origin for packages added from a URL (e2e/model-import.spec.ts): plain http, so it is in CONNECT_SRC. */
+process.env.PHOSPHENE_E2E_MODEL_PORT ??= String(freePort());
 
 /** Model folders for the e2e server: the built-in model and the test fixtures. */
 const modelDirs = ['models', path.join('tests', 'fixtures', 'models')].join(path.delimiter);
@@ -64,6 +66,7 @@ export default defineConfig({
       HOST: '127.0.0.1',
       MODEL_DIRS: modelDirs,
       DATA_DIR: path.join(tmpdir(), `phosphene-e2e-${port}`),
+      CONNECT_SRC: `http://127.0.0.1:${process.env.PHOSPHENE_E2E_MODEL_PORT}`,
     },
     reuseExistingServer: false,
     timeout: 240_000,

@@ -8,7 +8,10 @@
  * https://developer.chrome.com/docs/extensions/reference/manifest/content-security-policy) and blob:
  * for workers that Emscripten's pthreads may start from blob URLs. Inline styles stay allowed: Svelte
  * style attributes and Swagger UI's page use them, and styles cannot run code. Images, video and
- * downloads of generated clips are blob: URLs; Swagger UI's icons are data: URLs.
+ * downloads of generated clips are blob: URLs; Swagger UI's icons are data: URLs. The page may fetch from
+ * any https: origin, because the settings add model packages from any URL (CORS permitting); scripts,
+ * workers, frames and forms stay on this origin, so this only widens where data can be read from. Plain
+ * http origins (a LAN server, another Phosphene on localhost) are added with `CONNECT_SRC`.
  */
 import type { RequestHandler } from 'express';
 
@@ -20,7 +23,7 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",
-  "connect-src 'self' blob: data:",
+  "connect-src 'self' blob: data: https:",
   "font-src 'self' data:",
   "manifest-src 'self'",
   "object-src 'none'",
@@ -36,8 +39,8 @@ export const CONTENT_SECURITY_POLICY = [
 export function contentSecurityPolicy(connect: readonly string[] = []): string {
   if (connect.length === 0) return CONTENT_SECURITY_POLICY;
   return CONTENT_SECURITY_POLICY.replace(
-    "connect-src 'self' blob: data:",
-    `connect-src 'self' blob: data: ${connect.join(' ')}`,
+    "connect-src 'self' blob: data: https:",
+    `connect-src 'self' blob: data: https: ${connect.join(' ')}`,
   );
 }
 

@@ -12,7 +12,7 @@ import { decodeImageFile } from './video/decode-image';
 import { describeEnvironment, probeCapabilities } from './environment';
 import { planDevice, type DevicePlan } from '../pipeline/device-plan';
 import { parseManifest } from '../pipeline/model-package/manifest';
-import { httpPackageSource } from '../pipeline/model-package/source';
+import { packageSource } from './package-store';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from './request-schema';
 import type { EditResult } from './video/edit-job';
 import { runFramesJob, runVideoJob, unloadPipelines } from './video/video-job';
@@ -21,6 +21,7 @@ import { loseGpuDevice } from './ort-web';
 import { placementRequested } from '../shared/worker-name';
 import type { LoadProgress } from '../pipeline/model-package/load';
 import { installModel, type InstalledPackage } from './model-install';
+import { importModel, parseImportFrom, type ImportedPackage } from './model-import';
 import type { PreviewImage } from '../pipeline/preview';
 
 const jobs = new Map<string, AbortController>();
@@ -140,6 +141,20 @@ const api = {
       throw new InvalidParamsError("install needs the model's manifest URL (a string of 1–2000 characters).");
     return withJob(jobId, (signal) => installModel(modelUrl, onProgress, signal));
   },
+  /**
+   * Adds a model package from any URL or from picked files (the settings' "Add a model"): every file
+   * verified, then kept in this browser. Cancellable by `jobId` like a job.
+   */
+  async importModel(
+    jobId: unknown,
+    from: unknown,
+    onProgress?: (event: LoadProgress) => void,
+  ): Promise<ImportedPackage> {
+    if (typeof jobId !== 'string' || jobId.length === 0 || jobId.length > 100)
+      throw new InvalidParamsError('importModel needs a job id (a string of 1–100 characters) to cancel it by.');
+    const valid = parseImportFrom(from);
+    return withJob(jobId, (signal) => importModel(valid, onProgress, signal));
+  },
   /** Releases the loaded model (its sessions and GPU memory) now, or when the running job ends. */
   unload: unloadPipelines,
   /** Tests and `?debug` only: destroys the WebGPU device now, as a driver reset would; false if none exists yet. */
@@ -161,7 +176,7 @@ const api = {
    */
   async plan(request: unknown, serverAvailable?: unknown): Promise<DevicePlan> {
     const valid = parseGenerateRequest(request);
-    const source = httpPackageSource(valid.modelUrl);
+    const source = packageSource(valid.modelUrl);
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read('model.json'))), source.label);
     return planDevice(manifest, valid.params, await probeCapabilities(), valid.device, serverAvailable === true);
   },

@@ -7,11 +7,11 @@
  * full quota ends with the space needed instead of a half-kept model.
  */
 import { StorageFullError } from '../shared/errors';
-import { MODEL_CACHE } from '../shared/model-cache';
 import type { LoadProgress } from '../pipeline/model-package/load';
 import { loadModelPackage } from '../pipeline/model-package/load';
 import { parseManifest, type ModelManifest } from '../pipeline/model-package/manifest';
 import { httpPackageSource, type PackageSource } from '../pipeline/model-package/source';
+import { storeFiles } from './package-store';
 
 /** What a finished download stored. */
 export interface InstalledPackage {
@@ -40,25 +40,7 @@ export async function installModel(
   await checkRoom(http.label, await source.read('model.json', { signal }));
   await loadModelPackage(source, { onProgress, signal }); // verifies every file it reads
   const bytes = [...fetched.values()].reduce((sum, data) => sum + data.byteLength, 0);
-  const cache = await caches.open(MODEL_CACHE);
-  const stored: string[] = [];
-  try {
-    for (const [path, data] of fetched) {
-      const type = path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-      const url = new URL(path, http.label).href;
-      await cache.put(
-        url,
-        new Response(data as Uint8Array<ArrayBuffer>, {
-          headers: { 'content-type': type, 'content-length': String(data.byteLength) },
-        }),
-      );
-      stored.push(url);
-    }
-  } catch (error) {
-    await Promise.all(stored.map((url) => cache.delete(url)));
-    if (error instanceof DOMException && error.name === 'QuotaExceededError') throw storageFull(http.label, bytes);
-    throw error;
-  }
+  await storeFiles(http.label, fetched, () => storageFull(http.label, bytes));
   return { files: fetched.size, bytes };
 }
 
@@ -79,7 +61,11 @@ const browserEstimate: Estimate = () => navigator.storage?.estimate?.();
 
 /** Throws StorageFullError before the download when the storage estimate has no room for the package. */
 export async function checkRoom(label: string, manifestBytes: Uint8Array, estimate = browserEstimate): Promise<void> {
-  const needed = listedBytes(manifestBytes, label) + manifestBytes.byteLength;
+  await ensureRoom(label, listedBytes(manifestBytes, label) + manifestBytes.byteLength, estimate);
+}
+
+/** Throws StorageFullError when the storage estimate has no room for `needed` more bytes. */
+export async function ensureRoom(label: string, needed: number, estimate = browserEstimate): Promise<void> {
   const { quota, usage } = (await estimate()) ?? {};
   if (quota !== undefined && usage !== undefined && usage + needed > quota)
     throw storageFull(label, needed, Math.max(0, quota - usage));
@@ -88,7 +74,7 @@ export async function checkRoom(label: string, manifestBytes: Uint8Array, estima
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** The error for a package of `needed` bytes; `free` when the estimate said how much room is left. */
-function storageFull(label: string, needed: number, free?: number): StorageFullError {
+export function storageFull(label: string, needed: number, free?: number): StorageFullError {
   const why =
     free === undefined
       ? 'the browser refused to store it: its storage for this app is full'

@@ -23,16 +23,17 @@ describe('security headers', () => {
     });
   });
 
-  it('allows the WebAssembly and workers the app needs, and nothing from elsewhere', () => {
+  it('allows the WebAssembly and workers the app needs, no code from elsewhere, and reads from https only', () => {
     expect(CONTENT_SECURITY_POLICY).toContain("script-src 'self' 'wasm-unsafe-eval' blob:");
     expect(CONTENT_SECURITY_POLICY).toContain("worker-src 'self' blob:");
     expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
-    expect(CONTENT_SECURITY_POLICY).not.toMatch(/https?:|'unsafe-eval'|\*/);
+    expect(CONTENT_SECURITY_POLICY).toContain("connect-src 'self' blob: data: https:;"); // models from any https URL
+    expect(CONTENT_SECURITY_POLICY.replace(/connect-src [^;]+/, '')).not.toMatch(/https?:|'unsafe-eval'|\*/);
   });
 
   it('lets the playground connect to the other servers CONNECT_SRC names, and to nothing else', async () => {
     const policy = contentSecurityPolicy(['https://gpu.example.com', 'http://localhost:9000']);
-    expect(policy).toContain("connect-src 'self' blob: data: https://gpu.example.com http://localhost:9000;");
+    expect(policy).toContain("connect-src 'self' blob: data: https: https://gpu.example.com http://localhost:9000;");
     expect(policy.replace(/connect-src [^;]+/, '')).not.toMatch(/https?:/);
     const withConnect = createApp({
       registry: await scanModelDirs([]),
@@ -40,7 +41,7 @@ describe('security headers', () => {
       connectSrc: ['https://gpu.example.com'],
     });
     expect((await request(withConnect).get('/')).headers['content-security-policy']).toContain(
-      "connect-src 'self' blob: data: https://gpu.example.com;",
+      "connect-src 'self' blob: data: https: https://gpu.example.com;",
     );
   });
 });

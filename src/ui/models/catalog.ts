@@ -79,6 +79,8 @@ export interface ModelChoice {
   takesLora: boolean;
   /** What running it downloads (the default variant's files), in bytes. */
   downloadBytes: number;
+  /** Added in the settings from a URL or a folder: kept in this browser only, so it never runs on the server. */
+  imported: boolean;
 }
 
 async function fetchJson(url: string, signal?: AbortSignal): Promise<unknown> {
@@ -93,7 +95,12 @@ export async function readModelChoice(
   manifestUrl: string,
   signal?: AbortSignal,
 ): Promise<ModelChoice> {
-  const parsed = manifestSubsetSchema.safeParse(await fetchJson(manifestUrl, signal));
+  return modelChoice(modelId, manifestUrl, await fetchJson(manifestUrl, signal), false);
+}
+
+/** A manifest's JSON as a `ModelChoice`, or throws a message naming the model. */
+export function modelChoice(modelId: string, manifestUrl: string, json: unknown, imported: boolean): ModelChoice {
+  const parsed = manifestSubsetSchema.safeParse(json);
   if (!parsed.success)
     throw new Error(`The manifest of ${modelId} (${manifestUrl}) is not a valid Phosphene manifest.`);
   const m = parsed.data;
@@ -113,6 +120,7 @@ export async function readModelChoice(
     defaultFps: m.default_fps,
     takesLora: m.graphs?.denoiser.lora !== undefined,
     downloadBytes: downloadBytes(m),
+    imported,
   };
 }
 

@@ -177,9 +177,16 @@ export class Playground {
     const runOn = this.form.device;
     // A LoRA stored on the server sends an `auto` job there (its files are not served back).
     const loraOnServer = model.takesLora && this.form.lora.source === 'server';
-    const toServer = runOn === 'server' || (runOn === 'auto' && loraOnServer && this.server.configured);
+    // An imported model is kept in this browser only: the server has no copy to run.
+    const serverOffers = this.server.configured && !model.imported;
+    const toServer = runOn === 'server' || (runOn === 'auto' && loraOnServer && serverOffers);
     const lora = model.takesLora ? this.form.lora.choice(toServer) : { errors: [] };
-    this.fieldErrors = [...validateParams(params, model), ...images.errors, ...lora.errors];
+    this.fieldErrors = [
+      ...validateParams(params, model),
+      ...images.errors,
+      ...lora.errors,
+      ...importedOnServer(model, runOn),
+    ];
     if (this.fieldErrors.length > 0) return;
 
     const request: GenerateRequest = {
@@ -202,7 +209,7 @@ export class Playground {
         // The device plan: on `auto` it picks WebGPU or WASM from the adapter, its limits and the job's
         // memory (or the server, when there is one and this device would be slow), and says why; a
         // failed plan leaves the choice to the worker's own rule.
-        const plan = await this.client.plan(request, this.server.configured).catch(() => null);
+        const plan = await this.client.plan(request, serverOffers).catch(() => null);
         if (plan) {
           this.job.plan = plan;
           if (request.device === 'auto' && plan.where !== 'server') request.device = plan.where;
@@ -347,7 +354,8 @@ export class Playground {
     if (!model) return;
     const params = this.form.params(model);
     const runOn = this.form.device;
-    if (validateParams(params, model).length > 0 || (runOn !== 'server' && !this.server.configured)) {
+    const invalid = validateParams(params, model).length > 0 || importedOnServer(model, runOn).length > 0;
+    if (invalid || (runOn !== 'server' && !this.server.configured)) {
       this.route = null;
       return;
     }
@@ -357,7 +365,7 @@ export class Playground {
       device: runOn === 'server' ? 'auto' : runOn,
       params,
     };
-    const plan = runOn === 'server' ? null : await this.client.plan(request, true).catch(() => null);
+    const plan = runOn === 'server' ? null : await this.client.plan(request, !model.imported).catch(() => null);
     if (plan && plan.where !== 'server') {
       this.route = { where: plan.where, reasons: plan.reasons };
       return;
@@ -661,6 +669,13 @@ function derivedRecord(
 ): HistoryRecord {
   const { requestId: _r, provider: _p, syncedAt: _s, ...kept } = source;
   return { ...kept, ...made, createdAt: Date.now(), sourceId: source.id, edits: [...(source.edits ?? []), step] };
+}
+
+/** The refusal of a job that names the server for a model imported into this browser (the server lacks it). */
+function importedOnServer(model: ModelChoice, runOn: string): FieldError[] {
+  if (!model.imported || runOn !== 'server') return [];
+  const message = `${model.name} was added to this browser only, so the server cannot run it: choose this device.`;
+  return [{ field: 'device', message }];
 }
 
 /** Resolves in a new task (a macrotask): work after it does not lengthen the current one. */

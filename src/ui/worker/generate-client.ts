@@ -16,6 +16,7 @@ import type {
 } from '../../shared/protocol';
 import { workerName } from '../../shared/worker-name';
 import type { GenerateWorkerApi } from '../../workers/generate.worker';
+import type { ImportFrom } from '../../workers/model-import';
 
 /** Which MP4 encoder a job asks for. */
 export type EncoderChoice = NonNullable<Parameters<GenerateWorkerApi['generate']>[2]>['encoder'];
@@ -193,6 +194,12 @@ export class GenerateClient {
   install(modelUrl: string, options: JobOptions = {}): ReturnType<GenerateWorkerApi['install']> {
     const jobId = crypto.randomUUID();
     return this.#run(jobId, options, (api, progress) => api.install(jobId, modelUrl, progress));
+  }
+
+  /** Adds a model package from a URL or from picked files, verified and kept in this browser; cancellable like a job. */
+  importModel(from: ImportFrom, options: JobOptions = {}): ReturnType<GenerateWorkerApi['importModel']> {
+    const jobId = crypto.randomUUID();
+    return this.#run(jobId, options, (api, progress) => api.importModel(jobId, from, progress));
   }
 
   /** Releases the worker's loaded model (its GPU memory) now, or when the running job ends. */

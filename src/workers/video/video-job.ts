@@ -19,7 +19,7 @@ import { placementRequested } from '../../shared/worker-name';
 import { createWebBackend } from '../ort-web';
 import type { OrtBackend } from '../../pipeline/backend/types';
 import { loadModelPackage } from '../../pipeline/model-package/load';
-import { httpPackageSource } from '../../pipeline/model-package/source';
+import { packageSource } from '../package-store';
 import { imageToVideo, streamImageToVideo } from '../../pipeline/image-to-video';
 import { streamTextToVideo, textToVideo, type TextToVideoOptions } from '../../pipeline/text-to-video';
 import type { PreviewImage } from '../../pipeline/preview';
@@ -64,7 +64,7 @@ export async function onPipeline<T>(
   // The load is not tied to this job's signal: a cancelled job must not poison the cache for the next
   // one, and the worker is terminated if it has to stop at once.
   const load = async () => {
-    const pkg = await loadModelPackage(httpPackageSource(request.modelUrl), {
+    const pkg = await loadModelPackage(packageSource(request.modelUrl), {
       variant: request.variant,
       onProgress: (e) => context.onProgress?.(e),
     });

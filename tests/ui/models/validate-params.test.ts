@@ -10,6 +10,7 @@ const tiny: ModelChoice = {
   description: 'fixture',
   weights: 'random',
   takesLora: false,
+  imported: false,
   downloadBytes: 1,
   manifestUrl: 'http://127.0.0.1/models/phosphene-tiny/model.json',
   modes: ['text-to-video', 'image-to-video'],
