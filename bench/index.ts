@@ -9,6 +9,7 @@ const ALL = [
   'bench/decoder.ts',
   'bench/preview.ts',
   'bench/browser.ts',
+  'bench/engine.ts',
   'bench/server.ts',
   'bench/server-load.ts',
 ];

@@ -92,6 +92,14 @@ test('a prompt becomes a playable H.264 MP4 that stays in the history', async ({
   await expect
     .poll(() => page.getByTestId('result-video').evaluate((v: HTMLVideoElement) => v.readyState))
     .toBeGreaterThanOrEqual(2);
+
+  // That clip measured this device (kept across the reload): the next job's plan says how long it should take.
+  await fillForm(page, { prompt: PROMPT, resolution: '256x144', frames: 17, steps: 2, device: 'wasm' });
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('progress')).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
+  await expect(page.getByTestId('device-plan')).toContainText(
+    /\(about (\d+ s|\d+ min( \d+ s)?), from this device's last clip\)$/,
+  );
 });
 
 test('cancel stops a job between denoising steps, and the next job still runs', async ({ page }) => {

@@ -3,7 +3,7 @@
  * see it inside `page.evaluate`. Declared here because src/ui is typechecked with its own tsconfig.
  */
 import type { EnvironmentReport } from '../../src/workers/environment';
-import type { FramesResult, GenerateRequest, ProgressEvent } from '../../src/shared/protocol';
+import type { FramesResult, GenerateRequest, JobTimings, ProgressEvent } from '../../src/shared/protocol';
 
 /** A clip from the debug handle; the MP4 is base64-encoded. */
 export interface DebugClip {
@@ -12,6 +12,7 @@ export interface DebugClip {
   device: string;
   elapsedMs: number;
   encodeMs: number;
+  timings: JobTimings;
 }
 
 declare global {
@@ -22,10 +23,13 @@ declare global {
         request: GenerateRequest,
         encoder?: 'auto' | 'webcodecs' | 'ffmpeg.wasm',
         onProgress?: (event: ProgressEvent) => void,
+        previews?: boolean,
       ): Promise<DebugClip>;
       environment(): Promise<EnvironmentReport>;
       /** Destroys the generate worker's WebGPU device (a forced device loss); false when it has none yet. */
       loseGpuDevice(): Promise<boolean>;
+      /** The playground; the benchmarks use its worker client (e.g. `app.client.unload()`). */
+      app: { client: { unload(): Promise<void> } };
     };
   }
 }

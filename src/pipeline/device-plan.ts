@@ -6,9 +6,9 @@
  * server when `where` says so.
  */
 import type { DeviceRequest } from '../shared/protocol';
-import { latentGrid } from './latents';
 import { estimateJobMemory } from './memory-estimate';
 import type { ModelManifest } from './model-package/manifest';
+import { estimateJobSeconds, latentTokens, type MeasuredJob } from './time-estimate';
 
 /** What the probe found. */
 export interface DeviceCapabilities {
@@ -31,6 +31,9 @@ export interface PlannedJob {
   width: number;
   height: number;
   num_frames: number;
+  /** Steps and guidance, for the time estimate (Phosor's defaults, 4 and 1, when absent). */
+  num_inference_steps?: number;
+  guidance_scale?: number;
 }
 
 /** The decision and why. */
@@ -39,6 +42,11 @@ export interface DevicePlan {
   variant: string;
   /** The planned peak memory of the job, in bytes. */
   estimatedBytes: number;
+  /**
+   * Seconds the job would take here, load aside, scaled from a job this device ran with this model; null
+   * when it has run none on the chosen provider yet (and for the server).
+   */
+  estimatedSeconds: number | null;
   /** Each reason a better choice was not taken, in words for the UI. */
   reasons: string[];
 }
@@ -61,19 +69,24 @@ function pickVariant(m: ModelManifest, features: readonly string[], reasons: str
  * latent token pair, float32 (what a naive WebGPU attention kernel binds as one storage buffer).
  */
 export function largestBufferBytes(m: ModelManifest, job: PlannedJob): number {
-  const [pt, ph, pw] = m.graphs.denoiser.patch_size;
-  const [, , f, h, w] = latentGrid(m, job.width, job.height, job.num_frames).dims as number[];
-  const tokens = Math.ceil(f! / pt) * Math.ceil(h! / ph) * Math.ceil(w! / pw);
+  const tokens = latentTokens(m, job);
   return tokens * tokens * 4;
 }
 
-/** Plans `job` on the device; `request` is the user's choice (`auto` lets the plan decide). */
+/** Over this, a job this device would run is sent to the server when there is one. */
+export const SLOW_JOB_SECONDS = 300;
+
+/**
+ * Plans `job` on the device; `request` is the user's choice (`auto` lets the plan decide); `measured`: jobs
+ * this device ran with this model (per provider), for the time estimate.
+ */
 export function planDevice(
   m: ModelManifest,
   job: PlannedJob,
   caps: DeviceCapabilities,
   request: DeviceRequest = 'auto',
   serverAvailable = false,
+  measured: readonly MeasuredJob[] = [],
 ): DevicePlan {
   const reasons: string[] = [];
   const estimatedMb = estimateJobMemory(m, job);
@@ -94,13 +107,31 @@ export function planDevice(
     reasons.push(`the job needs about ${estimatedMb} MB, more than the ${caps.memoryBudgetMb} MB this page can use`);
   const features = gpuUsable ? gpu.features : [];
   const variant = pickVariant(m, features, reasons) ?? m.default_variant;
-  if (request === 'webgpu' || request === 'wasm') return { where: request, variant, estimatedBytes, reasons };
-  if (!fitsHere && serverAvailable) return { where: 'server', variant, estimatedBytes, reasons };
+  const timed = { num_inference_steps: 4, guidance_scale: 1, ...job };
+  const secondsOn = (where: 'webgpu' | 'wasm') => {
+    const run = [...measured].reverse().find((j) => j.device === where);
+    return run ? estimateJobSeconds(m, timed, run) : null;
+  };
+  const local = (where: 'webgpu' | 'wasm'): DevicePlan => ({
+    where,
+    variant,
+    estimatedBytes,
+    estimatedSeconds: secondsOn(where),
+    reasons,
+  });
+  const server = (): DevicePlan => ({ where: 'server', variant, estimatedBytes, estimatedSeconds: null, reasons });
+  if (request === 'webgpu' || request === 'wasm') return local(request);
+  if (!fitsHere && serverAvailable) return server();
   // Without a real GPU the page would run on the CPU through WASM, which the server's native runtime beats.
   if (!gpuUsable && serverAvailable) {
     reasons.push('no usable GPU here: running on the server');
-    return { where: 'server', variant, estimatedBytes, reasons };
+    return server();
   }
   if (caps.wasmThreads < 2 && !gpuUsable) reasons.push('WASM runs single-threaded here (no cross-origin isolation)');
-  return { where: gpuUsable ? 'webgpu' : 'wasm', variant, estimatedBytes, reasons };
+  const plan = local(gpuUsable ? 'webgpu' : 'wasm');
+  if (serverAvailable && plan.estimatedSeconds !== null && plan.estimatedSeconds > SLOW_JOB_SECONDS) {
+    reasons.push(`this device would take about ${Math.round(plan.estimatedSeconds / 60)} min (from its last clip)`);
+    return server();
+  }
+  return plan;
 }

@@ -12,6 +12,8 @@ export interface PreviewImage {
   height: number;
   step: number;
   totalSteps: number;
+  /** Milliseconds spent making it from the latents, its cost beside a step's (absent where it was not made here). */
+  ms?: number;
 }
 
 /**
@@ -65,8 +67,9 @@ export function previewHook(
   const sc = manifest.latent.spatial_compression;
   const visible = { width: Math.ceil(grid.imageWidth / sc), height: Math.ceil(grid.imageHeight / sc) };
   return (latents: Float32Array, velocity: Float32Array, sigma: number, step: number, totalSteps: number) => {
+    const started = performance.now();
     const image = latentPreview(manifest, latents, velocity, sigma, grid.dims, visible);
-    if (image) onPreview({ ...image, step, totalSteps });
+    if (image) onPreview({ ...image, step, totalSteps, ms: performance.now() - started });
   };
 }
 

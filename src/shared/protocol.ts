@@ -142,6 +142,22 @@ export interface GenerateResult {
   encoder: 'webcodecs' | 'ffmpeg.wasm';
   placement: GraphPlacement[];
   elapsedMs: number;
+  /** Where the time went (the engine benchmark's figures). */
+  timings: JobTimings;
+}
+
+/** A job's time by stage, in milliseconds, measured in the worker. */
+export interface JobTimings {
+  /** Reading and verifying the model package; 0 when it was kept from a job before. */
+  loadMs: number;
+  /** Creating ONNX Runtime sessions (compiled per graph and input shape, on first use): 0 when all were kept. */
+  compileMs: number;
+  /** Inside ONNX Runtime, per graph (`text_encoder`, `denoiser`, …): summed `session.run` time and runs. */
+  graphs: Record<string, { ms: number; runs: number }>;
+  /** Making the live previews from the latents. */
+  previewMs: number;
+  /** Handing frames to the MP4 encoder and finishing the file. */
+  encodeMs: number;
 }
 
 /** Frames and final latents without video encoding, for parity checks between providers. */

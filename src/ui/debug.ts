@@ -2,7 +2,7 @@
  * A small handle for tests and the console (`?debug`): runs the worker's frames-only and generate
  * methods directly, so Playwright can compare providers and parse MP4s without going through the form.
  */
-import type { FramesResult, GenerateRequest, ProgressEvent } from '../shared/protocol';
+import type { FramesResult, GenerateRequest, JobTimings, ProgressEvent } from '../shared/protocol';
 import type { Playground } from './state/playground.svelte';
 import type { EncoderChoice } from './worker/generate-client';
 
@@ -18,16 +18,20 @@ export interface DebugClip {
    * random package) decodes first, so this is the encoder alone.
    */
   encodeMs: number;
+  /** The worker's own figures: load, each graph inside ONNX Runtime, previews, encoder. */
+  timings: JobTimings;
 }
 
 /** What `window.phosphene` offers. */
 export interface DebugHandle {
   app: Playground;
   frames(request: GenerateRequest, onProgress?: (event: ProgressEvent) => void): Promise<FramesResult>;
+  /** `previews`: ask for the live previews too (the playground does), so their cost is in the job. */
   generate(
     request: GenerateRequest,
     encoder?: EncoderChoice,
     onProgress?: (event: ProgressEvent) => void,
+    previews?: boolean,
   ): Promise<DebugClip>;
   environment(): ReturnType<Playground['client']['environment']>;
   /** Destroys the generate worker's WebGPU device (a forced device loss); false when it has none yet. */
@@ -51,11 +55,12 @@ export function exposeDebugHandle(app: Playground): void {
   window.phosphene = {
     app,
     frames: (request, onProgress) => app.client.frames(request, onProgress ? { onProgress } : {}),
-    generate: async (request, encoder = 'auto', onProgress) => {
+    generate: async (request, encoder = 'auto', onProgress, previews = false) => {
       let encodeStart = 0;
       let encodeEnd = 0;
       const result = await app.client.generate(request, {
         encoder,
+        ...(previews && { onPreview: () => undefined }),
         onProgress: (event) => {
           onProgress?.(event);
           if (event.type === 'encode-video' && encodeStart === 0) encodeStart = performance.now();
@@ -68,6 +73,7 @@ export function exposeDebugHandle(app: Playground): void {
         device: result.device,
         elapsedMs: result.elapsedMs,
         encodeMs: encodeEnd - encodeStart,
+        timings: result.timings,
       };
     },
     environment: () => app.client.environment(),

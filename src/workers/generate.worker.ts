@@ -13,6 +13,7 @@ import { describeEnvironment, probeCapabilities } from './environment';
 import { planDevice, type DevicePlan } from '../pipeline/device-plan';
 import { parseManifest } from '../pipeline/model-package/manifest';
 import { packageSource } from './package-store';
+import { parseMeasuredJobs } from '../pipeline/time-estimate';
 import { parseEncodeChoice, parseGenerateRequest, parseImageFile } from './request-schema';
 import type { EditResult } from './video/edit-job';
 import { runFramesJob, runVideoJob, unloadPipelines } from './video/video-job';
@@ -172,13 +173,22 @@ const api = {
   capabilities: probeCapabilities,
   /**
    * Where the request should run, and why (the model's manifest and the device's limits); `serverAvailable`:
-   * the page has a server to hand the job to (only `true` counts; it is a message, so unchecked).
+   * the page has a server to hand the job to (only `true` counts; it is a message, so unchecked);
+   * `measured`: jobs this device ran with this model, for the time estimate (malformed entries are ignored).
    */
-  async plan(request: unknown, serverAvailable?: unknown): Promise<DevicePlan> {
+  async plan(request: unknown, serverAvailable?: unknown, measured?: unknown): Promise<DevicePlan> {
     const valid = parseGenerateRequest(request);
     const source = packageSource(valid.modelUrl);
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read('model.json'))), source.label);
-    return planDevice(manifest, valid.params, await probeCapabilities(), valid.device, serverAvailable === true);
+    const caps = await probeCapabilities();
+    return planDevice(
+      manifest,
+      valid.params,
+      caps,
+      valid.device,
+      serverAvailable === true,
+      parseMeasuredJobs(measured),
+    );
   },
 };
 

@@ -6,6 +6,7 @@
  * next `signal.aborted` check. See https://html.spec.whatwg.org/multipage/webappapis.html#event-loop-processing-model
  */
 import type { GraphSession, OrtBackend } from '../pipeline/backend/types';
+import { recordGraphRun, timed } from './job-timings';
 
 /** Resolves on a fresh task (MessageChannel: no 4 ms clamp as with nested `setTimeout`). */
 export function nextTask(): Promise<void> {
@@ -27,19 +28,23 @@ function yieldingSession(session: GraphSession): GraphSession {
     outputNames: session.outputNames,
     async run(feeds) {
       await nextTask();
-      return session.run(feeds);
+      const started = performance.now();
+      const out = await session.run(feeds);
+      recordGraphRun(session.graphName, performance.now() - started);
+      return out;
     },
     placement: () => session.placement(),
     release: () => session.release(),
   };
 }
 
-/** Wraps `backend` so that every graph run starts on a new task. */
+/** Wraps `backend` so that every graph run starts on a new task (and is timed for the job's `timings`). */
 export function yieldingBackend(backend: OrtBackend): OrtBackend {
   return {
     name: backend.name,
     resolveDevice: (request) => backend.resolveDevice(request),
-    createSession: async (model, options) => yieldingSession(await backend.createSession(model, options)),
+    createSession: async (model, options) =>
+      yieldingSession(await timed('compileMs', () => backend.createSession(model, options))),
     maxTensorBytes: (device) => backend.maxTensorBytes(device),
   };
 }

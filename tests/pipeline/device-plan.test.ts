@@ -1,7 +1,13 @@
 /** The device plan: a real adapter gets WebGPU, a software one never does, big jobs go to the server. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { largestBufferBytes, planDevice, type DeviceCapabilities } from '../../src/pipeline/device-plan';
+import {
+  largestBufferBytes,
+  planDevice,
+  SLOW_JOB_SECONDS,
+  type DeviceCapabilities,
+} from '../../src/pipeline/device-plan';
+import type { MeasuredJob } from '../../src/pipeline/time-estimate';
 import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
 
 const v1 = parseManifest(JSON.parse(readFileSync('models/phosphene-v1/model.json', 'utf8')));
@@ -24,6 +30,7 @@ describe('planDevice', () => {
       where: 'webgpu',
       variant: v1.default_variant,
       estimatedBytes: expect.any(Number),
+      estimatedSeconds: null, // no job measured on this device yet
       reasons: [],
     });
   });
@@ -75,5 +82,49 @@ describe('planDevice', () => {
     expect(without.reasons).toEqual([
       `variant f16 needs shader-f16, which this device lacks: using ${without.variant}`,
     ]);
+  });
+
+  it('estimates the time on the provider it picks from that provider’s measured job, and none for the other', () => {
+    const wasmRun: MeasuredJob = {
+      device: 'wasm',
+      width: 256,
+      height: 144,
+      numFrames: 17,
+      guidance: 1,
+      secondsPerStep: 0.5,
+      promptSeconds: 0.1,
+      pixelSeconds: 0.4,
+    };
+    const job = { ...SMALL, num_inference_steps: 4, guidance_scale: 1 };
+    expect(planDevice(v1, job, gpu({ available: false }), 'auto', false, [wasmRun]).estimatedSeconds).toBeCloseTo(
+      2.5,
+      9,
+    );
+    expect(planDevice(v1, job, gpu(), 'auto', false, [wasmRun]).estimatedSeconds).toBeNull(); // WebGPU: not measured
+    expect(planDevice(v1, job, gpu(), 'wasm', false, [wasmRun]).estimatedSeconds).toBeCloseTo(2.5, 9);
+    // The latest of a provider's measurements counts.
+    const later = { ...wasmRun, secondsPerStep: 1 };
+    expect(planDevice(v1, job, gpu(), 'wasm', false, [wasmRun, later]).estimatedSeconds).toBeCloseTo(4.5, 9);
+  });
+
+  it('sends a job this device would take over five minutes on to the server, when there is one', () => {
+    const slowGpu: MeasuredJob = {
+      device: 'webgpu',
+      width: 256,
+      height: 144,
+      numFrames: 17,
+      guidance: 1,
+      secondsPerStep: 20,
+      promptSeconds: 1,
+      pixelSeconds: 10,
+    };
+    const long = { width: 854, height: 480, num_frames: 81, num_inference_steps: 4, guidance_scale: 1 };
+    const plan = planDevice(v1, long, gpu(), 'auto', true, [slowGpu]);
+    expect(plan.where).toBe('server');
+    expect(plan.reasons.at(-1)).toMatch(/^this device would take about \d+ min \(from its last clip\)$/);
+    const here = planDevice(v1, long, gpu(), 'auto', false, [slowGpu]);
+    expect(here.where).toBe('webgpu'); // no server: it runs here, and says how long
+    expect(here.estimatedSeconds).toBeGreaterThan(SLOW_JOB_SECONDS);
+    expect(planDevice(v1, SMALL, gpu(), 'auto', true, [slowGpu]).where).toBe('webgpu'); // 91 s: stays
   });
 });

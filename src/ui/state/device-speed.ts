@@ -1,16 +1,21 @@
 /**
- * The device's measured speed: how long a denoising step took in this browser's last local clip, kept in
- * localStorage so the settings can show it and the next job can estimate its time. Measured from the
- * worker's own progress events, so it is what the user's device did, not a synthetic benchmark.
+ * The device's measured speed: how long a denoising step took in this browser's local clips, the latest per
+ * model and provider, kept in localStorage so the settings can show it and the device plan can estimate
+ * the next job's time from it (src/pipeline/time-estimate.ts). Measured from the worker's progress events
+ * and its stage timings, so it is what the user's device did, not a synthetic benchmark.
  */
 import { z } from 'zod';
+import type { MeasuredJob } from '../../pipeline/time-estimate';
 import type { GenerateResult, ProgressEvent } from '../../shared/protocol';
 
-const KEY = 'phosphene.device-speed';
+const KEY = 'phosphene.device-speeds';
 
 const speedSchema = z
   .object({
-    device: z.enum(['webgpu', 'wasm', 'cpu']),
+    device: z.enum(['webgpu', 'wasm']),
+    /** The model's id in the catalog. */
+    model: z.string().min(1),
+    guidance: z.number().positive(),
     width: z.number().int().positive(),
     height: z.number().int().positive(),
     numFrames: z.number().int().positive(),
@@ -19,6 +24,10 @@ const speedSchema = z
     secondsPerStep: z.number().positive().finite(),
     /** The whole clip, model load included. */
     totalSeconds: z.number().positive().finite(),
+    /** The text encoder's runs. */
+    promptSeconds: z.number().nonnegative().finite(),
+    /** VAE decode, MP4 encode and previews: what grows with the pixels. */
+    pixelSeconds: z.number().nonnegative().finite(),
     /** ISO date of the measurement. */
     at: z.string().datetime(),
   })
@@ -49,49 +58,76 @@ export class StepClock {
   }
 }
 
-/** The speed of a finished local job, or `null` when too few steps were timed to say. */
+/** The speed of a finished local job of `model` at `guidance`, or `null` when too few steps were timed to say. */
 export function measuredSpeed(
   clock: StepClock,
   result: GenerateResult,
   steps: number,
+  run: { model: string; guidance: number },
   at = new Date(),
 ): DeviceSpeed | null {
   const secondsPerStep = clock.secondsPerStep();
-  if (secondsPerStep === null || !(secondsPerStep > 0) || steps < 2) return null;
+  if (secondsPerStep === null || !(secondsPerStep > 0) || steps < 2 || result.device === 'cpu') return null;
+  const { graphs, encodeMs, previewMs } = result.timings;
+  const graphSeconds = (names: string[]) => names.reduce((sum, g) => sum + (graphs[g]?.ms ?? 0), 0) / 1000;
   return {
     device: result.device,
+    model: run.model,
+    guidance: run.guidance,
     width: result.width,
     height: result.height,
     numFrames: result.numFrames,
     steps,
     secondsPerStep,
     totalSeconds: Math.max(0.001, result.elapsedMs / 1000),
+    promptSeconds: graphSeconds(['text_encoder']),
+    pixelSeconds: graphSeconds(['vae_decoder_trunk', 'vae_decoder']) + (encodeMs + previewMs) / 1000,
     at: at.toISOString(),
   };
 }
 
-/** Keeps the latest measurement (storage full or blocked: the speed is simply not shown). */
-export function saveDeviceSpeed(speed: DeviceSpeed, storage?: Pick<Storage, 'setItem'>): void {
+const speedsSchema = z.record(z.string(), z.unknown());
+
+/** Every kept measurement that still reads as one (others are ignored), oldest first. */
+function loadAll(storage?: Pick<Storage, 'getItem'>): DeviceSpeed[] {
   try {
-    (storage ?? globalThis.localStorage).setItem(KEY, JSON.stringify(speedSchema.parse(speed)));
+    const all = speedsSchema.safeParse(JSON.parse((storage ?? globalThis.localStorage).getItem(KEY) ?? 'null'));
+    if (!all.success) return [];
+    const speeds = Object.values(all.data).flatMap((v) => {
+      const parsed = speedSchema.safeParse(v);
+      return parsed.success ? [parsed.data] : [];
+    });
+    return speeds.sort((a, b) => a.at.localeCompare(b.at));
   } catch {
-    // Nothing is lost but a figure for the settings panel.
+    return [];
   }
 }
 
-/** The latest measurement, or `null` when there is none or what is stored is not one (it is ignored). */
-export function loadDeviceSpeed(storage?: Pick<Storage, 'getItem'>): DeviceSpeed | null {
+/** Keeps `speed` as the latest of its model and provider (storage full or blocked: the figure is simply lost). */
+export function saveDeviceSpeed(speed: DeviceSpeed, storage?: Pick<Storage, 'getItem' | 'setItem'>): void {
   try {
-    const parsed = speedSchema.safeParse(JSON.parse((storage ?? globalThis.localStorage).getItem(KEY) ?? 'null'));
-    return parsed.success ? parsed.data : null;
+    const store = storage ?? globalThis.localStorage;
+    const kept = Object.fromEntries(loadAll(store).map((s) => [`${s.model}|${s.device}`, s]));
+    kept[`${speed.model}|${speed.device}`] = speedSchema.parse(speed);
+    store.setItem(KEY, JSON.stringify(kept));
   } catch {
-    return null;
+    // Nothing is lost but a figure for the settings panel and the time estimate.
   }
+}
+
+/** The latest measurement of any model, or `null` when there is none. */
+export function loadDeviceSpeed(storage?: Pick<Storage, 'getItem'>): DeviceSpeed | null {
+  return loadAll(storage).at(-1) ?? null;
+}
+
+/** This device's measurements of `model` (one per provider), for the device plan's time estimate. */
+export function measuredJobs(model: string, storage?: Pick<Storage, 'getItem'>): (DeviceSpeed & MeasuredJob)[] {
+  return loadAll(storage).filter((s) => s.model === model);
 }
 
 /** E.g. "0.42 s per denoising step at 256×144, 17 frames, on WebGPU; the clip took 2.8 s (6 Dec 2026)". */
 export function describeSpeed(speed: DeviceSpeed, locale?: string): string {
-  const where = { webgpu: 'WebGPU', wasm: 'the CPU (WASM)', cpu: 'the CPU' }[speed.device];
+  const where = { webgpu: 'WebGPU', wasm: 'the CPU (WASM)' }[speed.device];
   const day = new Date(speed.at).toLocaleDateString(locale, { day: 'numeric', month: 'short', year: 'numeric' });
   return (
     `${speed.secondsPerStep.toFixed(2)} s per denoising step at ${speed.width}×${speed.height}, ` +

@@ -47,7 +47,7 @@ export class JobState {
   /** The last denoising step reported, `[step, totalSteps]`. */
   lastStep = $state.raw<[number, number] | null>(null);
   /** Where the job runs and why, as the device plan decided. */
-  plan = $state.raw<{ where: string; reasons: string[] } | null>(null);
+  plan = $state.raw<{ where: string; reasons: string[]; estimatedSeconds?: number | null } | null>(null);
   /** A server job's price and the balance before it, shown while it runs. */
   quote = $state.raw<Quote | null>(null);
   /** The latest live preview (a small RGBA picture after a denoising step), while the job runs. */
@@ -131,9 +131,9 @@ export class JobState {
     this.fraction = event.progress / 100;
   }
 
-  /** A local job finished: its steps' speed becomes the device's measured speed. */
-  succeed(result: GenerateResult): void {
-    const speed = measuredSpeed(this.#clock, result, this.lastStep?.[1] ?? 0);
+  /** A local job finished: its speed becomes the device's measured speed for `run`'s model (if given). */
+  succeed(result: GenerateResult, run?: { model: string; guidance: number }): void {
+    const speed = run ? measuredSpeed(this.#clock, result, this.lastStep?.[1] ?? 0, run) : null;
     if (speed) saveDeviceSpeed(speed);
     this.status = 'done';
     this.result = result;

@@ -32,11 +32,14 @@ import type { ImageSlot } from './image-slot.svelte';
 import { JobState } from './job.svelte';
 import { loraWeights, type LoraChoice } from './lora-slot.svelte';
 import { ServerState } from './server.svelte';
+import { measuredJobs } from './device-speed';
 
 /** Where the form's job would run and why; on the server, its price and the balance (or why not known). */
 export interface RouteHint {
   where: 'webgpu' | 'wasm' | 'server';
   reasons: string[];
+  /** On this device: seconds, scaled from its last clip of this model (null before it made one). */
+  estimatedSeconds?: number | null;
   quote?: Quote;
   error?: string;
 }
@@ -209,7 +212,7 @@ export class Playground {
         // The device plan: on `auto` it picks WebGPU or WASM from the adapter, its limits and the job's
         // memory (or the server, when there is one and this device would be slow), and says why; a
         // failed plan leaves the choice to the worker's own rule.
-        const plan = await this.client.plan(request, serverOffers).catch(() => null);
+        const plan = await this.client.plan(request, serverOffers, measuredJobs(model.modelId)).catch(() => null);
         if (plan) {
           this.job.plan = plan;
           if (request.device === 'auto' && plan.where !== 'server') request.device = plan.where;
@@ -226,7 +229,7 @@ export class Playground {
         onPreview: (image) => this.job.showPreview(image),
         encoder: this.options.encoder,
       });
-      this.job.succeed(result);
+      this.job.succeed(result, { model: model.modelId, guidance: params.guidance_scale });
       // The clip arrives in the worker's message task; the progress panel renders there, the player and
       // the history in a task of their own, so neither holds the main thread past 50 ms.
       await nextTask();
@@ -365,9 +368,11 @@ export class Playground {
       device: runOn === 'server' ? 'auto' : runOn,
       params,
     };
-    const plan = runOn === 'server' ? null : await this.client.plan(request, !model.imported).catch(() => null);
+    const measured = measuredJobs(model.modelId);
+    const plan =
+      runOn === 'server' ? null : await this.client.plan(request, !model.imported, measured).catch(() => null);
     if (plan && plan.where !== 'server') {
-      this.route = { where: plan.where, reasons: plan.reasons };
+      this.route = { where: plan.where, reasons: plan.reasons, estimatedSeconds: plan.estimatedSeconds };
       return;
     }
     const client = this.server.client();
@@ -530,7 +535,7 @@ export class Playground {
       const clip = await this.history.video(source.id);
       if (!clip) throw new Error('The clip to extend is missing from this browser’s storage: pick another one.');
       await checkWebGpu(device);
-      const plan = await this.client.plan(request, false).catch(() => null);
+      const plan = await this.client.plan(request, false, measuredJobs(model.modelId)).catch(() => null);
       if (plan && plan.where !== 'server') {
         this.job.plan = plan;
         if (device === 'auto') request.device = plan.where;

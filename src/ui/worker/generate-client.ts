@@ -17,6 +17,7 @@ import type {
 import { workerName } from '../../shared/worker-name';
 import type { GenerateWorkerApi } from '../../workers/generate.worker';
 import type { ImportFrom } from '../../workers/model-import';
+import type { MeasuredJob } from '../../pipeline/time-estimate';
 
 /** Which MP4 encoder a job asks for. */
 export type EncoderChoice = NonNullable<Parameters<GenerateWorkerApi['generate']>[2]>['encoder'];
@@ -176,10 +177,17 @@ export class GenerateClient {
     });
   }
 
-  /** Where `request` should run (this device or, with `serverAvailable`, the server), and why (see `src/pipeline/device-plan.ts`). */
-  plan(request: GenerateRequest, serverAvailable = false): ReturnType<GenerateWorkerApi['plan']> {
+  /**
+   * Where `request` should run (this device or, with `serverAvailable`, the server), why, and how long it would
+   * take here after `measured` jobs of this model (see `src/pipeline/device-plan.ts`).
+   */
+  plan(
+    request: GenerateRequest,
+    serverAvailable = false,
+    measured: readonly MeasuredJob[] = [],
+  ): ReturnType<GenerateWorkerApi['plan']> {
     const { image: _image, last_image: _last, lora: _lora, ...light } = request;
-    return this.#call((api) => api.plan(light, serverAvailable));
+    return this.#call((api) => api.plan(light, serverAvailable, measured));
   }
 
   /** What the device plan reads (adapter features and limits, WASM threads, memory budget). */

@@ -8,6 +8,7 @@ import type { GenerateRequest, GenerateResult } from '../../shared/protocol';
 import { extendClip } from '../../pipeline/extend';
 import type { EncoderChoice } from './encode-options';
 import { modelVersionOf, readRecipe, recipeOf } from '../../pipeline/mp4-recipe';
+import { startTimings } from '../job-timings';
 import { encodeJob, onPipeline, type JobContext } from './video-job';
 
 /** Extends `mp4` by `request.params.num_frames` frames made with the request's prompt, seed and model. */
@@ -18,6 +19,7 @@ export async function runExtendJob(
   context: JobContext,
 ): Promise<GenerateResult> {
   const started = performance.now();
+  const timings = startTimings();
   if (request.image || request.last_image)
     throw new InvalidParamsError('An extension starts from the clip’s last frame: send no image with it.', 'image');
   // Lazy, as for edits: the demuxer is code a plain generation never needs.
@@ -34,7 +36,7 @@ export async function runExtendJob(
     const result = await extendClip(pipeline, clip, request.params, {
       signal: context.signal,
       ...(context.onProgress && { onProgress: context.onProgress }),
-      ...(context.onPreview && { onPreview: context.onPreview }),
+      ...(context.onPreview && { onPreview: context.onPreview }), // timed by the job's options only in a generation
       ...(request.lora && { lora: request.lora }),
     });
     // The source's recipe plus this step; a clip without one (not ours) gets the continuation's own.
@@ -47,6 +49,6 @@ export async function runExtendJob(
           variant: pipeline.variant,
           model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
         });
-    return encodeJob(request, result, fps, recipe, encoder, context, started);
+    return encodeJob(request, result, fps, recipe, encoder, context, started, timings);
   });
 }

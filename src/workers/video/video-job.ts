@@ -6,12 +6,14 @@
  * five idle minutes or on `unloadPipelines`.
  */
 import { JobAbortedError } from '../../shared/errors';
+import { recordStage, startTimings, timed } from '../job-timings';
 import {
   modeForImages,
   type FrameChunk,
   type FramesResult,
   type GenerateRequest,
   type GenerateResult,
+  type JobTimings,
   type ProgressEvent,
   type StreamedResult,
 } from '../../shared/protocol';
@@ -63,13 +65,14 @@ export async function onPipeline<T>(
   const key = `${request.modelUrl}|${request.variant ?? ''}|${device}`;
   // The load is not tied to this job's signal: a cancelled job must not poison the cache for the next
   // one, and the worker is terminated if it has to stop at once.
-  const load = async () => {
-    const pkg = await loadModelPackage(packageSource(request.modelUrl), {
-      variant: request.variant,
-      onProgress: (e) => context.onProgress?.(e),
+  const load = () =>
+    timed('loadMs', async () => {
+      const pkg = await loadModelPackage(packageSource(request.modelUrl), {
+        variant: request.variant,
+        onProgress: (e) => context.onProgress?.(e),
+      });
+      return createVideoPipeline(pkg, ort, device);
     });
-    return createVideoPipeline(pkg, ort, device);
-  };
   return cache.use(key, load, async (pipeline) => {
     if (context.signal.aborted) throw new JobAbortedError();
     return job(pipeline);
@@ -90,10 +93,13 @@ export async function runFramesJob(request: GenerateRequest, context: JobContext
 
 /** The pipeline options of a job: cancellation, progress, previews and its LoRA. */
 function jobOptions(request: GenerateRequest, context: JobContext): TextToVideoOptions {
+  const { onPreview } = context;
   return {
     signal: context.signal,
     onProgress: context.onProgress,
-    onPreview: context.onPreview,
+    ...(onPreview && {
+      onPreview: (image: PreviewImage) => (recordStage('previewMs', image.ms ?? 0), onPreview(image)),
+    }),
     ...(request.lora && { lora: request.lora }),
   };
 }
@@ -105,6 +111,7 @@ export async function runVideoJob(
   context: JobContext,
 ): Promise<GenerateResult> {
   const started = performance.now();
+  const timings = startTimings();
   const { signal, onProgress } = context;
   const { params } = request;
   const mode = modeForImages(request);
@@ -116,7 +123,7 @@ export async function runVideoJob(
       onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
     });
     try {
-      const sink = (chunk: FrameChunk) => writer.add(chunk);
+      const sink = (chunk: FrameChunk) => timed('encodeMs', () => writer.add(chunk));
       const { image, last_image } = request;
       const result =
         mode === 'text-to-video'
@@ -129,7 +136,8 @@ export async function runVideoJob(
         model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
         ...(request.lora && { lora: { name: request.lora.name ?? 'LoRA', scale: request.lora.scale } }),
       });
-      return finishJob(request, result, await writer.finish(), params.frames_per_second, recipe, context, started);
+      const encoded = await timed('encodeMs', () => writer.finish());
+      return finishJob(request, result, encoded, params.frames_per_second, recipe, context, started, timings);
     } finally {
       writer.close();
     }
@@ -145,17 +153,20 @@ export async function encodeJob(
   encoder: EncoderChoice,
   context: JobContext,
   started: number,
+  timings: JobTimings,
 ): Promise<GenerateResult> {
   const { signal, onProgress } = context;
   const { frames } = result;
   onProgress?.({ type: 'encode-video', frame: 0, totalFrames: frames.numFrames });
-  const encoded = await encodeMp4(frames, {
-    fps,
-    signal,
-    encoder,
-    onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
-  });
-  return finishJob(request, result, encoded, fps, recipe, context, started);
+  const encoded = await timed('encodeMs', () =>
+    encodeMp4(frames, {
+      fps,
+      signal,
+      encoder,
+      onFrame: (frame, totalFrames) => onProgress?.({ type: 'encode-video', frame, totalFrames }),
+    }),
+  );
+  return finishJob(request, result, encoded, fps, recipe, context, started, timings);
 }
 
 /** The job's result: the MP4 with `recipe` written in, what made it, and `done` reported. */
@@ -167,6 +178,7 @@ function finishJob(
   recipe: Recipe,
   context: JobContext,
   started: number,
+  timings: JobTimings,
 ): GenerateResult {
   const { frames } = result;
   const mp4 = writeRecipe(new Uint8Array(encoded.mp4), recipe);
@@ -185,5 +197,6 @@ function finishJob(
     encoder: encoded.encoder,
     placement: result.placement,
     elapsedMs,
+    timings,
   };
 }

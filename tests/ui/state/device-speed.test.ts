@@ -3,13 +3,40 @@ import type { GenerateResult } from '../../../src/shared/protocol';
 import {
   describeSpeed,
   loadDeviceSpeed,
+  measuredJobs,
   measuredSpeed,
   saveDeviceSpeed,
   StepClock,
 } from '../../../src/ui/state/device-speed';
 
 const step = (n: number, total = 4) => ({ type: 'step' as const, step: n, totalSteps: total, timestep: 0 });
-const result = { device: 'webgpu', width: 256, height: 144, numFrames: 17, elapsedMs: 2800 } as GenerateResult;
+const result: GenerateResult = {
+  jobId: 'job',
+  mp4: new ArrayBuffer(0),
+  mimeType: 'video/mp4',
+  fps: 16,
+  seed: 1,
+  encoder: 'webcodecs',
+  placement: [],
+  device: 'webgpu',
+  width: 256,
+  height: 144,
+  numFrames: 17,
+  elapsedMs: 2800,
+  timings: {
+    loadMs: 300,
+    compileMs: 200,
+    graphs: {
+      text_encoder: { ms: 40, runs: 1 },
+      denoiser: { ms: 1000, runs: 4 },
+      vae_decoder_trunk: { ms: 300, runs: 5 },
+      vae_decoder: { ms: 200, runs: 5 },
+    },
+    previewMs: 20,
+    encodeMs: 80,
+  },
+};
+const run = { model: 'phosphene-v1', guidance: 1 };
 
 /** A Storage stand-in over a Map (the real localStorage is the browser's; e2e covers it). */
 function memoryStorage(): Pick<Storage, 'getItem' | 'setItem'> & { map: Map<string, string> } {
@@ -41,11 +68,13 @@ describe('StepClock', () => {
 });
 
 describe('measured speed', () => {
-  it('is kept and read back, and described in words', () => {
+  it('is kept and read back, with the stage times the estimate scales, and described in words', () => {
     const clock = new StepClock();
     [1, 2, 3, 4].forEach((n) => clock.event(step(n), n * 250));
-    const speed = measuredSpeed(clock, result, 4, new Date('2026-12-06T18:00:00Z'))!;
-    expect(speed).toMatchObject({ device: 'webgpu', secondsPerStep: 0.25, totalSeconds: 2.8, steps: 4 });
+    const speed = measuredSpeed(clock, result, 4, run, new Date('2026-12-06T18:00:00Z'))!;
+    expect(speed).toMatchObject({ device: 'webgpu', model: 'phosphene-v1', secondsPerStep: 0.25, totalSeconds: 2.8 });
+    expect(speed.promptSeconds).toBeCloseTo(0.04, 9);
+    expect(speed.pixelSeconds).toBeCloseTo(0.6, 9); // decode 0.5 + encode 0.08 + previews 0.02
     const storage = memoryStorage();
     saveDeviceSpeed(speed, storage);
     expect(loadDeviceSpeed(storage)).toEqual(speed);
@@ -54,15 +83,33 @@ describe('measured speed', () => {
     );
   });
 
+  it('keeps the latest per model and provider: the settings show the latest, the plan gets its model’s', () => {
+    const clock = new StepClock();
+    [1, 2].forEach((n) => clock.event(step(n), n * 500));
+    const storage = memoryStorage();
+    const at = (h: number) => new Date(Date.UTC(2026, 11, 6, h));
+    saveDeviceSpeed(measuredSpeed(clock, result, 2, run, at(1))!, storage);
+    saveDeviceSpeed(measuredSpeed(clock, { ...result, device: 'wasm' }, 2, run, at(2))!, storage);
+    saveDeviceSpeed(measuredSpeed(clock, result, 2, { model: 'tiny', guidance: 3 }, at(3))!, storage);
+    saveDeviceSpeed(measuredSpeed(clock, result, 2, run, at(4))!, storage); // replaces the first
+    expect(measuredJobs('phosphene-v1', storage).map((s) => [s.device, s.at])).toEqual([
+      ['wasm', at(2).toISOString()],
+      ['webgpu', at(4).toISOString()],
+    ]);
+    expect(measuredJobs('tiny', storage)).toHaveLength(1);
+    expect(loadDeviceSpeed(storage)?.at).toBe(at(4).toISOString());
+  });
+
   it('is not claimed from one step, and a stored record that is not one is ignored', () => {
     const clock = new StepClock();
     clock.event(step(1, 1), 100);
-    expect(measuredSpeed(clock, result, 1)).toBeNull();
+    expect(measuredSpeed(clock, result, 1, run)).toBeNull();
     const storage = memoryStorage();
     expect(loadDeviceSpeed(storage)).toBeNull();
-    storage.map.set('phosphene.device-speed', '{"device":"webgpu","secondsPerStep":-1}');
+    storage.map.set('phosphene.device-speeds', '{"a":{"device":"webgpu","secondsPerStep":-1}}');
     expect(loadDeviceSpeed(storage)).toBeNull();
-    storage.map.set('phosphene.device-speed', 'not json');
+    expect(measuredJobs('phosphene-v1', storage)).toEqual([]);
+    storage.map.set('phosphene.device-speeds', 'not json');
     expect(loadDeviceSpeed(storage)).toBeNull();
   });
 });

@@ -1,0 +1,196 @@
+/**
+ * `npm run bench -- engine`: the in-browser engine stage by stage, in headless Chromium, WASM beside WebGPU.
+ * Here WebGPU is SwiftShader (a software adapter, which `auto` never picks), so its column shows the
+ * engine's overheads and correctness on that path, not a GPU's speed; on a machine with a GPU the same
+ * command measures the real thing. Per provider, in a fresh browser profile, the production build:
+ * - model load cold (the first job: the package over HTTP, verified, sessions compiled) and cached (after
+ *   `unload`: files from the browser's HTTP cache, sessions compiled again): the job's `loadMs` + `compileMs`;
+ * - warm jobs (sessions kept), median of BENCH_ROUNDS: prompt encode, per denoising step, decode (each a
+ *   graph's time inside ONNX Runtime), the MP4 encoder, the previews, and the share of the job spent in
+ *   neither ONNX Runtime nor the encoder (the goal: under 5 %);
+ * - the browser's peak memory during a warm job: the summed RSS of its processes (/proc, Linux);
+ * then WebCodecs against ffmpeg.wasm on the same request. The numbers come from the worker (`timings` of
+ * the result), so the page's messaging is not in them.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import playwrightConfig from '../playwright.config';
+import { createApp } from '../server/app';
+import { scanModelDirs } from '../server/models/registry';
+import type { GenerateRequest, JobTimings } from '../src/shared/protocol';
+import type { DebugClip } from '../e2e/support/debug-handle';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MODEL = process.env.BENCH_MODEL ?? 'phosphene-v1';
+const SIZE = { width: 256, height: 144, num_frames: 17, num_inference_steps: 4 };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+if (!existsSync('dist/index.html')) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+const registry = await scanModelDirs([path.resolve('models'), path.resolve('tests/fixtures/models')]);
+const server = createApp({ registry, distDir: path.resolve('dist') }).listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+let n = 0;
+function request(device: 'wasm' | 'webgpu', params: Partial<GenerateRequest['params']> = {}): GenerateRequest {
+  return {
+    jobId: `engine-${n++}`,
+    modelUrl: `/models/${MODEL}/model.json`,
+    device,
+    params: {
+      prompt: 'a red circle moving left on a navy background',
+      negative_prompt: '',
+      guidance_scale: 1,
+      seed: 1,
+      frames_per_second: 16,
+      ...SIZE,
+      ...params,
+    },
+  };
+}
+
+/** Summed resident memory (bytes) of every process whose command line names `profile` (the browser's). */
+function browserRss(profile: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) continue;
+      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      total += Number(kb ?? 0) * 1024;
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
+}
+
+async function generate(page: Page, r: GenerateRequest, encoder: 'auto' | 'webcodecs' | 'ffmpeg.wasm' = 'auto') {
+  const clip = (await page.evaluate(([req, enc]) => window.phosphene!.generate(req, enc, undefined, true), [
+    r,
+    encoder,
+  ] as const)) as DebugClip;
+  const load = clip.timings.loadMs + clip.timings.compileMs;
+  console.error(
+    `  ${r.device} ${encoder}: ${(clip.elapsedMs / 1000).toFixed(1)} s (load ${(load / 1000).toFixed(1)} s)`,
+  );
+  return clip;
+}
+
+interface Column {
+  loadColdMs: number;
+  loadCachedMs: number;
+  /** The whole first job: load, compiles, and every graph's first run (WebGPU compiles its shaders then). */
+  firstMs: number;
+  warm: DebugClip[];
+  peakRss: number;
+  idleRss: number;
+}
+
+async function measure(device: 'wasm' | 'webgpu'): Promise<Column> {
+  const profile = await mkdtemp(path.join(tmpdir(), `phosphene-engine-${device}-`));
+  const context = await chromium.launchPersistentContext(profile, {
+    ...playwrightConfig.use?.launchOptions,
+    headless: true,
+  });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${base}/?debug`);
+    await page.waitForFunction(() => window.phosphene !== undefined);
+    const cold = await generate(page, request(device));
+    await page.evaluate(() => window.phosphene!.app.client.unload());
+    const cached = await generate(page, request(device));
+    const warm: DebugClip[] = [];
+    let peakRss = 0;
+    const idleRss = browserRss(profile);
+    for (let i = 0; i < ROUNDS; i++) {
+      const sampler = setInterval(() => (peakRss = Math.max(peakRss, browserRss(profile))), 50);
+      try {
+        warm.push(await generate(page, request(device)));
+      } finally {
+        clearInterval(sampler);
+      }
+    }
+    const load = (c: DebugClip) => c.timings.loadMs + c.timings.compileMs;
+    return { loadColdMs: load(cold), loadCachedMs: load(cached), firstMs: cold.elapsedMs, warm, peakRss, idleRss };
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+/** A graph's median time per job, and its runs per job. */
+const graphMs = (clips: DebugClip[], names: string[]) =>
+  median(clips.map((c) => names.reduce((sum, g) => sum + (c.timings.graphs[g]?.ms ?? 0), 0)));
+const ortMs = (t: JobTimings) => Object.values(t.graphs).reduce((sum, g) => sum + g.ms, 0);
+/** The job's time in neither ONNX Runtime nor the encoder: the page-independent JS of the job (previews included). */
+const outsideShare = (c: DebugClip) => (c.elapsedMs - ortMs(c.timings) - c.timings.encodeMs) / c.elapsedMs;
+
+async function encoders(): Promise<[number, number]> {
+  const profile = await mkdtemp(path.join(tmpdir(), 'phosphene-engine-enc-'));
+  const context = await chromium.launchPersistentContext(profile, { ...playwrightConfig.use?.launchOptions });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${base}/?debug`);
+    await page.waitForFunction(() => window.phosphene !== undefined);
+    const times: Record<string, number[]> = { webcodecs: [], 'ffmpeg.wasm': [] };
+    for (let i = 0; i <= ROUNDS; i++)
+      for (const encoder of ['webcodecs', 'ffmpeg.wasm'] as const) {
+        const clip = await generate(page, request('wasm', { num_inference_steps: 1 }), encoder);
+        if (i > 0) times[encoder]!.push(clip.timings.encodeMs); // round 0 warms (ffmpeg.wasm loads)
+      }
+    return [median(times.webcodecs!), median(times['ffmpeg.wasm']!)];
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}
+
+try {
+  // BENCH_DEVICES=wasm leaves out SwiftShader's column here, which takes ~20 minutes on two cores.
+  const devices = (process.env.BENCH_DEVICES ?? 'wasm,webgpu').split(',') as ('wasm' | 'webgpu')[];
+  const columns = {
+    wasm: await measure('wasm'),
+    webgpu: devices.includes('webgpu') ? await measure('webgpu') : null,
+  };
+  const [webcodecs, ffmpeg] = await encoders();
+  const steps = SIZE.num_inference_steps;
+  const row = (label: string, f: (c: Column) => number, unit = 'ms', digits = 0) => {
+    const a = f(columns.wasm);
+    const b = columns.webgpu ? f(columns.webgpu) : Number.NaN;
+    const ratio = a > 0 && !Number.isNaN(b) ? `${(b / a).toFixed(2)}×` : '—';
+    const cell = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(digits)).padStart(9);
+    console.log(`${label.padEnd(36)} ${cell(a)} ${unit.padEnd(3)} ${cell(b)} ${unit.padEnd(3)} ${ratio.padStart(8)}`);
+  };
+  console.log(
+    `\nEngine, headless Chromium, ${MODEL} ${SIZE.width}×${SIZE.height}×${SIZE.num_frames}, ${steps} steps, guidance 1; warm rows: median of ${ROUNDS}`,
+  );
+  console.log(`${'stage'.padEnd(36)} ${'wasm'.padStart(13)} ${'webgpu (SwiftShader)'.padStart(20)} webgpu/wasm`);
+  row('model load, cold', (c) => c.loadColdMs);
+  row('model load, cached files', (c) => c.loadCachedMs);
+  row('first job over a warm one', (c) => c.firstMs - median(c.warm.map((w) => w.elapsedMs)));
+  row('prompt encode (text encoder)', (c) => graphMs(c.warm, ['text_encoder']));
+  row('denoising step', (c) => graphMs(c.warm, ['denoiser']) / steps);
+  row('decode (VAE graphs)', (c) => graphMs(c.warm, ['vae_decoder_trunk', 'vae_decoder']));
+  row('MP4 encode (WebCodecs)', (c) => median(c.warm.map((w) => w.timings.encodeMs)));
+  row('previews, per step', (c) => median(c.warm.map((w) => w.timings.previewMs)) / steps, 'ms', 2);
+  row(
+    'preview / step',
+    (c) => (100 * median(c.warm.map((w) => w.timings.previewMs))) / graphMs(c.warm, ['denoiser']),
+    '%',
+    2,
+  );
+  row('whole warm job', (c) => median(c.warm.map((w) => w.elapsedMs)));
+  row('outside ORT and encoder', (c) => 100 * median(c.warm.map(outsideShare)), '%', 1);
+  row('browser peak RSS (all processes)', (c) => c.peakRss / 2 ** 20, 'MiB');
+  row('  of which before the job', (c) => c.idleRss / 2 ** 20, 'MiB');
+  console.log(
+    `\nMP4 encode of the same frames (${SIZE.width}×${SIZE.height}×${SIZE.num_frames}), median of ${ROUNDS}: WebCodecs ${webcodecs.toFixed(0)} ms, ffmpeg.wasm ${ffmpeg.toFixed(0)} ms → ${(ffmpeg / webcodecs).toFixed(1)}×`,
+  );
+} finally {
+  server.close();
+}
