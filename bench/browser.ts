@@ -5,27 +5,17 @@
  * second ratio turns around. Last, the main thread during a job run from the playground's form: its long
  * tasks (> 50 ms, PerformanceObserver) against the job's time; the goal is none. Uses the production build (`npm run build` first if `dist/` is missing).
  */
-import { existsSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
 import playwrightConfig from '../playwright.config';
-import { createApp } from '../server/app';
-import { scanModelDirs } from '../server/models/registry';
+import { median, startAppServer } from './support/app-server';
 import type { GenerateRequest } from '../src/shared/protocol';
 import '../e2e/support/debug-handle';
 import { installJobProbe, longTasksDuringJob, readJobProbe } from '../e2e/support/job-probe';
 import { fillForm } from '../e2e/support/playground';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-if (!existsSync('dist/index.html')) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-const registry = await scanModelDirs([path.resolve('models'), path.resolve('tests/fixtures/models')]);
-const server = createApp({ registry, distDir: path.resolve('dist') }).listen(0, '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const { base, close } = await startAppServer();
 
 // The e2e suite's browser and flags (playwright.config.ts), so the bench measures what the tests check.
 const browser = await chromium.launch(playwrightConfig.use?.launchOptions);
@@ -138,7 +128,7 @@ try {
   }
 } finally {
   await browser.close();
-  server.close();
+  close();
 }
 
 console.log(`\nBrowser, headless Chromium, warm, median of ${ROUNDS} alternating rounds`);

@@ -12,29 +12,21 @@
  * then WebCodecs against ffmpeg.wasm on the same request. The numbers come from the worker (`timings` of
  * the result), so the page's messaging is not in them.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import playwrightConfig from '../playwright.config';
-import { createApp } from '../server/app';
-import { scanModelDirs } from '../server/models/registry';
+import { median, startAppServer } from './support/app-server';
 import type { GenerateRequest, JobTimings } from '../src/shared/protocol';
 import type { DebugClip } from '../e2e/support/debug-handle';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MODEL = process.env.BENCH_MODEL ?? 'phosphene-v1';
 const SIZE = { width: 256, height: 144, num_frames: 17, num_inference_steps: 4 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-if (!existsSync('dist/index.html')) spawnSync('npx', ['vite', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
-const registry = await scanModelDirs([path.resolve('models'), path.resolve('tests/fixtures/models')]);
-const server = createApp({ registry, distDir: path.resolve('dist') }).listen(0, '127.0.0.1');
-await new Promise((resolve) => server.once('listening', resolve));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const { base, close } = await startAppServer();
 
 let n = 0;
 function request(device: 'wasm' | 'webgpu', params: Partial<GenerateRequest['params']> = {}): GenerateRequest {
@@ -192,5 +184,5 @@ try {
     `\nMP4 encode of the same frames (${SIZE.width}×${SIZE.height}×${SIZE.num_frames}), median of ${ROUNDS}: WebCodecs ${webcodecs.toFixed(0)} ms, ffmpeg.wasm ${ffmpeg.toFixed(0)} ms → ${(ffmpeg / webcodecs).toFixed(1)}×`,
   );
 } finally {
-  server.close();
+  close();
 }
