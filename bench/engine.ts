@@ -9,6 +9,7 @@
  *   graph's time inside ONNX Runtime), the MP4 encoder, the previews, and the share of the job spent in
  *   neither ONNX Runtime nor the encoder (the goal: under 5 %);
  * - the browser's peak memory during a warm job: the summed RSS of its processes (/proc, Linux);
+ * - on WASM, the device plan's time estimate for two other sizes, scaled from a warm job, beside their run;
  * then WebCodecs against ffmpeg.wasm on the same request. The numbers come from the worker (`timings` of
  * the result), so the page's messaging is not in them.
  */
@@ -20,6 +21,8 @@ import { chromium, type Page } from 'playwright-core';
 import playwrightConfig from '../playwright.config';
 import { median, startAppServer } from './support/app-server';
 import type { GenerateRequest, JobTimings } from '../src/shared/protocol';
+import { parseManifest } from '../src/pipeline/model-package/manifest';
+import { estimateJobSeconds, type MeasuredJob } from '../src/pipeline/time-estimate';
 import type { DebugClip } from '../e2e/support/debug-handle';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -27,6 +30,7 @@ const MODEL = process.env.BENCH_MODEL ?? 'phosphene-v1';
 const SIZE = { width: 256, height: 144, num_frames: 17, num_inference_steps: 4 };
 
 const { base, close } = await startAppServer();
+const manifest = parseManifest(JSON.parse(readFileSync(`models/${MODEL}/model.json`, 'utf8')));
 
 let n = 0;
 function request(device: 'wasm' | 'webgpu', params: Partial<GenerateRequest['params']> = {}): GenerateRequest {
@@ -81,6 +85,29 @@ interface Column {
   warm: DebugClip[];
   peakRss: number;
   idleRss: number;
+  /** The device plan's estimate for other sizes, from the first warm job, beside their warm run (WASM only). */
+  estimates: { label: string; estimated: number; actual: number }[];
+}
+
+/** Sizes the time estimate is checked at, scaled from the warm 256×144×17 job. */
+const OTHER_SIZES = [
+  { width: 854, height: 480, num_frames: 33 },
+  { width: 256, height: 144, num_frames: 81 },
+];
+
+/** A warm job as the page's measurement keeps it (step time from the denoiser's runs rather than step events). */
+function measuredFrom(c: DebugClip, device: 'wasm' | 'webgpu'): MeasuredJob {
+  const g = (name: string) => (c.timings.graphs[name]?.ms ?? 0) / 1000;
+  return {
+    device,
+    ...SIZE,
+    numFrames: SIZE.num_frames,
+    guidance: 1,
+    secondsPerStep: g('denoiser') / (c.timings.graphs.denoiser?.runs ?? 1),
+    promptSeconds: g('text_encoder'),
+    gridSeconds: g('vae_decoder_trunk'),
+    pixelSeconds: g('vae_decoder') + (c.timings.encodeMs + c.timings.previewMs) / 1000,
+  };
 }
 
 async function measure(device: 'wasm' | 'webgpu'): Promise<Column> {
@@ -107,8 +134,24 @@ async function measure(device: 'wasm' | 'webgpu'): Promise<Column> {
         clearInterval(sampler);
       }
     }
+    const estimates = [];
+    for (const size of device === 'wasm' ? OTHER_SIZES : []) {
+      const job = { ...SIZE, ...size, guidance_scale: 1 };
+      await generate(page, request(device, size)); // compiles the sessions for these shapes
+      const actual = (await generate(page, request(device, size))).elapsedMs / 1000;
+      const estimated = estimateJobSeconds(manifest, job, measuredFrom(warm[0]!, device));
+      estimates.push({ label: `${size.width}×${size.height}×${size.num_frames}`, estimated, actual });
+    }
     const load = (c: DebugClip) => c.timings.loadMs + c.timings.compileMs;
-    return { loadColdMs: load(cold), loadCachedMs: load(cached), firstMs: cold.elapsedMs, warm, peakRss, idleRss };
+    return {
+      loadColdMs: load(cold),
+      loadCachedMs: load(cached),
+      firstMs: cold.elapsedMs,
+      warm,
+      peakRss,
+      idleRss,
+      estimates,
+    };
   } finally {
     await context.close();
     await rm(profile, { recursive: true, force: true });
@@ -180,6 +223,10 @@ try {
   row('outside ORT and encoder', (c) => 100 * median(c.warm.map(outsideShare)), '%', 1);
   row('browser peak RSS (all processes)', (c) => c.peakRss / 2 ** 20, 'MiB');
   row('  of which before the job', (c) => c.idleRss / 2 ** 20, 'MiB');
+  for (const e of columns.wasm.estimates)
+    console.log(
+      `time estimate from the 256×144×17 job, WASM, ${e.label}: estimated ${e.estimated.toFixed(1)} s, ran ${e.actual.toFixed(1)} s (${((100 * (e.estimated - e.actual)) / e.actual).toFixed(0)} %)`,
+    );
   console.log(
     `\nMP4 encode of the same frames (${SIZE.width}×${SIZE.height}×${SIZE.num_frames}), median of ${ROUNDS}: WebCodecs ${webcodecs.toFixed(0)} ms, ffmpeg.wasm ${ffmpeg.toFixed(0)} ms → ${(ffmpeg / webcodecs).toFixed(1)}×`,
   );

@@ -1,7 +1,8 @@
 /**
  * How long a job would take on this device, from a job this device has run with the same model: its warm
- * step time scaled by the denoiser's work (latent tokens, and the second pass of guidance), and its
- * decode-and-encode time scaled by the frames' pixels. The measurement is the calibration: a real job of
+ * step time scaled by the denoiser's work (latent tokens, and the second pass of guidance), the decoder's
+ * trunk by the latent grid (it works at the latent base size), and what draws and encodes the frames by
+ * their pixels. (`npm run bench -- engine` checks it against runs at other sizes.) The measurement is the calibration: a real job of
  * the user's, kept per model and device by the page, rather than a synthetic run that would cost a job's
  * time of its own. Model load is left out (it happens once per model and device).
  */
@@ -19,7 +20,9 @@ export interface MeasuredJob {
   secondsPerStep: number;
   /** The text encoder (the prompt, and the empty one with guidance). */
   promptSeconds: number;
-  /** VAE decode, MP4 encode and previews: the work that grows with the clip's pixels. */
+  /** The decoder's first stage (`vae_decoder_trunk`): it works on the latent grid, whatever the output size. */
+  gridSeconds: number;
+  /** The decoder's last stage, MP4 encode and previews: the work that grows with the clip's pixels. */
   pixelSeconds: number;
 }
 
@@ -51,7 +54,10 @@ export function estimateJobSeconds(m: ModelManifest, job: TimedJob, measured: Me
   const work = (passes(job.guidance_scale) / passes(measured.guidance)) * tokens;
   const pixels = (job.width * job.height * job.num_frames) / (measured.width * measured.height * measured.numFrames);
   return (
-    measured.promptSeconds + job.num_inference_steps * measured.secondsPerStep * work + measured.pixelSeconds * pixels
+    measured.promptSeconds +
+    job.num_inference_steps * measured.secondsPerStep * work +
+    measured.gridSeconds * tokens +
+    measured.pixelSeconds * pixels
   );
 }
 
@@ -67,6 +73,6 @@ export function parseMeasuredJobs(value: unknown): MeasuredJob[] {
       v !== null &&
       (v.device === 'webgpu' || v.device === 'wasm') &&
       [v.width, v.height, v.numFrames, v.guidance, v.secondsPerStep].every(positive) &&
-      [v.promptSeconds, v.pixelSeconds].every(nonNegative),
+      [v.promptSeconds, v.gridSeconds, v.pixelSeconds].every(nonNegative),
   );
 }

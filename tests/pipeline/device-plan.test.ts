@@ -93,6 +93,7 @@ describe('planDevice', () => {
       guidance: 1,
       secondsPerStep: 0.5,
       promptSeconds: 0.1,
+      gridSeconds: 0,
       pixelSeconds: 0.4,
     };
     const job = { ...SMALL, num_inference_steps: 4, guidance_scale: 1 };
@@ -116,6 +117,7 @@ describe('planDevice', () => {
       guidance: 1,
       secondsPerStep: 20,
       promptSeconds: 1,
+      gridSeconds: 0,
       pixelSeconds: 10,
     };
     const long = { width: 854, height: 480, num_frames: 81, num_inference_steps: 4, guidance_scale: 1 };

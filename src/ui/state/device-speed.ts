@@ -26,7 +26,9 @@ const speedSchema = z
     totalSeconds: z.number().positive().finite(),
     /** The text encoder's runs. */
     promptSeconds: z.number().nonnegative().finite(),
-    /** VAE decode, MP4 encode and previews: what grows with the pixels. */
+    /** The decoder's trunk, on the latent grid. */
+    gridSeconds: z.number().nonnegative().finite(),
+    /** The decoder's last stage, MP4 encode and previews: what grows with the pixels. */
     pixelSeconds: z.number().nonnegative().finite(),
     /** ISO date of the measurement. */
     at: z.string().datetime(),
@@ -81,7 +83,8 @@ export function measuredSpeed(
     secondsPerStep,
     totalSeconds: Math.max(0.001, result.elapsedMs / 1000),
     promptSeconds: graphSeconds(['text_encoder']),
-    pixelSeconds: graphSeconds(['vae_decoder_trunk', 'vae_decoder']) + (encodeMs + previewMs) / 1000,
+    gridSeconds: graphSeconds(['vae_decoder_trunk']),
+    pixelSeconds: graphSeconds(['vae_decoder']) + (encodeMs + previewMs) / 1000,
     at: at.toISOString(),
   };
 }

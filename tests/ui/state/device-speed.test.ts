@@ -74,7 +74,8 @@ describe('measured speed', () => {
     const speed = measuredSpeed(clock, result, 4, run, new Date('2026-12-06T18:00:00Z'))!;
     expect(speed).toMatchObject({ device: 'webgpu', model: 'phosphene-v1', secondsPerStep: 0.25, totalSeconds: 2.8 });
     expect(speed.promptSeconds).toBeCloseTo(0.04, 9);
-    expect(speed.pixelSeconds).toBeCloseTo(0.6, 9); // decode 0.5 + encode 0.08 + previews 0.02
+    expect(speed.gridSeconds).toBeCloseTo(0.3, 9); // the decoder's trunk
+    expect(speed.pixelSeconds).toBeCloseTo(0.3, 9); // its last stage 0.2 + encode 0.08 + previews 0.02
     const storage = memoryStorage();
     saveDeviceSpeed(speed, storage);
     expect(loadDeviceSpeed(storage)).toEqual(speed);
