@@ -14,16 +14,21 @@ import { fillForm, openPlayground } from './support/playground';
 const TINY = path.join('tests', 'fixtures', 'models', 'phosphene-tiny');
 const IMPORTED_ID = 'local:phosphene-tiny-test-text-to-video';
 
-/** Serves the tiny package on another origin: `/cors/…` lets any site read it, `/plain/…` sends no CORS header. */
+/**
+ * Serves the tiny package on another origin: `/cors/…` lets any site read it, `/plain/…` sends no CORS header,
+ * `/big/…` is `/cors/…` with a denoiser far larger than its model.json says (a server that never stops sending).
+ */
 async function otherOrigin(): Promise<{ base: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
-    const [, mode, file] = /^\/(cors|plain)\/([\w.-]+)$/.exec(req.url ?? '') ?? [];
+    const [, mode, file] = /^\/(cors|plain|big)\/([\w.-]+)$/.exec(req.url ?? '') ?? [];
     if (!mode || !file) return void res.writeHead(404).end();
     readFile(path.join(TINY, file)).then(
       (bytes) => {
-        const cors = mode === 'cors' ? { 'access-control-allow-origin': '*' } : {};
-        res.writeHead(200, { 'content-length': bytes.length, 'cross-origin-resource-policy': 'cross-origin', ...cors });
-        res.end(bytes);
+        const cors = mode === 'plain' ? {} : { 'access-control-allow-origin': '*' };
+        const body =
+          mode === 'big' && file === 'denoiser.onnx' ? Buffer.concat([bytes, Buffer.alloc(64 << 20)]) : bytes;
+        res.writeHead(200, { 'content-length': body.length, 'cross-origin-resource-policy': 'cross-origin', ...cors });
+        res.end(body);
       },
       () => res.writeHead(404).end(),
     );
@@ -67,6 +72,12 @@ test('a package on another origin is added, verified and kept, and runs with tha
     await page.getByRole('button', { name: 'Add from URL' }).click();
     await expect(message).toContainText('The model was not added: Could not read');
     await expect(message).toContainText('Access-Control-Allow-Origin');
+    expect(await keptImported(page)).toBe(0);
+
+    // More bytes than the manifest lists: the read stops there, and nothing is kept.
+    await url.fill(`${other.base}/big/model.json`);
+    await page.getByRole('button', { name: 'Add from URL' }).click();
+    await expect(message).toContainText(/The model was not added: .* denoiser\.onnx is larger than \d+ bytes/);
     expect(await keptImported(page)).toBe(0);
 
     await url.fill(`${other.base}/cors/model.json`);

@@ -25,6 +25,9 @@ export interface ImportedPackage {
   bytes: number;
 }
 
+/** The largest model.json read (phosphene-v1's is 34 KB). */
+const MAX_MANIFEST_BYTES = 1 << 20;
+
 /** Checks an import request from the page (a worker message, so untrusted). */
 export function parseImportFrom(from: unknown): ImportFrom {
   const what = 'Add a model takes { url } (http or https) or { files: [[path, File], …] }';
@@ -118,7 +121,15 @@ export async function importModel(
   if (typeof caches === 'undefined')
     throw new Error('This browser offers no Cache Storage here, so models cannot be kept in it.');
   const source = 'url' in from ? urlSource(from.url) : filesSource(packageFiles(from.files));
-  const manifestBytes = await source.read('model.json', { signal });
+  // A URL's server chooses what it sends: reading stops past the size expected, before memory runs out.
+  const capped = (what: string, max: number) => (loaded: number) => {
+    if (loaded > max)
+      throw new ModelPackageError(`${source.label} ${what} is larger than ${max} bytes: not a package file.`);
+  };
+  const manifestBytes = await source.read('model.json', {
+    signal,
+    onProgress: capped('model.json', MAX_MANIFEST_BYTES),
+  });
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(manifestBytes));
@@ -132,8 +143,10 @@ export async function importModel(
   for (const entry of manifest.files) {
     const bytes = await source.read(entry.path, {
       signal,
-      onProgress: (loadedBytes, totalBytes) =>
-        onProgress?.({ type: 'load', file: entry.path, loadedBytes, totalBytes: totalBytes || entry.size }),
+      onProgress: (loadedBytes, totalBytes) => {
+        capped(entry.path, entry.size)(loadedBytes); // its model.json says how large it is
+        onProgress?.({ type: 'load', file: entry.path, loadedBytes, totalBytes: totalBytes || entry.size });
+      },
     });
     await verifyFile(source.label, entry.path, bytes, entry);
     files.set(entry.path, bytes);

@@ -34,8 +34,8 @@ export function packageSource(modelUrl: string): PackageSource {
 }
 
 /**
- * Stores verified files under `base` (a package folder URL) in the model cache. A refused write removes
- * what this call stored and throws `full(undefined)`'s error for a QuotaExceededError.
+ * Stores verified files under `base` (a package folder URL) in the model cache, all or nothing: a refused
+ * write removes what this call stored, and a full quota (QuotaExceededError) throws `full()`'s error.
  */
 export async function storeFiles(
   base: string,

@@ -50,12 +50,17 @@ async function readStream(
   const chunks: Uint8Array[] = [];
   let loaded = 0;
   const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.byteLength;
-    onProgress?.(loaded, Math.max(total, loaded));
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.byteLength;
+      onProgress?.(loaded, Math.max(total, loaded));
+    }
+  } catch (error) {
+    void reader.cancel().catch(() => undefined); // a refused read (abort, a size cap) stops the download too
+    throw error;
   }
   // One copy into a buffer of the final size: content-length may be absent or compressed.
   const bytes = new Uint8Array(loaded);
