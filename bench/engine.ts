@@ -22,7 +22,7 @@ import playwrightConfig from '../playwright.config';
 import { median, startAppServer } from './support/app-server';
 import type { GenerateRequest, JobTimings } from '../src/shared/protocol';
 import { parseManifest } from '../src/pipeline/model-package/manifest';
-import { estimateJobSeconds, type MeasuredJob } from '../src/pipeline/time-estimate';
+import { estimateJobSeconds, stageSeconds, type MeasuredJob } from '../src/pipeline/time-estimate';
 import type { DebugClip } from '../e2e/support/debug-handle';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -97,16 +97,14 @@ const OTHER_SIZES = [
 
 /** A warm job as the page's measurement keeps it (step time from the denoiser's runs rather than step events). */
 function measuredFrom(c: DebugClip, device: 'wasm' | 'webgpu'): MeasuredJob {
-  const g = (name: string) => (c.timings.graphs[name]?.ms ?? 0) / 1000;
+  const denoiser = c.timings.graphs.denoiser;
   return {
     device,
     ...SIZE,
     numFrames: SIZE.num_frames,
     guidance: 1,
-    secondsPerStep: g('denoiser') / (c.timings.graphs.denoiser?.runs ?? 1),
-    promptSeconds: g('text_encoder'),
-    gridSeconds: g('vae_decoder_trunk'),
-    pixelSeconds: g('vae_decoder') + (c.timings.encodeMs + c.timings.previewMs) / 1000,
+    secondsPerStep: (denoiser?.ms ?? 0) / 1000 / (denoiser?.runs ?? 1),
+    ...stageSeconds(c.timings),
   };
 }
 

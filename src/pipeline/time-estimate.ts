@@ -6,6 +6,7 @@
  * the user's, kept per model and device by the page, rather than a synthetic run that would cost a job's
  * time of its own. Model load is left out (it happens once per model and device).
  */
+import type { JobTimings } from '../shared/protocol';
 import type { ModelManifest } from './model-package/manifest';
 import { latentGrid } from './latents';
 
@@ -24,6 +25,20 @@ export interface MeasuredJob {
   gridSeconds: number;
   /** The decoder's last stage, MP4 encode and previews: the work that grows with the clip's pixels. */
   pixelSeconds: number;
+}
+
+/**
+ * A finished job's stage times as the estimate scales them: the text encoder, the decoder's trunk (latent
+ * grid) and what grows with the pixels (the decoder's last stage, MP4 encode, previews). One rule for the
+ * page's measurements and the benchmark that checks the estimate.
+ */
+export function stageSeconds(t: JobTimings): Pick<MeasuredJob, 'promptSeconds' | 'gridSeconds' | 'pixelSeconds'> {
+  const graph = (name: string) => (t.graphs[name]?.ms ?? 0) / 1000;
+  return {
+    promptSeconds: graph('text_encoder'),
+    gridSeconds: graph('vae_decoder_trunk'),
+    pixelSeconds: graph('vae_decoder') + (t.encodeMs + t.previewMs) / 1000,
+  };
 }
 
 /** The job whose time is estimated. */

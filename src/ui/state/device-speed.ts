@@ -5,7 +5,7 @@
  * and its stage timings, so it is what the user's device did, not a synthetic benchmark.
  */
 import { z } from 'zod';
-import type { MeasuredJob } from '../../pipeline/time-estimate';
+import { stageSeconds, type MeasuredJob } from '../../pipeline/time-estimate';
 import type { GenerateResult, ProgressEvent } from '../../shared/protocol';
 
 const KEY = 'phosphene.device-speeds';
@@ -70,8 +70,6 @@ export function measuredSpeed(
 ): DeviceSpeed | null {
   const secondsPerStep = clock.secondsPerStep();
   if (secondsPerStep === null || !(secondsPerStep > 0) || steps < 2 || result.device === 'cpu') return null;
-  const { graphs, encodeMs, previewMs } = result.timings;
-  const graphSeconds = (names: string[]) => names.reduce((sum, g) => sum + (graphs[g]?.ms ?? 0), 0) / 1000;
   return {
     device: result.device,
     model: run.model,
@@ -82,9 +80,7 @@ export function measuredSpeed(
     steps,
     secondsPerStep,
     totalSeconds: Math.max(0.001, result.elapsedMs / 1000),
-    promptSeconds: graphSeconds(['text_encoder']),
-    gridSeconds: graphSeconds(['vae_decoder_trunk']),
-    pixelSeconds: graphSeconds(['vae_decoder']) + (encodeMs + previewMs) / 1000,
+    ...stageSeconds(result.timings),
     at: at.toISOString(),
   };
 }
