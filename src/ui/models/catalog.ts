@@ -43,7 +43,9 @@ const manifestSubsetSchema = z.looseObject({
   /** Only the presence of `graphs.denoiser.lora` matters here: the model takes LoRA pairs. */
   graphs: z.looseObject({ denoiser: z.looseObject({ lora: z.unknown().optional() }) }).optional(),
   /** The files' sizes and the default variant's files: what "download for offline use" fetches. */
-  files: z.array(z.looseObject({ path: z.string(), size: z.number().nonnegative() })).default([]),
+  files: z
+    .array(z.looseObject({ path: z.string(), size: z.number().nonnegative(), sha256: z.string().optional() }))
+    .default([]),
   tokenizer: z.looseObject({ file: z.string() }).optional(),
   variants: z.record(z.string(), z.looseObject({ files: z.record(z.string(), z.string()) })).default({}),
   default_variant: z.string().default(''),
@@ -55,12 +57,26 @@ function downloadBytes(m: z.infer<typeof manifestSubsetSchema>): number {
   return m.files.filter((f) => paths.has(f.path)).reduce((sum, f) => sum + f.size, 0);
 }
 
+/** Each variant's denoiser sha256, first 12 hex digits: the same rule as `modelVersionOf` in the pipeline. */
+function variantVersions(m: z.infer<typeof manifestSubsetSchema>): Record<string, string> {
+  const versions: Record<string, string> = {};
+  for (const [variant, { files }] of Object.entries(m.variants)) {
+    const sha = m.files.find((f) => f.path === files.denoiser)?.sha256;
+    if (sha) versions[variant] = sha.slice(0, 12);
+  }
+  return versions;
+}
+
 /** A resolution a model supports. */
 export type ModelResolution = z.infer<typeof resolutionSchema>;
 
 /** One text-to-video model as the playground's controls see it. */
 export interface ModelChoice {
   modelId: string;
+  /** The manifest's own id (what a clip's recipe names): the catalog id differs for imported packages. */
+  manifestId: string;
+  /** Each variant's weights, as a recipe's `model_version` names them (`modelVersionOf`). */
+  versions: Record<string, string>;
   name: string;
   description: string;
   weights: 'trained' | 'random';
@@ -106,6 +122,8 @@ export function modelChoice(modelId: string, manifestUrl: string, json: unknown,
   const m = parsed.data;
   return {
     modelId,
+    manifestId: m.id,
+    versions: variantVersions(m),
     name: m.name,
     description: m.description,
     weights: m.weights,

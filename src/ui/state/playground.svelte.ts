@@ -25,6 +25,7 @@ import { validateParams, type FieldError } from '../models/validate-params';
 import type { PageOptions } from '../page-options';
 import { GenerateClient } from '../worker/generate-client';
 import { readRecipe } from '../../pipeline/mp4-recipe';
+import { recipeModel } from '../models/recipe-model';
 import { CatalogState } from './catalog.svelte';
 import { FormState } from './form.svelte';
 import { HistoryState } from './history.svelte';
@@ -455,20 +456,22 @@ export class Playground {
       };
       return;
     }
-    const model = this.catalog.models.find((m) => m.modelId === recipe.model);
-    if (!model) {
+    const found = recipeModel(this.catalog.models, recipe);
+    if (!found) {
       this.recipeMessage = {
         ok: false,
-        text: `${file.name} was made by ${recipe.model}, which this playground does not list.`,
+        text: `${file.name} was made by ${recipe.model}, which this playground does not list: add that model in Settings → This device, then drop the clip again.`,
       };
       return;
     }
+    const { model, versionNote } = found;
     this.catalog.selectedId = model.modelId;
     this.form.applyParams(recipe.params, model);
     const images = recipe.mode === 'text-to-video' ? '' : ' Pick its image again: images are not stored in the clip.';
+    const again = versionNote ?? 'Generate makes it again.';
     this.recipeMessage = {
       ok: true,
-      text: `Loaded the recipe of ${file.name} (seed ${recipe.params.seed}): Generate makes it again.${images}`,
+      text: `Loaded the recipe of ${file.name} (seed ${recipe.params.seed}): ${again}${images}`,
     };
   }
 

@@ -6,6 +6,8 @@ import type { GenerateParams } from '../../../src/shared/protocol';
 
 const tiny: ModelChoice = {
   modelId: 'phosphene/tiny-test/text-to-video',
+  manifestId: 'phosphene/tiny-test/text-to-video',
+  versions: {},
   name: 'Phosphene tiny test',
   description: 'fixture',
   weights: 'random',
