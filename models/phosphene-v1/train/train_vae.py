@@ -34,6 +34,11 @@ p.add_argument('--dit-latents', type=float, default=0.0,
                     'so the decoder learns the latents it is really given, not only the encoder\'s')
 p.add_argument('--temporal-weight', type=float, default=1.0,
                help='weight of the L1 loss on frame-to-frame changes over two adjacent 4-frame groups')
+p.add_argument('--first-share', type=float, default=0.0,
+               help='share of clips whose two decoded latent frames start at latent frame 0 (otherwise a quarter of them '
+                    'do, for 17-frame clips): image-to-video shows the given image as frame 0, decoded from it alone')
+p.add_argument('--first-weight', type=float, default=0.0,
+               help='extra weight of frame 0 in the per-pixel losses (the image-to-video first-frame PSNR goal)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
@@ -92,6 +97,7 @@ while time.time() < t_end:
     # Two adjacent groups of each clip, so the loss on frame-to-frame changes also spans the seam between
     # latent frames, where a decoder that draws each latent frame on its own jumps.
     first = torch.randint(0, groups.shape[1] - 1, (groups.shape[0],))
+    first = torch.where(torch.rand(first.shape) < args.first_share, torch.zeros_like(first), first)
     pick = torch.stack([first, first + 1], dim=1)
     picked = torch.stack([groups[i, pick[i]] for i in range(groups.shape[0])]).flatten(0, 1)  # [2N, 4, H, W, 3]
     target = to_video(picked)  # [2N, 4, 3, H, W]
@@ -142,11 +148,17 @@ while time.time() < t_end:
     # they copy the first: the losses see frame 0 four times, and the change to frame 1 at the seam.
     is0 = (pick == 0).flatten().view(-1, 1, 1, 1, 1).to(out.device)
     out = torch.where(is0, out[:, :1].expand_as(out), out)
+    if args.first_weight > 0:
+        # Frame 0 as a weight on latent frame 0's four copies of it (the temporal loss keeps the weights it had).
+        base = torch.ones_like(target[:, :, :1]) if weight is None else weight
+        weight_px = base * (1 + args.first_weight * is0.float())
+    else:
+        weight_px = weight
     err = out - target
-    l1 = err.abs().mean() if weight is None else (weight * err.abs()).mean() / weight.mean()
+    l1 = err.abs().mean() if weight_px is None else (weight_px * err.abs()).mean() / weight_px.mean()
     mse = err.pow(2).mean()
     reg = z.float().pow(2).mean()
-    loss = l1 + (mse if weight is None else (weight * err.pow(2)).mean() / weight.mean()) + 1e-3 * reg
+    loss = l1 + (mse if weight_px is None else (weight_px * err.pow(2)).mean() / weight_px.mean()) + 1e-3 * reg
     d_l1 = torch.zeros(())
     if args.temporal_weight > 0:
         # The change from frame to frame inside a group, against the clip's: a per-frame loss alone lets the
