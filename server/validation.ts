@@ -4,7 +4,7 @@
  * A refusal is Phosor's 400 `validation_error` naming the field.
  */
 import type { RequestParamHandler } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { HttpError } from './http-error';
 
 /**
@@ -41,8 +41,9 @@ const invalid = (problems: string) => new HttpError(400, 'validation_error', `In
  * it is what the route stores, and the unknown fields a schema drops (Phosor clients send some) never
  * reach the database.
  */
-export function parseRequest<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
+export function parseRequest<T>(schema: z.core.$ZodType<T>, value: unknown): T {
+  // `z.safeParse`, not the method: some shared schemas are zod/mini (the page bundles them without classic zod).
+  const result = z.safeParse(schema, value);
   if (!result.success)
     throw invalid(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   const bad = unstorableTextPath(result.data);

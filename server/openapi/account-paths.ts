@@ -11,7 +11,12 @@ import {
 } from '../../src/shared/account-schemas';
 import { modelsResponseSchema } from '../../src/shared/models-schemas';
 import { systemInfoSchema } from '../../src/shared/system-schemas';
-import { authErrors, idParam, json, withApiKey } from './common';
+import { authErrors, classicObject, described, idParam, json, withApiKey } from './common';
+
+/** The account as documented: the shared schema with a description of `storage`. */
+const accountDoc = described(classicObject(accountResponseSchema), {
+  storage: 'Ours: what you store against your quota (uploads and submits past it answer 413).',
+});
 
 /** Registers `GET /models` and the account and key routes. */
 export function registerAccountPaths(registry: OpenAPIRegistry): void {
@@ -37,7 +42,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry): void {
     summary: 'Your account: tier and balance',
     tags,
     security: withApiKey,
-    responses: { 200: json(accountResponseSchema, 'The account.'), ...authErrors() },
+    responses: { 200: json(accountDoc, 'The account.'), ...authErrors() },
   });
   registry.registerPath({
     method: 'get',
@@ -45,7 +50,7 @@ export function registerAccountPaths(registry: OpenAPIRegistry): void {
     summary: 'Your credit ledger, newest first',
     tags,
     security: withApiKey,
-    request: { query: ledgerQuerySchema },
+    request: { query: classicObject(ledgerQuerySchema) },
     responses: { 200: json(ledgerResponseSchema, 'One page of entries.'), ...authErrors({ 400: true }) },
   });
   registry.registerPath({

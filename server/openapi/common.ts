@@ -42,8 +42,8 @@ export const API_KEY = 'ApiKey';
 /** The `security` of an operation that needs `X-API-Key`. */
 export const withApiKey = [{ [API_KEY]: [] }];
 
-/** A JSON body or answer with that schema. */
-export const json = (schema: z.ZodType, description: string) => ({
+/** A JSON body or answer with that schema (zod/mini ones too: it goes through `classicSchema`). */
+export const json = (schema: z.core.$ZodType, description: string) => ({
   description,
   content: { 'application/json': { schema: classicSchema(schema) } },
 });
@@ -53,9 +53,10 @@ const isSchema = (value: unknown): value is z.core.$ZodType => value instanceof 
 
 /**
  * `schema` as zod-to-openapi can read it. The generator calls classic zod's members (`.meta()`, a number's
- * `format`, a string's `minLength`), and some shared schemas hold zod/mini ones, which lack them: the clip
- * steps of src/shared/edit-ops.ts, in a recipe, are zod/mini to keep classic zod out of the web worker's
- * bundle. Each zod/mini node is rebuilt as the classic one of the same definition (so with the same rules and
+ * `format`, a string's `minLength`), and some shared schemas are or hold zod/mini ones, which lack them: the
+ * clip steps of src/shared/edit-ops.ts, in a recipe, are zod/mini to keep classic zod out of the web worker's
+ * bundle, and the answers the page's API client parses (and the requests beside them) to keep it out of the
+ * page's. Each zod/mini node is rebuilt as the classic one of the same definition (so with the same rules and
  * the same document), and each node above one around its rebuilt children; a schema without zod/mini inside
  * comes back as it is.
  */
@@ -91,6 +92,15 @@ export function classicSchema<T extends z.core.$ZodType>(schema: T): T {
   twins.set(schema, twin);
   return twin as T;
 }
+
+/**
+ * `classicSchema` of an object schema, typed as the classic object it is: the shared answer and request
+ * schemas of the page's API client (src/shared/phosor-schemas.ts, account-schemas.ts, storage-schemas.ts)
+ * are zod/mini, and `named`, `described`, `.extend` and a route's `request.query` take classic objects.
+ */
+export const classicObject = <S extends z.core.$ZodShape, C extends z.core.$ZodObjectConfig>(
+  schema: z.core.$ZodObject<S, C>,
+): z.ZodObject<S, C> => classicSchema(schema) as unknown as z.ZodObject<S, C>;
 
 /** The HTTP statuses an error answer may have, each with what it means by default. */
 const MEANINGS = {

@@ -20,6 +20,7 @@ import {
 } from '../../src/shared/phosor-schemas';
 import {
   authErrors,
+  classicObject,
   described,
   errors,
   exampleOf,
@@ -33,14 +34,14 @@ import {
 const syncedSchema = z.object({ request_id: z.string(), client_id: z.string(), created: z.boolean() });
 const requestId = idParam('request_id', 'The job id submit answered (`job_…`).');
 
-const statusDoc = described(statusResponseSchema, {
+const statusDoc = described(classicObject(statusResponseSchema), {
   queue_position: 'While queued: 1 when a worker takes this job next.',
   provider: 'Ours: who runs the job now, or ran it (`local` is this server, else an upstream’s name).',
   eta_seconds:
     'While queued or processing: seconds until the job should be done, from the speed of the server’s recent jobs; absent before any job has completed.',
 });
 
-const jobEventDoc = described(jobEventSchema.extend(statusDoc.shape), {
+const jobEventDoc = described(classicObject(jobEventSchema).extend(statusDoc.shape), {
   stage: 'What the job is doing.',
   step: 'Denoising steps finished.',
   preview_step: 'The step of the latest live preview.',
@@ -48,7 +49,7 @@ const jobEventDoc = described(jobEventSchema.extend(statusDoc.shape), {
     'The latest live preview (PNG, GET with your X-API-Key); absent until the first step, and on models without previews.',
 });
 
-const quoteDoc = described(quoteResponseSchema, {
+const quoteDoc = described(classicObject(quoteResponseSchema), {
   num_frames: 'After alignment to the model’s frame rule.',
   credits: 'The price submit would charge now.',
   route: 'The providers that would be tried, in order.',
@@ -56,20 +57,21 @@ const quoteDoc = described(quoteResponseSchema, {
   affordable: 'Whether the balance covers the price (else submit answers 402).',
 });
 
-const resultDoc = resultResponseSchema.extend({
-  data: described(resultResponseSchema.shape.data, {
+const result = classicObject(resultResponseSchema);
+const resultDoc = result.extend({
+  data: described(classicObject(result.shape.data), {
     model: 'Ours: the model that actually ran (Phosor ids are aliases).',
     provider: 'Ours: who ran it (`local` is this server, else an upstream’s name).',
   }),
 });
 
 /** History as documented: the shared schema with its fields' descriptions. */
-const historyDoc = described(historyResponseSchema, {
+const historyDoc = described(classicObject(historyResponseSchema), {
   next_cursor: 'Ours: pass as `cursor` for the next (older) page; null on the last page.',
   synced_at: 'Ours: pass as `since` next time to get only what changed after this answer (a few seconds overlap).',
 }).extend({
   data: z.array(
-    described(historyEntrySchema, {
+    described(classicObject(historyEntrySchema), {
       source: 'Ours: `local` for a clip made in a browser and synced.',
       client_id: 'Ours: the id the browser gave a synced clip.',
       has_video: 'Ours: whether the server holds the MP4 (result answers it).',
@@ -105,7 +107,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
       body: { required: true, ...json(submit, 'The job’s parameters (Phosor’s names).') },
     },
     responses: {
-      200: json(named(registry, 'SubmitResponse', submitResponseSchema), 'The job is queued.'),
+      200: json(named(registry, 'SubmitResponse', classicObject(submitResponseSchema)), 'The job is queued.'),
       ...errors({ 409: true, 413: true, 422: true }),
       ...authErrors({
         400: 'A field breaks a rule (`validation_error`), or the job needs more memory than a worker may use (`job_too_large`, naming the limit and the largest size that fits; nothing charged).',
@@ -243,7 +245,7 @@ export function registerInferencePaths(registry: OpenAPIRegistry): void {
     security: withApiKey,
     request: { params: requestId },
     responses: {
-      200: json(named(registry, 'HistoryDeleted', historyDeletedSchema), 'Deleted.'),
+      200: json(named(registry, 'HistoryDeleted', classicObject(historyDeletedSchema)), 'Deleted.'),
       ...authErrors({
         404: 'No such job among yours, or already deleted (`job_not_found`).',
         409: 'The job is queued or running: cancel it first (`job_active`).',

@@ -10,7 +10,17 @@ import {
   lorasResponseSchema,
   loraStatusResponseSchema,
 } from '../../src/shared/storage-schemas';
-import { authErrors, errors, idempotencyHeader, idParam, json, named, withApiKey } from './common';
+import {
+  authErrors,
+  classicObject,
+  described,
+  errors,
+  idempotencyHeader,
+  idParam,
+  json,
+  named,
+  withApiKey,
+} from './common';
 
 /** A file part of a multipart form (OpenAPI 3.1 style, with 3.0's `format` for older tools). */
 const filePart = (description: string) =>
@@ -32,6 +42,9 @@ const multipart = (schema: z.ZodType, description: string): ZodRequestBody => ({
   content: { 'multipart/form-data': { schema } },
 });
 
+/** The image import's body as documented: the shared schema with its field's description. */
+const imageImportDoc = described(classicObject(imageImportBodySchema), { url: 'A public http(s) URL, ≤ 10 MiB' });
+
 const loraId = idParam('lora_id', 'The LoRA’s id (`lora_…`).');
 const badUpload =
   'Refused: `validation_error`, `file_too_large`, `invalid_image`, `invalid_safetensors`, `url_refused`, `import_failed` or `lora_limit_reached`.';
@@ -39,8 +52,8 @@ const notYours = 'No such LoRA among yours (`not_found`); deleted and expired on
 
 /** Registers the storage and LoRA routes. */
 export function registerStoragePaths(registry: OpenAPIRegistry): void {
-  const image = named(registry, 'Image', imageResponseSchema);
-  const lora = named(registry, 'Lora', loraSchema);
+  const image = named(registry, 'Image', classicObject(imageResponseSchema));
+  const lora = named(registry, 'Lora', classicObject(loraSchema));
   const post = (
     path: string,
     summary: string,
@@ -71,7 +84,7 @@ export function registerStoragePaths(registry: OpenAPIRegistry): void {
   post(
     '/api/v1/storage/image/import',
     'Import an image from a public URL',
-    { required: true, ...json(imageImportBodySchema, 'http(s), public addresses only, ≤ 10 MiB, 30 s.') },
+    { required: true, ...json(imageImportDoc, 'http(s), public addresses only, ≤ 10 MiB, 30 s.') },
     json(image, 'The stored image.'),
   );
   post(

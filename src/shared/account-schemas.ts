@@ -1,41 +1,47 @@
-/** Request and response shapes of the account and API-key routes (`/api/v1/account…`, `/api/v1/keys…`). */
-import { z } from 'zod';
+/**
+ * Request and response shapes of the account and API-key routes (`/api/v1/account…`, `/api/v1/keys…`).
+ * zod/mini, to keep classic zod out of the page's bundle: the OpenAPI document reads them through `classicSchema`,
+ * and adds the fields' descriptions (`server/openapi/account-paths.ts`).
+ */
+import { z } from './zod-mini';
+
+const int = () => z.number().check(z.int());
 
 /** Query of `GET /api/v1/account/ledger`. */
 export const ledgerQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  page_size: z.coerce.number().int().min(1).max(100).default(20),
+  page: z._default(z.coerce.number().check(z.int(), z.gte(1)), 1),
+  page_size: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 20),
 });
 
 /** Body of `POST /api/v1/keys`; an unknown field is a 400. */
-export const createKeyBodySchema = z.strictObject({ name: z.string().trim().max(100).default('') });
+export const createKeyBodySchema = z.strictObject({
+  name: z._default(z.string().check(z.trim(), z.maxLength(100)), ''),
+});
 
 /** Answer of `GET /api/v1/account`: balance in credits and in exact micro-credits. */
 export const accountResponseSchema = z.object({
   user_id: z.string(),
   email: z.string(),
   tier: z.enum(['starter', 'standard', 'pro']),
-  concurrent_jobs: z.number().int(),
+  concurrent_jobs: int(),
   balance: z.number(),
-  balance_microcredits: z.number().int(),
-  storage: z
-    .object({
-      used_bytes: z.number().int(),
-      quota_bytes: z.number().int(),
-      images_bytes: z.number().int(),
-      loras_bytes: z.number().int(),
-      videos_bytes: z.number().int(),
-    })
-    .meta({ description: 'Ours: what you store against your quota (uploads and submits past it answer 413).' }),
+  balance_microcredits: int(),
+  storage: z.object({
+    used_bytes: int(),
+    quota_bytes: int(),
+    images_bytes: int(),
+    loras_bytes: int(),
+    videos_bytes: int(),
+  }),
 });
 
 /** One credit ledger entry; `microcredits` is the stored integer, `credits` the same for people. */
 export const ledgerEntrySchema = z.object({
-  id: z.number().int(),
+  id: int(),
   kind: z.enum(['grant', 'charge', 'refund', 'adjustment']),
-  job_id: z.string().nullable(),
+  job_id: z.nullable(z.string()),
   credits: z.number(),
-  microcredits: z.number().int(),
+  microcredits: int(),
   note: z.string(),
   created_at: z.string(),
 });
@@ -43,9 +49,9 @@ export const ledgerEntrySchema = z.object({
 /** Answer of `GET /api/v1/account/ledger`: one page, newest first. */
 export const ledgerResponseSchema = z.object({
   entries: z.array(ledgerEntrySchema),
-  page: z.number().int(),
-  page_size: z.number().int(),
-  total: z.number().int(),
+  page: int(),
+  page_size: int(),
+  total: int(),
 });
 
 /** An API key as listed; its secret is never shown again. */
@@ -54,11 +60,11 @@ export const apiKeySchema = z.object({
   name: z.string(),
   prefix: z.string(),
   created_at: z.string(),
-  revoked_at: z.string().nullable(),
+  revoked_at: z.nullable(z.string()),
 });
 
 /** Answer of `GET /api/v1/keys`. */
 export const keysResponseSchema = z.object({ keys: z.array(apiKeySchema) });
 
 /** Answer of `POST /api/v1/keys`: the key with its secret, shown this once. */
-export const createdKeySchema = apiKeySchema.extend({ api_key: z.string(), warning: z.string() });
+export const createdKeySchema = z.extend(apiKeySchema, { api_key: z.string(), warning: z.string() });

@@ -4,7 +4,7 @@
  * sync sends them to the server verbatim (as `recipe`), so "run again" and the recipe panel work the same
  * on every device. The conditioning images travel apart, as image files, by slot.
  */
-import { z } from 'zod';
+import { z } from './zod-mini';
 import { clipStepSchema } from './edit-ops';
 import { PARAM_LIMITS } from './video-rules';
 
@@ -21,15 +21,15 @@ export type ClipImageSlot = (typeof CLIP_IMAGE_SLOTS)[number];
 /** The recipe fields of a history record, as the record and the server both store them. */
 export const clipRecipeSchema = z.object({
   /** For an edited or extended clip: the clip it was made from, and every step since generation, in order. */
-  sourceId: z.string().max(200).optional(),
-  edits: z.array(clipStepSchema).max(MAX_CLIP_STEPS).optional(),
+  sourceId: z.optional(z.string().check(z.maxLength(200))),
+  edits: z.optional(z.array(clipStepSchema).check(z.maxLength(MAX_CLIP_STEPS))),
   /** The LoRA the clip was made with: its files' or the server's name, and its scale. */
-  lora: z
-    .object({
-      name: z.string().max(300),
-      scale: z.number().min(PARAM_LIMITS.minLoraScale).max(PARAM_LIMITS.maxLoraScale),
-    })
-    .optional(),
+  lora: z.optional(
+    z.object({
+      name: z.string().check(z.maxLength(300)),
+      scale: z.number().check(z.gte(PARAM_LIMITS.minLoraScale), z.lte(PARAM_LIMITS.maxLoraScale)),
+    }),
+  ),
 });
 
 /** One clip's recipe. */

@@ -158,11 +158,15 @@ export const localRecordSchema = z.object({
   guidance_scale: requiredNumberIn(0, 100, 'must be a number from 0 to 100', false),
   seed: requiredNumberIn(0, 4_294_967_295, 'must be an integer from 0 to 4294967295 (a uint32)', true),
   created_at: z.iso.datetime({ error: 'must be an ISO 8601 date-time such as 2026-12-06T10:00:00Z' }).optional(),
-  recipe: clipRecipeSchema
-    .refine((r) => JSON.stringify(r).length <= MAX_RECIPE_JSON_CHARS, {
-      error: `must be at most ${MAX_RECIPE_JSON_CHARS} characters as JSON`,
-    })
-    .optional()
+  // `clipRecipeSchema` is zod/mini (the page parses recipes with it): its checks go through `.check()`.
+  recipe: z
+    .optional(
+      clipRecipeSchema.check(
+        z.refine((r) => JSON.stringify(r).length <= MAX_RECIPE_JSON_CHARS, {
+          error: `must be at most ${MAX_RECIPE_JSON_CHARS} characters as JSON`,
+        }),
+      ),
+    )
     .meta({
       description:
         'Ours: what the clip carries beyond its parameters (`sourceId`, `edits`, `lora`), handed back in history.',

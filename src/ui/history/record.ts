@@ -1,11 +1,11 @@
 /** A finished clip as the history keeps it. Stored records are read back through this schema. */
-import { z } from 'zod';
+import { z } from '../../shared/zod-mini';
 import { clipRecipeSchema } from '../../shared/clip-recipe';
 import { storedParamsSchema } from '../../shared/stored-params';
 
 /** The job record stored next to each clip's MP4 blob. */
 export const historyRecordSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   createdAt: z.number(),
   modelId: z.string(),
   modelUrl: z.string(),
@@ -17,15 +17,15 @@ export const historyRecordSchema = z.object({
   device: z.enum(['webgpu', 'wasm', 'cpu', 'server', 'elsewhere']),
   encoder: z.enum(['webcodecs', 'ffmpeg.wasm', 'server', 'unknown']),
   /** A server job's id on that server, and who ran it there (`local`, or an upstream's name). */
-  requestId: z.string().optional(),
-  provider: z.string().optional(),
+  requestId: z.optional(z.string()),
+  provider: z.optional(z.string()),
   /** `sourceId`, `edits` and `lora`: what gallery sync sends with the clip (see clip-recipe.ts). */
   ...clipRecipeSchema.shape,
   /** When the server confirmed it holds this clip (recipe and MP4); absent: not synced yet. */
-  syncedAt: z.number().optional(),
-  numFrames: z.number().int().positive(),
-  elapsedMs: z.number().nonnegative(),
-  bytes: z.number().int().nonnegative(),
+  syncedAt: z.optional(z.number()),
+  numFrames: z.number().check(z.int(), z.positive()),
+  elapsedMs: z.number().check(z.nonnegative()),
+  bytes: z.number().check(z.int(), z.nonnegative()),
 });
 
 /** One history entry. */

@@ -2,12 +2,14 @@
  * The models the server offers, read from Phosor's `GET /api/v1/models` and each model's manifest
  * (`metadata.manifest_url`). Both are untrusted input, so both are parsed with zod.
  */
-import { z } from 'zod';
+import { z } from '../../shared/zod-mini';
+
+const count = () => z.number().check(z.int(), z.positive());
 
 const resolutionSchema = z.object({
-  width: z.number().int().positive(),
-  height: z.number().int().positive(),
-  max_frames: z.number().int().positive(),
+  width: count(),
+  height: count(),
+  max_frames: count(),
   label: z.string(),
 });
 
@@ -18,11 +20,11 @@ const modelsResponseSchema = z.object({
       description: z.string(),
       model_type: z.string(),
       model_mode: z.string(),
-      alias_of: z.string().optional(),
+      alias_of: z.optional(z.string()),
       metadata: z.looseObject({
-        manifest_url: z.string().optional(),
-        name: z.string().optional(),
-        weights: z.string().optional(),
+        manifest_url: z.optional(z.string()),
+        name: z.optional(z.string()),
+        weights: z.optional(z.string()),
       }),
     }),
   ),
@@ -34,21 +36,24 @@ const manifestSubsetSchema = z.looseObject({
   name: z.string(),
   description: z.string(),
   weights: z.enum(['trained', 'random']),
-  modes: z.array(z.string()).default(['text-to-video']),
-  latent: z.looseObject({ temporal_compression: z.number().int().positive() }),
-  scheduler: z.looseObject({ default_steps: z.number().int().positive(), default_guidance_scale: z.number() }),
-  resolutions: z.array(resolutionSchema).min(1),
-  frames: z.object({ min: z.number().int().positive(), default: z.number().int().positive() }),
-  default_fps: z.number().int().positive(),
+  modes: z._default(z.array(z.string()), ['text-to-video']),
+  latent: z.looseObject({ temporal_compression: count() }),
+  scheduler: z.looseObject({ default_steps: count(), default_guidance_scale: z.number() }),
+  resolutions: z.array(resolutionSchema).check(z.minLength(1)),
+  frames: z.object({ min: count(), default: count() }),
+  default_fps: count(),
   /** Only the presence of `graphs.denoiser.lora` matters here: the model takes LoRA pairs. */
-  graphs: z.looseObject({ denoiser: z.looseObject({ lora: z.unknown().optional() }) }).optional(),
+  graphs: z.optional(z.looseObject({ denoiser: z.looseObject({ lora: z.optional(z.unknown()) }) })),
   /** The files' sizes and the default variant's files: what "download for offline use" fetches. */
-  files: z
-    .array(z.looseObject({ path: z.string(), size: z.number().nonnegative(), sha256: z.string().optional() }))
-    .default([]),
-  tokenizer: z.looseObject({ file: z.string() }).optional(),
-  variants: z.record(z.string(), z.looseObject({ files: z.record(z.string(), z.string()) })).default({}),
-  default_variant: z.string().default(''),
+  files: z._default(
+    z.array(
+      z.looseObject({ path: z.string(), size: z.number().check(z.nonnegative()), sha256: z.optional(z.string()) }),
+    ),
+    [],
+  ),
+  tokenizer: z.optional(z.looseObject({ file: z.string() })),
+  variants: z._default(z.record(z.string(), z.looseObject({ files: z.record(z.string(), z.string()) })), {}),
+  default_variant: z._default(z.string(), ''),
 });
 
 /** The bytes a job of the default variant downloads: its graphs and the tokenizer (model.json aside). */

@@ -4,14 +4,14 @@
  * after a lost answer) is still one job with one charge. Stored entries are read back through a schema.
  */
 import { createStore, del, entries, set, type UseStore } from 'idb-keyval';
-import { z } from 'zod';
+import { z } from '../../shared/zod-mini';
 import { storedParamsSchema } from '../../shared/stored-params';
 
 /** One job waiting for the network. */
 export const pendingJobSchema = z.object({
-  jobId: z.string().min(1),
+  jobId: z.string().check(z.minLength(1)),
   createdAt: z.number(),
-  modelId: z.string().min(1),
+  modelId: z.string().check(z.minLength(1)),
   modelUrl: z.string(),
   params: storedParamsSchema,
 });

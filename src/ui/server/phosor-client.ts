@@ -3,7 +3,7 @@
  * the playground's path for jobs this device should not run. Every answer is parsed with the same zod
  * schemas the server validates with (`src/shared`), so a wrong or hostile answer is an error, not a crash.
  */
-import type { z } from 'zod';
+import type { z } from '../../shared/zod-mini';
 import {
   accountResponseSchema,
   createdKeySchema,
@@ -133,7 +133,7 @@ export class PhosorClient {
     return response;
   }
 
-  async #json<T>(schema: z.ZodType<T>, path: string, init?: RequestInit): Promise<T> {
+  async #json<T>(schema: z.ZodMiniType<T>, path: string, init?: RequestInit): Promise<T> {
     const response = await this.#send(path, init);
     const parsed = schema.safeParse(await response.json().catch(() => undefined));
     if (!parsed.success)

@@ -4,36 +4,34 @@
  * the next job's time from it (src/pipeline/time-estimate.ts). Measured from the worker's progress events
  * and its stage timings, so it is what the user's device did, not a synthetic benchmark.
  */
-import { z } from 'zod';
+import { z } from '../../shared/zod-mini';
 import { stageSeconds, type MeasuredJob } from '../../pipeline/time-estimate';
 import type { GenerateResult, ProgressEvent } from '../../shared/protocol';
 
 const KEY = 'phosphene.device-speeds';
 
-const speedSchema = z
-  .object({
-    device: z.enum(['webgpu', 'wasm']),
-    /** The model's id in the catalog. */
-    model: z.string().min(1),
-    guidance: z.number().positive(),
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
-    numFrames: z.number().int().positive(),
-    steps: z.number().int().min(2),
-    /** Seconds per denoising step after the first (the first also compiles the graph). */
-    secondsPerStep: z.number().positive().finite(),
-    /** The whole clip, model load included. */
-    totalSeconds: z.number().positive().finite(),
-    /** The text encoder's runs. */
-    promptSeconds: z.number().nonnegative().finite(),
-    /** The decoder's trunk, on the latent grid. */
-    gridSeconds: z.number().nonnegative().finite(),
-    /** The decoder's last stage, MP4 encode and previews: what grows with the pixels. */
-    pixelSeconds: z.number().nonnegative().finite(),
-    /** ISO date of the measurement. */
-    at: z.string().datetime(),
-  })
-  .strict();
+const speedSchema = z.strictObject({
+  device: z.enum(['webgpu', 'wasm']),
+  /** The model's id in the catalog. */
+  model: z.string().check(z.minLength(1)),
+  guidance: z.number().check(z.positive()),
+  width: z.number().check(z.int(), z.positive()),
+  height: z.number().check(z.int(), z.positive()),
+  numFrames: z.number().check(z.int(), z.positive()),
+  steps: z.number().check(z.int(), z.gte(2)),
+  /** Seconds per denoising step after the first (the first also compiles the graph). */
+  secondsPerStep: z.number().check(z.positive()),
+  /** The whole clip, model load included. */
+  totalSeconds: z.number().check(z.positive()),
+  /** The text encoder's runs. */
+  promptSeconds: z.number().check(z.nonnegative()),
+  /** The decoder's trunk, on the latent grid. */
+  gridSeconds: z.number().check(z.nonnegative()),
+  /** The decoder's last stage, MP4 encode and previews: what grows with the pixels. */
+  pixelSeconds: z.number().check(z.nonnegative()),
+  /** ISO date of the measurement. */
+  at: z.string().check(z.iso.datetime()),
+});
 
 /** One local clip's measured speed. */
 export type DeviceSpeed = z.infer<typeof speedSchema>;
