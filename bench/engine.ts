@@ -8,18 +8,20 @@
  * - warm jobs (sessions kept), median of BENCH_ROUNDS: prompt encode, per denoising step, decode (each a
  *   graph's time inside ONNX Runtime), the MP4 encoder, the previews, and the share of the job spent in
  *   neither ONNX Runtime nor the encoder (the goal: under 5 %);
- * - the browser's peak memory during a warm job: the summed RSS of its processes (/proc, Linux);
+ * - the browser's peak memory during the warm jobs: the PSS of its processes, by process type (/proc, Linux),
+ *   and the page's and the worker's heaps after them (`measureUserAgentSpecificMemory`);
  * - on WASM, the device plan's time estimate for two other sizes, scaled from a warm job, beside their run;
  * then WebCodecs against ffmpeg.wasm on the same request. The numbers come from the worker (`timings` of
  * the result), so the page's messaging is not in them.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import playwrightConfig from '../playwright.config';
 import { median, startAppServer } from './support/app-server';
+import { browserMemory, sampleBrowserMemory, type BrowserMemory } from './support/browser-memory';
 import type { GenerateRequest, JobTimings } from '../src/shared/protocol';
 import { parseManifest } from '../src/pipeline/model-package/manifest';
 import { estimateJobSeconds, stageSeconds, type MeasuredJob } from '../src/pipeline/time-estimate';
@@ -50,21 +52,6 @@ function request(device: 'wasm' | 'webgpu', params: Partial<GenerateRequest['par
   };
 }
 
-/** Summed resident memory (bytes) of every process whose command line names `profile` (the browser's). */
-function browserRss(profile: string): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) continue;
-      const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      total += Number(kb ?? 0) * 1024;
-    } catch {
-      // the process ended between the listing and the read
-    }
-  }
-  return total;
-}
-
 async function generate(page: Page, r: GenerateRequest, encoder: 'auto' | 'webcodecs' | 'ffmpeg.wasm' = 'auto') {
   const clip = (await page.evaluate(([req, enc]) => window.phosphene!.generate(req, enc, undefined, true), [
     r,
@@ -83,8 +70,11 @@ interface Column {
   /** The whole first job: load, compiles, and every graph's first run (WebGPU compiles its shaders then). */
   firstMs: number;
   warm: DebugClip[];
-  peakRss: number;
-  idleRss: number;
+  /** The browser's processes at the largest PSS seen during the warm jobs, and before them. */
+  peak: BrowserMemory;
+  idle: BrowserMemory;
+  /** The page's and the worker's heaps after the warm jobs (`measureUserAgentSpecificMemory`), bytes by scope. */
+  heaps: Record<string, number>;
   /** The device plan's estimate for other sizes, from the first warm job, beside their warm run (WASM only). */
   estimates: { label: string; estimated: number; actual: number }[];
 }
@@ -122,16 +112,15 @@ async function measure(device: 'wasm' | 'webgpu'): Promise<Column> {
     await page.evaluate(() => window.phosphene!.app.client.unload());
     const cached = await generate(page, request(device));
     const warm: DebugClip[] = [];
-    let peakRss = 0;
-    const idleRss = browserRss(profile);
-    for (let i = 0; i < ROUNDS; i++) {
-      const sampler = setInterval(() => (peakRss = Math.max(peakRss, browserRss(profile))), 50);
-      try {
-        warm.push(await generate(page, request(device)));
-      } finally {
-        clearInterval(sampler);
-      }
+    const idle = browserMemory(profile);
+    const sampler = sampleBrowserMemory(profile);
+    let peak: BrowserMemory;
+    try {
+      for (let i = 0; i < ROUNDS; i++) warm.push(await generate(page, request(device)));
+    } finally {
+      peak = sampler.stop();
     }
+    const heaps = await pageHeaps(page);
     const estimates = [];
     for (const size of device === 'wasm' ? OTHER_SIZES : []) {
       const job = { ...SIZE, ...size, guidance_scale: 1 };
@@ -146,14 +135,39 @@ async function measure(device: 'wasm' | 'webgpu'): Promise<Column> {
       loadCachedMs: load(cached),
       firstMs: cold.elapsedMs,
       warm,
-      peakRss,
-      idleRss,
+      peak,
+      idle,
+      heaps,
       estimates,
     };
   } finally {
     await context.close();
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * The page's and its workers' memory by scope (Window, DedicatedWorkerGlobalScope), from
+ * `performance.measureUserAgentSpecificMemory` (cross-origin isolated pages only; it waits for a garbage
+ * collection, up to ~20 s). Empty where the browser does not offer it.
+ */
+async function pageHeaps(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(async () => {
+    type Entry = { bytes: number; attribution: { scope: string }[] };
+    const measure = (
+      performance as Performance & {
+        measureUserAgentSpecificMemory?: () => Promise<{ bytes: number; breakdown: Entry[] }>;
+      }
+    ).measureUserAgentSpecificMemory;
+    if (!crossOriginIsolated || !measure) return {};
+    const result = await measure.call(performance);
+    const byScope: Record<string, number> = {};
+    for (const entry of result.breakdown) {
+      const scope = entry.attribution[0]?.scope ?? 'shared';
+      byScope[scope] = (byScope[scope] ?? 0) + entry.bytes;
+    }
+    return byScope;
+  });
 }
 
 /** A graph's median time per job, and its runs per job. */
@@ -219,8 +233,15 @@ try {
   );
   row('whole warm job', (c) => median(c.warm.map((w) => w.elapsedMs)));
   row('outside ORT and encoder', (c) => 100 * median(c.warm.map(outsideShare)), '%', 1);
-  row('browser peak RSS (all processes)', (c) => c.peakRss / 2 ** 20, 'MiB');
-  row('  of which before the job', (c) => c.idleRss / 2 ** 20, 'MiB');
+  const mib = (bytes: number | undefined) => (bytes ?? 0) / 2 ** 20;
+  row('browser peak PSS (all processes)', (c) => mib(c.peak.pss), 'MiB');
+  row('  before the jobs', (c) => mib(c.idle.pss), 'MiB');
+  row('  summed RSS at the peak (overcounts)', (c) => mib(c.peak.rss), 'MiB');
+  const types = [...new Set(Object.values(columns).flatMap((c) => (c ? Object.keys(c.peak.byType) : [])))].sort();
+  for (const type of types) row(`  peak PSS: ${type}`, (c) => mib(c.peak.byType[type]), 'MiB');
+  const scopes = [...new Set(Object.values(columns).flatMap((c) => (c ? Object.keys(c.heaps) : [])))].sort();
+  const scopeName: Record<string, string> = { DedicatedWorkerGlobalScope: 'worker', Window: 'page' };
+  for (const scope of scopes) row(`  JS heap after: ${scopeName[scope] ?? scope}`, (c) => mib(c.heaps[scope]), 'MiB');
   for (const e of columns.wasm.estimates)
     console.log(
       `time estimate from the 256×144×17 job, WASM, ${e.label}: estimated ${e.estimated.toFixed(1)} s, ran ${e.actual.toFixed(1)} s (${((100 * (e.estimated - e.actual)) / e.actual).toFixed(0)} %)`,
