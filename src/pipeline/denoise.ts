@@ -40,6 +40,7 @@ export interface DenoiseJob {
 export async function denoise(pipe: VideoPipeline, job: DenoiseJob): Promise<GraphSession> {
   const { latents, scheduler, condition, onProgress, signal } = job;
   const guided = job.guidanceScale > 1;
+  const maxSigma = pipe.manifest.scheduler.guidance_max_sigma ?? Number.POSITIVE_INFINITY;
   const batchDims = [guided ? 2 : 1, ...job.latentDims.slice(1)];
   const denoiser = await bindDenoiser(pipe, batchDims, job.hiddenStates, job.hiddenDims, job.lora);
   for (const [i, timestep] of scheduler.timesteps.entries()) {
@@ -47,7 +48,13 @@ export async function denoise(pipe: VideoPipeline, job: DenoiseJob): Promise<Gra
     const sigma = scheduler.sigmas[i]!;
     condition?.(latents, sigma);
     const batched = await denoiser.predict(guided ? duplicateBatch(latents) : latents, timestep, sigma);
-    const velocity = guided ? applyGuidance(batched, job.guidanceScale) : batched;
+    // Above the manifest's guidance interval the prompt's half of the batch is the velocity (the session's
+    // batch stays 2: WebGPU keeps one static shape per job).
+    const velocity = !guided
+      ? batched
+      : sigma > maxSigma
+        ? batched.slice(batched.length / 2)
+        : applyGuidance(batched, job.guidanceScale);
     job.onPrediction?.(latents, velocity, sigma, i + 1, scheduler.timesteps.length);
     scheduler.step(velocity, i, latents);
     onProgress?.({ type: 'step', step: i + 1, totalSteps: scheduler.timesteps.length, timestep });

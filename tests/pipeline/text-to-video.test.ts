@@ -71,6 +71,29 @@ describe('textToVideo on the tiny fixture (onnxruntime-node, CPU)', () => {
     expect(guided.latents.every(Number.isFinite)).toBe(true);
   });
 
+  it('skips guidance above the manifest’s guidance_max_sigma: the prompt’s velocity alone there', async () => {
+    const pkg = await loadModelPackage(fsPackageSource('tests/fixtures/models/phosphene-tiny'));
+    const scheduler = { ...pkg.manifest.scheduler, guidance_max_sigma: 0.9 };
+    const limited = createVideoPipeline({ ...pkg, manifest: { ...pkg.manifest, scheduler } }, ortNodeBackend, 'cpu');
+    try {
+      // One step, at σ = 1: outside the interval, so guidance 3 gives (within float rounding of the batch of
+      // two) the unguided clip, where the same job on the whole-range pipeline does not.
+      const one = { num_inference_steps: 1, guidance_scale: 3, negative_prompt: 'noise' };
+      const plain = await textToVideo(pipe, params({ num_inference_steps: 1, guidance_scale: 1 }));
+      const skipped = await textToVideo(limited, params(one));
+      const everywhere = await textToVideo(pipe, params(one));
+      const maxDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+      expect(maxDiff(skipped.latents, plain.latents)).toBeLessThan(1e-4);
+      expect(maxDiff(everywhere.latents, plain.latents)).toBeGreaterThan(1e-2);
+      // Three steps (σ 1, 0.5, 0.001 on this package's linspace schedule): the second and third are guided.
+      const three = { ...one, num_inference_steps: 3 };
+      const threePlain = await textToVideo(limited, params({ num_inference_steps: 3, guidance_scale: 1 }));
+      expect(maxDiff((await textToVideo(limited, params(three))).latents, threePlain.latents)).toBeGreaterThan(1e-2);
+    } finally {
+      await limited.release();
+    }
+  });
+
   it('crops padded latents back to a 128×72 request', async () => {
     const result = await textToVideo(pipe, params({ width: 128, height: 72, num_frames: 9 }));
     expect(result.latentDims).toEqual([1, 4, 3, 10, 16]);

@@ -249,7 +249,10 @@ def write_manifest(out, dk, params, vae_steps=0):
                        scaling_factor=extra.get('scaling_factor', 1.0), base_short_side=BASE_SHORT_SIDE),
         'scheduler': {'type': 'flow-match-euler', 'shift': 1, 'timestep_spacing': 'trailing',
                       'num_train_timesteps': 1000, 'default_steps': 4,
-                      'default_guidance_scale': 1},
+                      'default_guidance_scale': 1,
+                      # Guidance skips the pure-noise first step (at 4 steps): measured session 27, 4 steps g 3.5,
+                      # 64 prompts: count 75 -> 94 %, colour 89 -> 100 %, motion 50 -> 77 % (README, Evaluation).
+                      'guidance_max_sigma': 0.9},
         'resolutions': [dict(width=w, height=h, max_frames=f, label=label, peak_memory_mb=peak_mb[max(w, h), min(w, h)])
                         for w, h, f, label in presets],
         'frames': {'min': 5, 'default': 17},  # the UI's first click stays quick; the server applies Phosor's 81

@@ -212,6 +212,12 @@ export const manifestSchema = z
       num_train_timesteps: z.number().check(z.int(), z.positive()),
       default_steps: z.number().check(z.int(), z.positive()),
       default_guidance_scale: z.number().check(z.gte(1)),
+      /**
+       * Guidance applies only at σ at or below this; steps above it take the prompt's velocity alone. At σ = 1
+       * the latents are pure noise, and guidance there overshoots what a few-step sampler can correct (colour,
+       * count); a limited interval is Kynkäänniemi et al. 2024 (arXiv 2404.07724). Every step when absent.
+       */
+      guidance_max_sigma: z.optional(z.number().check(z.positive(), z.lte(1))),
     }),
     resolutions: z.array(resolution).check(z.minLength(1)),
     frames: z.strictObject({
