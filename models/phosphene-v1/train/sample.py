@@ -14,6 +14,8 @@ p.add_argument('--out', required=True)
 p.add_argument('--n', type=int, default=6)
 p.add_argument('--steps', type=int, default=16)
 p.add_argument('--guidance', type=float, default=3.0)
+p.add_argument('--guidance-max-sigma', type=float, default=0.9,
+               help='guidance only at sigma <= this, as the manifest\'s scheduler.guidance_max_sigma (1 = every step)')
 p.add_argument('--threads', type=int, default=2)
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -46,7 +48,7 @@ with torch.no_grad():
     for i in range(args.steps):
         s = torch.full((n,), float(sig[i]))
         v = dit(x, s * 1000, cond)
-        if args.guidance != 1:
+        if args.guidance != 1 and sig[i] <= args.guidance_max_sigma:
             vu = dit(x, s * 1000, unc)
             v = vu + args.guidance * (v - vu)
         x = x + (sig[i + 1] - sig[i]) * v
