@@ -10,6 +10,7 @@ import type { GenerateParams } from '../shared/protocol';
 import { storedParamsSchema } from '../shared/stored-params';
 import { z } from '../shared/zod-mini';
 import type { ModelManifest } from './model-package/manifest';
+import { packageVersion } from './package-version';
 
 /** The recipe's format tag; a reader refuses other versions rather than guess. */
 export const RECIPE_FORMAT = 'phosphene-recipe/1';
@@ -32,13 +33,9 @@ export const recipeSchema = z.object({
 /** A clip's recipe. */
 export type Recipe = z.infer<typeof recipeSchema>;
 
-/**
- * Which weights made a clip: the first 12 hex digits of the variant's denoiser sha256 (the manifest's own
- * record), so a retrained package of the same id is told apart.
- */
+/** `packageVersion` of a validated manifest. */
 export function modelVersionOf(manifest: ModelManifest, variant: string): string | undefined {
-  const file = manifest.variants[variant]?.files.denoiser;
-  return manifest.files.find((f) => f.path === file)?.sha256.slice(0, 12);
+  return packageVersion(manifest, variant);
 }
 
 /** A recipe for `params` on `model`. */

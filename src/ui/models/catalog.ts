@@ -2,6 +2,7 @@
  * The models the server offers, read from Phosor's `GET /api/v1/models` and each model's manifest
  * (`metadata.manifest_url`). Both are untrusted input, so both are parsed with zod.
  */
+import { packageVersion } from '../../pipeline/package-version';
 import { z } from '../../shared/zod-mini';
 
 const count = () => z.number().check(z.int(), z.positive());
@@ -62,16 +63,6 @@ function downloadBytes(m: z.infer<typeof manifestSubsetSchema>): number {
   return m.files.filter((f) => paths.has(f.path)).reduce((sum, f) => sum + f.size, 0);
 }
 
-/** Each variant's denoiser sha256, first 12 hex digits: the same rule as `modelVersionOf` in the pipeline. */
-function variantVersions(m: z.infer<typeof manifestSubsetSchema>): Record<string, string> {
-  const versions: Record<string, string> = {};
-  for (const [variant, { files }] of Object.entries(m.variants)) {
-    const sha = m.files.find((f) => f.path === files.denoiser)?.sha256;
-    if (sha) versions[variant] = sha.slice(0, 12);
-  }
-  return versions;
-}
-
 /** A resolution a model supports. */
 export type ModelResolution = z.infer<typeof resolutionSchema>;
 
@@ -80,7 +71,7 @@ export interface ModelChoice {
   modelId: string;
   /** The manifest's own id (what a clip's recipe names): the catalog id differs for imported packages. */
   manifestId: string;
-  /** Each variant's weights, as a recipe's `model_version` names them (`modelVersionOf`). */
+  /** Each variant's version, as a recipe's `model_version` names it (`packageVersion`). */
   versions: Record<string, string>;
   name: string;
   description: string;
@@ -128,7 +119,12 @@ export function modelChoice(modelId: string, manifestUrl: string, json: unknown,
   return {
     modelId,
     manifestId: m.id,
-    versions: variantVersions(m),
+    versions: Object.fromEntries(
+      Object.keys(m.variants).flatMap((v) => {
+        const version = packageVersion(m, v);
+        return version === undefined ? [] : [[v, version]];
+      }),
+    ),
     name: m.name,
     description: m.description,
     weights: m.weights,
