@@ -149,9 +149,10 @@ while time.time() < t_end:
     is0 = (pick == 0).flatten().view(-1, 1, 1, 1, 1).to(out.device)
     out = torch.where(is0, out[:, :1].expand_as(out), out)
     if args.first_weight > 0:
-        # Frame 0 as a weight on latent frame 0's four copies of it (the temporal loss keeps the weights it had).
+        # Frame 0 (latent frame 0's four copies of it) gets `first_weight` more on every pixel, background too:
+        # its PSNR is mostly background, which the object weight plays down. The temporal loss keeps its weights.
         base = torch.ones_like(target[:, :, :1]) if weight is None else weight
-        weight_px = base * (1 + args.first_weight * is0.float())
+        weight_px = base + args.first_weight * is0.float()
     else:
         weight_px = weight
     err = out - target
