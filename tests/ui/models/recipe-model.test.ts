@@ -2,23 +2,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { modelVersionOf, recipeOf } from '../../../src/pipeline/mp4-recipe';
 import { parseManifest } from '../../../src/pipeline/model-package/manifest';
+import { resolveParams } from '../../../src/pipeline/params';
 import { modelChoice } from '../../../src/ui/models/catalog';
 import { recipeModel } from '../../../src/ui/models/recipe-model';
 
 const json = JSON.parse(readFileSync('models/phosphene-v1/model.json', 'utf8')) as Record<string, unknown>;
 const manifest = parseManifest(json);
 const variant = manifest.default_variant;
-const params = {
-  prompt: 'a red circle moving left',
-  negative_prompt: '',
-  width: 256,
-  height: 144,
-  num_frames: 17,
-  num_inference_steps: 4,
-  guidance_scale: 1,
-  seed: 7,
-  frames_per_second: 16,
-};
+const params = resolveParams(manifest, { prompt: 'a red circle moving left', seed: 7 });
 const made = recipeOf(manifest.id, params, { variant, model_version: modelVersionOf(manifest, variant) });
 const served = modelChoice(manifest.id, 'http://127.0.0.1/models/phosphene-v1/model.json', json, false);
 const imported = modelChoice('local:phosphene-v1-text-to-video', '/local-models/x/model.json', json, true);
