@@ -201,7 +201,7 @@ async function checkRecipeModel(recipe: Recipe, modelDir: string): Promise<void>
   const version = modelVersionOf(manifest, recipe.variant ?? manifest.default_variant);
   if (recipe.model_version && version !== recipe.model_version)
     process.stderr.write(
-      `warning: the clip was made by weights ${recipe.model_version} and these are ${version}; the result will differ.\n`,
+      `warning: the clip was made by model version ${recipe.model_version} and this package is ${version} (other weights or sampler settings); the result will differ.\n`,
     );
 }
 

@@ -1,16 +1,16 @@
 /**
  * Which listed model a dropped clip's recipe names. A recipe names the package's manifest id; the catalog
  * lists server packages under that id and imported ones under `local:<folder>`, so both ids are tried; of two
- * with the recipe's id, the one with the clip's weights wins, else the catalog's own id. A recipe whose weights
- * (`model_version`) differ from the listed package's is still loaded, with a note: Generate then makes a
- * clip of the same recipe, not the same clip.
+ * with the recipe's id, the one with the clip's version wins, else the catalog's own id. A recipe whose version
+ * (`model_version`: the graphs, tokenizer and sampler settings, `packageVersion`) differs from the listed
+ * package's is still loaded, with a note: Generate then makes a clip of the same recipe, not the same clip.
  */
 import type { Recipe } from '../../pipeline/mp4-recipe';
 import type { ModelChoice } from './catalog';
 
 export interface RecipeModel {
   model: ModelChoice;
-  /** Set when the listed package's weights are not the ones that made the clip. */
+  /** Set when the listed package is not the version that made the clip. */
   versionNote?: string;
 }
 
@@ -22,7 +22,7 @@ export function recipeModel(models: readonly ModelChoice[], recipe: Recipe): Rec
   ];
   const made = recipe.model_version;
   const versionOf = (m: ModelChoice) => (recipe.variant === undefined ? undefined : m.versions[recipe.variant]);
-  // Of two packages with the recipe's id (one served, one imported), the one with the clip's weights.
+  // Of two packages with the recipe's id (one served, one imported), the one with the clip's version.
   const same = named.find((m) => made !== undefined && versionOf(m) === made);
   const model = same ?? named[0];
   if (!model) return null;
@@ -31,7 +31,7 @@ export function recipeModel(models: readonly ModelChoice[], recipe: Recipe): Rec
   return {
     model,
     versionNote:
-      `${model.name} here has other weights (${listed}) than the ones that made it (${made}), ` +
-      'so Generate makes a new clip of the same recipe, not the same clip.',
+      `${model.name} here is another version (${listed}: other weights or sampler settings) than the one that ` +
+      `made it (${made}), so Generate makes a new clip of the same recipe, not the same clip.`,
   };
 }
