@@ -8,8 +8,9 @@
  * - warm jobs (sessions kept), median of BENCH_ROUNDS: prompt encode, per denoising step, decode (each a
  *   graph's time inside ONNX Runtime), the MP4 encoder, the previews, and the share of the job spent in
  *   neither ONNX Runtime nor the encoder (the goal: under 5 %);
- * - the browser's peak memory during the warm jobs: the PSS of its processes, by process type (/proc, Linux),
- *   and the page's and the worker's heaps after them (`measureUserAgentSpecificMemory`);
+ * - the browser's peak memory during one more warm job (sampling it slows a job, so not during the timed
+ *   ones): the PSS of its processes, by process type (/proc, Linux), and the page's and the worker's heaps
+ *   after it (`measureUserAgentSpecificMemory`);
  * - on WASM, the device plan's time estimate for two other sizes, scaled from a warm job, beside their run;
  * then WebCodecs against ffmpeg.wasm on the same request. The numbers come from the worker (`timings` of
  * the result), so the page's messaging is not in them.
@@ -70,7 +71,7 @@ interface Column {
   /** The whole first job: load, compiles, and every graph's first run (WebGPU compiles its shaders then). */
   firstMs: number;
   warm: DebugClip[];
-  /** The browser's processes at the largest PSS seen during the warm jobs, and before them. */
+  /** The browser's processes at the largest PSS seen during the memory job, and just before it. */
   peak: BrowserMemory;
   idle: BrowserMemory;
   /** The page's and the worker's heaps after the warm jobs (`measureUserAgentSpecificMemory`), bytes by scope. */
@@ -112,11 +113,14 @@ async function measure(device: 'wasm' | 'webgpu'): Promise<Column> {
     await page.evaluate(() => window.phosphene!.app.client.unload());
     const cached = await generate(page, request(device));
     const warm: DebugClip[] = [];
+    for (let i = 0; i < ROUNDS; i++) warm.push(await generate(page, request(device)));
+    // Memory from one more warm job, apart from the timed ones: reading smaps_rollup walks each process's page
+    // tables and slowed the jobs it sampled 2-3x (session 27: a 187 ms step read 666 ms).
     const idle = browserMemory(profile);
     const sampler = sampleBrowserMemory(profile);
     let peak: BrowserMemory;
     try {
-      for (let i = 0; i < ROUNDS; i++) warm.push(await generate(page, request(device)));
+      await generate(page, request(device));
     } finally {
       peak = sampler.stop();
     }
