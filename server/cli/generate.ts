@@ -7,7 +7,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseManifest, type ModelManifest } from '../../src/pipeline/model-package/manifest';
-import { modelVersionOf, readRecipe, type Recipe } from '../../src/pipeline/mp4-recipe';
+import { readRecipe, type Recipe } from '../../src/pipeline/mp4-recipe';
+import { packageVersion } from '../../src/pipeline/package-version';
 import { resolveParams } from '../../src/pipeline/params';
 import type { GenerateParams, LoraWeights, ProgressEvent } from '../../src/shared/protocol';
 import type { ImageConditioning } from '../../src/pipeline/image-to-video';
@@ -198,7 +199,7 @@ async function checkRecipeModel(recipe: Recipe, modelDir: string): Promise<void>
       `the clip used the LoRA ${recipe.lora.name} at ${recipe.lora.scale}: give its folder with --lora.`,
     );
   if (recipe.lora && values.lora_scale === undefined) values.lora_scale = String(recipe.lora.scale);
-  const version = modelVersionOf(manifest, recipe.variant ?? manifest.default_variant);
+  const version = packageVersion(manifest, recipe.variant ?? manifest.default_variant);
   if (recipe.model_version && version !== recipe.model_version)
     process.stderr.write(
       `warning: the clip was made by model version ${recipe.model_version} and this package is ${version} (other weights or sampler settings); the result will differ.\n`,

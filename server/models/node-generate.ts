@@ -20,7 +20,8 @@ import { loadModelPackage } from '../../src/pipeline/model-package/load';
 import { resolveParams } from '../../src/pipeline/params';
 import { streamTextToVideo } from '../../src/pipeline/text-to-video';
 import { createVideoPipeline, type VideoPipeline } from '../../src/pipeline/video-pipeline';
-import { modelVersionOf, recipeOf, type Recipe } from '../../src/pipeline/mp4-recipe';
+import { recipeOf, type Recipe } from '../../src/pipeline/mp4-recipe';
+import { packageVersion } from '../../src/pipeline/package-version';
 import { fsPackageSource } from './fs-package-source';
 import type { PreviewImage } from '../../src/pipeline/preview';
 
@@ -50,7 +51,7 @@ export function recipeFor(pipe: VideoPipeline, params: GenerateParams, request: 
   return recipeOf(pipe.manifest.id, params, {
     mode: request.conditioning?.mode ?? 'text-to-video',
     variant: pipe.variant,
-    model_version: modelVersionOf(pipe.manifest, pipe.variant),
+    model_version: packageVersion(pipe.manifest, pipe.variant),
     ...(request.lora && { lora: { name: request.loraName ?? 'lora', scale: request.lora.scale } }),
   });
 }

@@ -9,8 +9,6 @@ import { clipStepSchema } from '../shared/edit-ops';
 import type { GenerateParams } from '../shared/protocol';
 import { storedParamsSchema } from '../shared/stored-params';
 import { z } from '../shared/zod-mini';
-import type { ModelManifest } from './model-package/manifest';
-import { packageVersion } from './package-version';
 
 /** The recipe's format tag; a reader refuses other versions rather than guess. */
 export const RECIPE_FORMAT = 'phosphene-recipe/1';
@@ -32,11 +30,6 @@ export const recipeSchema = z.object({
 
 /** A clip's recipe. */
 export type Recipe = z.infer<typeof recipeSchema>;
-
-/** `packageVersion` of a validated manifest. */
-export function modelVersionOf(manifest: ModelManifest, variant: string): string | undefined {
-  return packageVersion(manifest, variant);
-}
 
 /** A recipe for `params` on `model`. */
 export function recipeOf(

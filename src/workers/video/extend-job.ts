@@ -7,7 +7,8 @@ import { InvalidParamsError } from '../../shared/errors';
 import type { GenerateRequest, GenerateResult } from '../../shared/protocol';
 import { extendClip } from '../../pipeline/extend';
 import type { EncoderChoice } from './encode-options';
-import { modelVersionOf, readRecipe, recipeOf } from '../../pipeline/mp4-recipe';
+import { readRecipe, recipeOf } from '../../pipeline/mp4-recipe';
+import { packageVersion } from '../../pipeline/package-version';
 import { startTimings } from '../job-timings';
 import { encodeJob, onPipeline, type JobContext } from './video-job';
 
@@ -47,7 +48,7 @@ export async function runExtendJob(
       : recipeOf(pipeline.manifest.id, request.params, {
           mode: 'image-to-video',
           variant: pipeline.variant,
-          model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
+          model_version: packageVersion(pipeline.manifest, pipeline.variant),
         });
     return encodeJob(request, result, fps, recipe, encoder, context, started, timings);
   });

@@ -25,7 +25,8 @@ import { packageSource } from '../package-store';
 import { imageToVideo, streamImageToVideo } from '../../pipeline/image-to-video';
 import { streamTextToVideo, textToVideo, type TextToVideoOptions } from '../../pipeline/text-to-video';
 import type { PreviewImage } from '../../pipeline/preview';
-import { modelVersionOf, recipeOf, writeRecipe, type Recipe } from '../../pipeline/mp4-recipe';
+import { recipeOf, writeRecipe, type Recipe } from '../../pipeline/mp4-recipe';
+import { packageVersion } from '../../pipeline/package-version';
 import { createPipelineCache } from '../../pipeline/pipeline-cache';
 import { createVideoPipeline, type VideoPipeline } from '../../pipeline/video-pipeline';
 import { encodeMp4, openMp4Writer, type EncodedMp4 } from './encode-mp4';
@@ -133,7 +134,7 @@ export async function runVideoJob(
       const recipe = recipeOf(pipeline.manifest.id, params, {
         mode,
         variant: pipeline.variant,
-        model_version: modelVersionOf(pipeline.manifest, pipeline.variant),
+        model_version: packageVersion(pipeline.manifest, pipeline.variant),
         ...(request.lora && { lora: { name: request.lora.name ?? 'LoRA', scale: request.lora.scale } }),
       });
       const encoded = await timed('encodeMs', () => writer.finish());

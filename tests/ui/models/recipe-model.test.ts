@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { modelVersionOf, recipeOf } from '../../../src/pipeline/mp4-recipe';
+import { recipeOf } from '../../../src/pipeline/mp4-recipe';
+import { packageVersion } from '../../../src/pipeline/package-version';
 import { parseManifest } from '../../../src/pipeline/model-package/manifest';
 import { resolveParams } from '../../../src/pipeline/params';
 import { modelChoice } from '../../../src/ui/models/catalog';
@@ -10,7 +11,7 @@ const json = JSON.parse(readFileSync('models/phosphene-v1/model.json', 'utf8')) 
 const manifest = parseManifest(json);
 const variant = manifest.default_variant;
 const params = resolveParams(manifest, { prompt: 'a red circle moving left', seed: 7 });
-const made = recipeOf(manifest.id, params, { variant, model_version: modelVersionOf(manifest, variant) });
+const made = recipeOf(manifest.id, params, { variant, model_version: packageVersion(manifest, variant) });
 const served = modelChoice(manifest.id, 'http://127.0.0.1/models/phosphene-v1/model.json', json, false);
 const imported = modelChoice('local:phosphene-v1-text-to-video', '/local-models/x/model.json', json, true);
 
@@ -32,7 +33,7 @@ describe('recipeModel', () => {
     expect(found?.model).toBe(served);
     expect(found?.versionNote).toContain('0123456789ab');
     expect(found?.versionNote).toContain(served.versions[variant]);
-    expect(served.versions[variant]).toBe(modelVersionOf(manifest, variant));
+    expect(served.versions[variant]).toBe(packageVersion(manifest, variant));
   });
 
   it('finds nothing for a model that is not listed', () => {
