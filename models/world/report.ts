@@ -1,6 +1,7 @@
 /** The evaluation report: what `npm run eval` writes as JSON and prints as a markdown table. */
 import { ATTRIBUTES, type ClipScore, type Summary } from './evaluate';
 import { describeGate, type GateResult } from './gate';
+import { parsePrompt } from './parse';
 
 /** One generated clip and its verdict. */
 export interface ClipRecord extends ClipScore {
@@ -32,6 +33,32 @@ export interface EvalReport {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
+/** The object attributes whose accuracy the report also breaks down by the word the prompt asked for. */
+export const BY_WORD = ['shape', 'motion'] as const;
+
+/**
+ * Accuracy of `attribute` per word the prompts asked for (each clip counted under its first object's word):
+ * `[word, correct, clips]`, most asked first. A mean hides where a model fails: session 28 found every motion
+ * error of the built-in model in "up" and "down", with left, right and still all right.
+ */
+export function accuracyByWord(
+  clips: readonly Pick<ClipRecord, 'prompt' | 'correct'>[],
+  attribute: (typeof BY_WORD)[number],
+): [string, number, number][] {
+  const tally = new Map<string, [number, number]>();
+  for (const clip of clips) {
+    const word = parsePrompt(clip.prompt).objects[0]?.[attribute];
+    if (word === undefined) continue;
+    const t = tally.get(word) ?? [0, 0];
+    t[0] += Number(clip.correct[attribute]);
+    t[1] += 1;
+    tally.set(word, t);
+  }
+  return [...tally]
+    .map(([w, [ok, n]]) => [w, ok, n] as [string, number, number])
+    .sort((a, b) => b[2] - a[2] || (a[0] < b[0] ? -1 : 1));
+}
+
 /** A markdown summary: one table of accuracies, flicker and timing, then the gate's verdict. */
 export function markdownReport(r: EvalReport): string {
   const s = r.settings;
@@ -54,6 +81,12 @@ export function markdownReport(r: EvalReport): string {
     '',
     `Flicker: mean absolute change between consecutive frames (0–255) of the background pixels (the whole frame when under a quarter is background) / of the whole frame. Judder: the largest frame-to-frame change above the median one (0–255; even motion reads near 0). First clip (session compile) ${(r.timing.firstClipMs / 1000).toFixed(2)} s; total ${r.timing.totalS.toFixed(1)} s.`,
     `Gate: ${describeGate(r.gate)}.`,
+    ...BY_WORD.map(
+      (a) =>
+        `By ${a} asked: ${accuracyByWord(r.clips, a)
+          .map(([w, ok, n]) => `${w} ${ok}/${n}`)
+          .join(', ')}.`,
+    ),
     '',
   ].join('\n');
 }

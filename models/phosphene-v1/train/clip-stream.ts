@@ -12,7 +12,11 @@
  * With `--recolor NAME`, every object is drawn in that world colour while the prompt keeps the scene's own
  * colour words: the training data of the example LoRA (`train_lora.py`), which makes every object that colour.
  *
+ * With `--motions up,down --motion-share S`, a share S of the scenes take their motion from that list (the rest from
+ * all motions): a fine-tune on motions the model gets wrong, without leaving the others.
+ *
  * Usage: tsx clip-stream.ts --width 256 --height 144 --frames 17 --seed 1 [--count N] [--background] [--recolor pink]
+ *        [--motions up,down --motion-share 0.5]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -33,6 +37,8 @@ const { values } = parseArgs({
     split: { type: 'string', default: 'train' },
     background: { type: 'boolean', default: false },
     recolor: { type: 'string' },
+    motions: { type: 'string' },
+    'motion-share': { type: 'string', default: '0.5' },
   },
 });
 const width = Number(values.width);
@@ -43,6 +49,12 @@ const split = values.split === 'heldout' ? 'heldout' : 'train';
 const recolor: string | undefined = values.recolor;
 if (recolor !== undefined && !(COLOR_NAMES as readonly string[]).includes(recolor))
   throw new Error(`--recolor must be a world colour (${COLOR_NAMES.join(', ')}), not ${recolor}`);
+const favoured = values.motions === undefined ? [] : values.motions.split(',');
+for (const m of favoured)
+  if (!(MOTION_NAMES as readonly string[]).includes(m))
+    throw new Error(`--motions takes world motions (${MOTION_NAMES.join(', ')}), not ${m}`);
+const motionShare = Number(values['motion-share']);
+if (!(motionShare >= 0 && motionShare <= 1)) throw new Error('--motion-share must be between 0 and 1');
 const random = mulberry32(Number(values.seed));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const tokenizer = WordTokenizer.fromJson(
@@ -56,7 +68,8 @@ const drawn = (scene: Scene): Scene => (recolor === undefined ? scene : recolore
 function nextScene(): Scene {
   for (;;) {
     const n = 1 + Math.floor(random() * MAX_OBJECTS);
-    const object = { color: pick(COLOR_NAMES), shape: pick(SHAPE_NAMES), motion: pick(MOTION_NAMES) };
+    const motion = favoured.length > 0 && random() < motionShare ? pick(favoured) : pick(MOTION_NAMES);
+    const object = { color: pick(COLOR_NAMES), shape: pick(SHAPE_NAMES), motion };
     const scene: Scene = {
       objects: Array.from({ length: n }, () => ({ ...object })),
       background: pick(BACKGROUND_NAMES),

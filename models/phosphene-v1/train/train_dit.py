@@ -36,6 +36,8 @@ p.add_argument('--pixel-weight', type=float, default=0.0,
                     'by the frozen decoder and compared where the object is (the latent loss treats every channel alike, '
                     'and the object\'s shape lives in small differences the decoder turns into edges)')
 p.add_argument('--pixel-clips', type=int, default=8, help='clips per batch that the pixel loss decodes')
+p.add_argument('--motions', help='favour these motions (comma-separated world motions) in the training clips')
+p.add_argument('--motion-share', type=float, default=0.5, help='share of clips whose motion comes from --motions')
 p.add_argument('--rescale', action='store_true', help='measure the latent scaling factor again (after retraining the VAE)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -58,7 +60,8 @@ print('text params', count_params(text), 'dit params', count_params(dit), flush=
 # (frames, clips per batch, share of batches): similar token counts per batch.
 LENGTHS = [(17, 16, 0.7), (33, 8, 0.2), (81, 4, 0.1)]
 need_cells = args.object_weight > 0 or args.pixel_weight > 0
-streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f, background=need_cells) for f, _, _ in LENGTHS}
+streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f, background=need_cells, motions=args.motions,
+                         motion_share=args.motion_share) for f, _, _ in LENGTHS}
 EMPTY = None
 
 

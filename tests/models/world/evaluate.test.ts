@@ -8,6 +8,7 @@ import { renderScene } from '../../../models/world/render';
 import { sampleScenes, type Scene } from '../../../models/world/scene';
 import { ATTRIBUTES, scoreClip, summarise } from '../../../models/world/evaluate';
 import { mulberry32 } from '../../../models/world/split';
+import { accuracyByWord } from '../../../models/world/report';
 
 const clipOf = (scene: Scene, width: number, height: number, numFrames: number, jitter?: number) => ({
   rgba: renderScene(scene, { width, height, numFrames, jitter }),
@@ -109,5 +110,31 @@ describe('scoreClip on rendered ground truth', () => {
     const score = scoreClip(scene, { rgba, width: w, height: h, numFrames: frames });
     expect(score.detected.count).toBeGreaterThan(4);
     expect(score.correct).toMatchObject({ count: false, color: false, shape: false, motion: false });
+  });
+});
+
+describe('accuracyByWord', () => {
+  const clip = (prompt: string, motion: boolean, shape = true) => ({
+    prompt,
+    correct: { background: true, count: true, color: true, shape, motion },
+  });
+  it('counts each clip under the word its prompt asked for, most asked first', () => {
+    const clips = [
+      clip('a red circle moving up on a black background', false),
+      clip('two blue stars moving up over a sunset gradient', true, false),
+      clip('a red circle moving left on a black background', true),
+      clip('a green ring still on a white background', true),
+      clip('a green ring rising on a white background', false),
+    ];
+    expect(accuracyByWord(clips, 'motion')).toEqual([
+      ['up', 1, 3],
+      ['left', 1, 1],
+      ['still', 1, 1],
+    ]);
+    expect(accuracyByWord(clips, 'shape')).toEqual([
+      ['circle', 2, 2],
+      ['ring', 2, 2],
+      ['star', 0, 1],
+    ]);
   });
 });
