@@ -24,22 +24,25 @@ import subprocess
 import torch
 import torch.nn as nn
 
-from common import PACKAGE, WEIGHTS
+from common import PACKAGE, STATE, WEIGHTS
 from model import (BASE_SHORT_SIDE, HEAD_HIDDEN, Decoder, LATENT_CHANNELS, SPATIAL, TEMPORAL, TextEncoder, VideoAutoencoder,
                    VideoDiT, count_params, lora_layers, source_coordinates)
 
 OPSET = 17
 
 
-def load_modules(weights=WEIGHTS):
+def load_modules(weights=WEIGHTS, raw=False):
     vocab = len(json.load(open(os.path.join(PACKAGE, 'tokenizer.json')))['vocab'])
     vae, text, dit = VideoAutoencoder(), TextEncoder(vocab), VideoDiT()
     ck = torch.load(os.path.join(weights, 'vae.pt'), map_location='cpu')
     vae.load_state_dict({k: v.float() for k, v in ck['modules']['vae'].items()})
     vae.trained_steps = ck.get('step', 0)
-    dk = torch.load(os.path.join(weights, 'dit.pt'), map_location='cpu')
-    text.load_state_dict({k: v.float() for k, v in dk['modules']['ema_text'].items()})
-    dit.load_state_dict({k: v.float() for k, v in dk['modules']['ema_dit'].items()})
+    # The EMA weights, or with `raw` the trained ones of the resumable state: after a short fine-tune the EMA
+    # (0.999) has moved only part of the way (1 - 0.999^350 = 30 % in 350 steps).
+    dk = torch.load(os.path.join(STATE if raw else weights, 'dit.pt'), map_location='cpu')
+    prefix = '' if raw else 'ema_'
+    text.load_state_dict({k: v.float() for k, v in dk['modules'][prefix + 'text'].items()})
+    dit.load_state_dict({k: v.float() for k, v in dk['modules'][prefix + 'dit'].items()})
     for m in (vae, text, dit):
         m.eval().requires_grad_(False)
     return vae, text, dit, dk
@@ -115,8 +118,9 @@ def main():
     p.add_argument('--out', default=PACKAGE)
     p.add_argument('--weights', default=WEIGHTS)
     p.add_argument('--check', action='store_true', help='compare every graph with PyTorch in onnxruntime')
+    p.add_argument('--raw', action='store_true', help='the DiT\'s trained weights from the resumable state, not the EMA')
     args = p.parse_args()
-    vae, text, dit, dk = load_modules(args.weights)
+    vae, text, dit, dk = load_modules(args.weights, args.raw)
     out = args.out
     os.makedirs(out, exist_ok=True)
     if os.path.abspath(out) != os.path.abspath(PACKAGE):

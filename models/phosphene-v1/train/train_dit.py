@@ -38,6 +38,8 @@ p.add_argument('--pixel-weight', type=float, default=0.0,
 p.add_argument('--pixel-clips', type=int, default=8, help='clips per batch that the pixel loss decodes')
 p.add_argument('--motions', help='favour these motions (comma-separated world motions) in the training clips')
 p.add_argument('--motion-share', type=float, default=0.5, help='share of clips whose motion comes from --motions')
+p.add_argument('--high-sigma', type=float, default=0.0,
+               help='share of each batch with sigma in [0.7, 1] (where the 4-step sampler fixes an object\'s path)')
 p.add_argument('--rescale', action='store_true', help='measure the latent scaling factor again (after retraining the VAE)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -135,7 +137,7 @@ while time.time() < t_end:
         empty_ids[1] = 3  # <s> </s> <pad>... : what the tokenizer makes of an empty prompt
         empty_ids[2:] = 0
     for _ in range(args.reuse):
-        cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids)
+        cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids, high=args.high_sigma)
         for g in opt.param_groups:
             g['lr'] = args.lr * min(1.0, (step + 1) / 300) * lr_decay()
         with mixed_precision():
