@@ -38,8 +38,8 @@ export const BY_WORD = ['shape', 'motion'] as const;
 
 /**
  * Accuracy of `attribute` per word the prompts asked for (each clip counted under its first object's word):
- * `[word, correct, clips]`, most asked first. A mean hides where a model fails: session 28 found every motion
- * error of the built-in model in "up" and "down", with left, right and still all right.
+ * `[word, correct, clips]`, most asked first. A mean hides where a model fails: session 28 found most motion
+ * errors of the built-in model in "up" and "down" (4 of 20 right), with left, right and still all right.
  */
 export function accuracyByWord(
   clips: readonly Pick<ClipRecord, 'prompt' | 'correct'>[],

@@ -3,8 +3,8 @@ noise), decoded, and the object's centre per latent frame. At 4 steps this first
 other three refine, so a motion word the DiT does not read here comes out in a direction the noise picks.
 
 Session 28 found that for "up" and "down" the first step drew the object still at the centre (left and right
-drew the full path), and the evaluator read every motion error of the 64 prompts in up/down. Prints, per motion,
-the mean centre (x, y in base pixels of 128x72) per latent frame over `--seeds` noises, and the share of seeds
+drew the full path); on 64 prompts the evaluator read up/down right 4 times in 20, left/right/still always. Per motion,
+it prints the mean centre (x, y in base pixels of 128x72) per latent frame over `--seeds` noises, and the seeds
 whose path runs the asked way by at least a quarter of the truth's travel; then why: how far the DiT's velocity
 at sigma 1 moves between two motion words, and the most attention any head of the text encoder's two layers
 gives the motion word (a word no head attends to stays in its own token, and a softmax weight near 0 gets
