@@ -12,7 +12,11 @@ Graphs (opset 17, TorchScript exporter, every size a named symbolic dim so the p
   band of a frame's rows) -> frames [1, 3, 4 * latent_frames, height, width]
 - vae_encoder: frames [1, 3, 1 + 4k, base_height, base_width] -> latents [1, 16, 1 + k, h, w]
 
-Usage: python3 export.py [--out DIR] [--check]
+With `--keep-vae DIR`, the three VAE graphs and their reference outputs are copied from the package in DIR (the
+shipped one, say) instead of exported from weights/vae.pt: an export after a DiT-only fine-tune then ships the very
+VAE graphs that were measured (session 28 lost the VAE's fp32 state, and weights/vae.pt is its bf16 copy).
+
+Usage: python3 export.py [--out DIR] [--check] [--raw] [--keep-vae DIR]
 """
 import argparse
 import hashlib
@@ -119,10 +123,12 @@ def main():
     p.add_argument('--weights', default=WEIGHTS)
     p.add_argument('--check', action='store_true', help='compare every graph with PyTorch in onnxruntime')
     p.add_argument('--raw', action='store_true', help='the DiT\'s trained weights from the resumable state, not the EMA')
+    p.add_argument('--keep-vae', metavar='DIR', help='copy the VAE graphs (and their reference outputs) from this package')
     args = p.parse_args()
     vae, text, dit, dk = load_modules(args.weights, args.raw)
     out = args.out
     os.makedirs(out, exist_ok=True)
+    kept = keep_vae(args.keep_vae, out) if args.keep_vae else None
     if os.path.abspath(out) != os.path.abspath(PACKAGE):
         shutil.copy(os.path.join(PACKAGE, 'tokenizer.json'), out)
     ids = torch.randint(0, 60, (2, 32))
@@ -145,6 +151,35 @@ def main():
            {'latents': dims, 'velocity': dims, 'timestep': {0: 'batch'},
             'encoder_hidden_states': {0: 'batch', 1: 'tokens'}, **dyn},
            os.path.join(out, 'denoiser.onnx'))
+    if kept is None:
+        export_vae(vae, out)
+    if args.check:
+        check(out, text, dit, vae, layers)
+    write_manifest(out, dk, dict(text=count_params(text), dit=count_params(dit), vae=count_params(vae)),
+                   vae_steps=kept['vae_steps'] if kept else getattr(vae, 'trained_steps', 0))
+    if not args.check:
+        write_reference(out, text, dit, vae, kept['reference'] if kept else None)
+
+
+VAE_GRAPHS = ('vae_decoder_trunk', 'vae_decoder', 'vae_encoder')
+
+
+def keep_vae(src, out):
+    """Copies the VAE graphs of the package in `src` into `out`; returns their reference entries and VAE step count
+    (read before anything in `out` is overwritten, since `src` may be `out`)."""
+    with open(os.path.join(src, 'reference.json')) as f:
+        reference = {k: v for k, v in json.load(f).items() if k in VAE_GRAPHS}
+    with open(os.path.join(src, 'model.json')) as f:
+        vae_steps = json.load(f)['training']['vae_steps']
+    if len(reference) != len(VAE_GRAPHS):
+        raise SystemExit(f'--keep-vae {src}: its reference.json lacks some of {", ".join(VAE_GRAPHS)}')
+    for name in VAE_GRAPHS:
+        if os.path.abspath(src) != os.path.abspath(out):
+            shutil.copy(os.path.join(src, f'{name}.onnx'), out)
+    return dict(reference=reference, vae_steps=vae_steps)
+
+
+def export_vae(vae, out):
     z = torch.randn(1, LATENT_CHANNELS, 2 + 2 * Decoder.CONTEXT, 9, 16)
     export(TrunkExport(vae), (z,), ['latents'], ['features'],
            {'latents': {2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'},
@@ -162,12 +197,6 @@ def main():
            {'frames': {2: 'frames', 3: 'base_height', 4: 'base_width'},
             'latents': {2: 'latent_frames', 3: 'latent_height', 4: 'latent_width'}},
            os.path.join(out, 'vae_encoder.onnx'))
-    if args.check:
-        check(out, text, dit, vae, layers)
-    write_manifest(out, dk, dict(text=count_params(text), dit=count_params(dit), vae=count_params(vae)),
-                   vae_steps=getattr(vae, 'trained_steps', 0))
-    if not args.check:
-        write_reference(out, text, dit, vae)
 
 
 def check(out, text, dit, vae, layers):
@@ -279,8 +308,9 @@ def formula(shape, phase):
     return torch.sin(torch.arange(n, dtype=torch.float64) * 0.37 + phase).float().reshape(shape)
 
 
-def write_reference(out, text, dit, vae):
-    """PyTorch's outputs on formula inputs, for the TypeScript contract test (`tests/models/phosphene-v1`)."""
+def write_reference(out, text, dit, vae, vae_reference=None):
+    """PyTorch's outputs on formula inputs, for the TypeScript contract test (`tests/models/phosphene-v1`); the VAE's
+    entries from `vae_reference` where its graphs were kept from another package."""
     def summary(t):
         flat = t.detach().double().flatten()
         return dict(dims=list(t.shape), head=[round(v, 6) for v in flat[:64].tolist()],
@@ -290,15 +320,18 @@ def write_reference(out, text, dit, vae):
     hidden = text(ids)
     lat = formula((1, LATENT_CHANNELS, 5, 9, 16), 0.0)  # another length than the export's 3
     vel = dit(lat, torch.tensor([750.0]), hidden)
+    ref = dict(input_ids=ids[0].tolist(), text_encoder=summary(hidden), denoiser=dict(timestep=750.0, **summary(vel)))
+    if vae_reference is not None:
+        with open(os.path.join(out, 'reference.json'), 'w') as f:
+            json.dump(dict(ref, **vae_reference), f)
+        return
     z = formula((1, LATENT_CHANNELS, 5, 9, 16), 1.0)  # three latent frames and one of context each side
     feats = TrunkExport(vae)(z)
     # Rows 10..41 of a 72-row frame and all 128 columns: a band, as the pipeline renders large frames.
     frames = DecoderExport(vae)(feats, source_coordinates(72, 72)[10:42], source_coordinates(128, 128))
     fr = formula((1, 3, 5, 72, 128), 2.0).clamp(-1, 1)
     enc = EncoderExport(vae)(fr)
-    ref = dict(input_ids=ids[0].tolist(),
-               text_encoder=summary(hidden), denoiser=dict(timestep=750.0, **summary(vel)),
-               vae_decoder_trunk=summary(feats), vae_decoder=summary(frames), vae_encoder=summary(enc))
+    ref.update(vae_decoder_trunk=summary(feats), vae_decoder=summary(frames), vae_encoder=summary(enc))
     with open(os.path.join(out, 'reference.json'), 'w') as f:
         json.dump(ref, f)
 
