@@ -321,17 +321,14 @@ def write_reference(out, text, dit, vae, vae_reference=None):
     lat = formula((1, LATENT_CHANNELS, 5, 9, 16), 0.0)  # another length than the export's 3
     vel = dit(lat, torch.tensor([750.0]), hidden)
     ref = dict(input_ids=ids[0].tolist(), text_encoder=summary(hidden), denoiser=dict(timestep=750.0, **summary(vel)))
-    if vae_reference is not None:
-        with open(os.path.join(out, 'reference.json'), 'w') as f:
-            json.dump(dict(ref, **vae_reference), f)
-        return
-    z = formula((1, LATENT_CHANNELS, 5, 9, 16), 1.0)  # three latent frames and one of context each side
-    feats = TrunkExport(vae)(z)
-    # Rows 10..41 of a 72-row frame and all 128 columns: a band, as the pipeline renders large frames.
-    frames = DecoderExport(vae)(feats, source_coordinates(72, 72)[10:42], source_coordinates(128, 128))
-    fr = formula((1, 3, 5, 72, 128), 2.0).clamp(-1, 1)
-    enc = EncoderExport(vae)(fr)
-    ref.update(vae_decoder_trunk=summary(feats), vae_decoder=summary(frames), vae_encoder=summary(enc))
+    if vae_reference is None:
+        z = formula((1, LATENT_CHANNELS, 5, 9, 16), 1.0)  # three latent frames and one of context each side
+        feats = TrunkExport(vae)(z)
+        # Rows 10..41 of a 72-row frame and all 128 columns: a band, as the pipeline renders large frames.
+        frames = DecoderExport(vae)(feats, source_coordinates(72, 72)[10:42], source_coordinates(128, 128))
+        enc = EncoderExport(vae)(formula((1, 3, 5, 72, 128), 2.0).clamp(-1, 1))
+        vae_reference = dict(vae_decoder_trunk=summary(feats), vae_decoder=summary(frames), vae_encoder=summary(enc))
+    ref.update(vae_reference)
     with open(os.path.join(out, 'reference.json'), 'w') as f:
         json.dump(ref, f)
 
