@@ -283,9 +283,19 @@ class Attention(nn.Module):
 
 
 class TextEncoder(nn.Module):
+    # Session 29 added `words` (zero-initialised): a checkpoint without it starts it at zero.
+    GROWN = ('words.',)
+
     def __init__(self, vocab: int, max_length: int = 32, dim: int = 128, layers: int = 2, heads: int = 4):
         super().__init__()
         self.embed = nn.Embedding(vocab, dim)
+        # A bag of words added to every token's output state: each word's own learned vector, summed over the
+        # prompt (session 29). Session 28 found "up"/"down" left in their own token by both layers, where the DiT
+        # reads them at most 0.12, so no route carried them; summed, a word's vector reaches every token and the
+        # DiT's pooled text whole, and its gradient is that word's alone. Zero-initialised (the pad's stays zero):
+        # added to a trained encoder it changes nothing until trained.
+        self.words = nn.Embedding(vocab, dim, padding_idx=0)
+        nn.init.zeros_(self.words.weight)
         self.pos = nn.Parameter(torch.randn(max_length, dim) * 0.02)
         self.layers = nn.ModuleList()
         for _ in range(layers):
@@ -299,7 +309,7 @@ class TextEncoder(nn.Module):
         for layer in self.layers:
             x = x + layer['attn'](layer['norm1'](x))
             x = x + layer['mlp'](layer['norm2'](x))
-        return self.norm(x)
+        return self.norm(x) + self.words(ids).sum(dim=1, keepdim=True)
 
 
 def sinusoid(x, dim: int, max_period: float = 10000.0):

@@ -55,7 +55,8 @@ vae.eval().requires_grad_(False)
 text = TextEncoder(vocab)
 dit = VideoDiT()
 params = list(text.parameters()) + list(dit.parameters())
-new = [p for n, p in dit.named_parameters() if any(q in n for q in VideoDiT.GROWN_PARTS)]
+new = ([p for n, p in dit.named_parameters() if any(q in n for q in VideoDiT.GROWN_PARTS)] +
+       [p for n, p in text.named_parameters() if n.startswith(TextEncoder.GROWN)])
 old = [p for p in params if all(p is not q for q in new)]
 opt = torch.optim.AdamW([dict(params=old, base=args.lr), dict(params=new, base=args.new_lr or args.lr)],
                         lr=args.lr, weight_decay=0.01)
