@@ -57,8 +57,8 @@ def load(name: str, modules: dict, opt=None):
                     {p: t.float() if t.is_floating_point() else t for p, t in sd.items()}, strict=False)
                 # Blocks added to a trained network (the decoder's `more`, the DiT's GROWN blocks) start as
                 # the identity; any other mismatch is a wrong file.
-                grown = getattr(m, 'GROWN', ())
-                if unexpected or any('.more.' not in p and not p.startswith(grown) for p in missing):
+                grown, parts = getattr(m, 'GROWN', ()), ('.more.',) + getattr(m, 'GROWN_PARTS', ())
+                if unexpected or any(not p.startswith(grown) and not any(q in p for q in parts) for p in missing):
                     raise RuntimeError(f'{name}/{k}: weights do not fit the model: missing {missing}, unexpected {unexpected}')
                 if missing:
                     print(f'{name}/{k}: {len(missing)} tensors of new blocks start as the identity', flush=True)

@@ -8,7 +8,8 @@ it prints the mean centre (x, y in base pixels of 128x72) per latent frame over 
 whose path runs the asked way by at least a quarter of the truth's travel; then why: how far the DiT's velocity
 at sigma 1 moves between two motion words, and the most attention any head of the text encoder's two layers
 gives the motion word (a word no head attends to stays in its own token, and a softmax weight near 0 gets
-almost no gradient, so training alone does not move it).
+almost no gradient, so training alone does not move it); and, per DiT block, how far its `pool` output (session 29) moves
+between two motion words.
 
     python3 first_step_paths.py [--seeds 8] [--raw]
 """
@@ -99,3 +100,12 @@ with torch.no_grad():
             print(f'text encoder attention on "{motion}": ' + ', '.join(f'layer {i} {w[5]:.2f}' for i, w in enumerate(seen)))
     finally:
         model.attention = plain
+
+    # Each DiT block's `pool` (session 29): how far its output (the block's adaLN input) moves between two motion
+    # words.
+    pooled = {m: dit.standardised_text(dit.text_proj(text(ids(f'a red circle moving {m} on a black background'))))
+              for m in ('up', 'down', 'left', 'right')}
+    for a, b in (('up', 'down'), ('left', 'right')):
+        print(f'pool |out(a) - out(b)| {a}-{b} per block: ' + ' '.join(
+            f'{(block.pool(pooled[a]) - block.pool(pooled[b])).norm():.2f}' for block in dit.blocks) +
+            f'  (standardised text {(pooled[a] - pooled[b]).norm():.2f})')

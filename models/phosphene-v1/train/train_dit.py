@@ -40,6 +40,9 @@ p.add_argument('--motions', help='favour these motions (comma-separated world mo
 p.add_argument('--motion-share', type=float, default=0.5, help='share of clips whose motion comes from --motions')
 p.add_argument('--high-sigma', type=float, default=0.0,
                help='share of each batch with sigma in [0.7, 1] (where the 4-step sampler fixes an object\'s path)')
+p.add_argument('--new-lr', type=float,
+               help='learning rate of the parameters that start at zero in a grown network (the TextPools): a fine-tune '
+                    'that adds them can train them fast and the trained rest gently (default: --lr)')
 p.add_argument('--rescale', action='store_true', help='measure the latent scaling factor again (after retraining the VAE)')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
@@ -52,12 +55,24 @@ vae.eval().requires_grad_(False)
 text = TextEncoder(vocab)
 dit = VideoDiT()
 params = list(text.parameters()) + list(dit.parameters())
-opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+new = ([p for n, p in dit.named_parameters() if any(q in n for q in VideoDiT.GROWN_PARTS)] +
+       [p for n, p in text.named_parameters() if n.startswith(TextEncoder.GROWN)])
+old = [p for p in params if all(p is not q for q in new)]
+opt = torch.optim.AdamW([dict(params=old, base=args.lr), dict(params=new, base=args.new_lr or args.lr)],
+                        lr=args.lr, weight_decay=0.01)
 ema_text, ema_dit = copy.deepcopy(text), copy.deepcopy(dit)
 MODULES = {'text': text, 'dit': dit, 'ema_text': ema_text, 'ema_dit': ema_dit}
 step, extra = load('dit', MODULES, opt)
 scaling = None if args.rescale else extra.get('scaling_factor')
 print('text params', count_params(text), 'dit params', count_params(dit), flush=True)
+if not dit.text_inv_std.ne(1).any():  # grown from a checkpoint without the pooled text's statistics: measure them
+    prompts = ClipStream(16, 16, 1, seed=99)
+    ids = prompts.batch(512)[0]
+    prompts.close()
+    with torch.no_grad():
+        dit.calibrate_text(text(ids))
+        ema_dit.calibrate_text(ema_text(ids))
+    print('pooled text calibrated on 512 prompts', flush=True)
 
 # (frames, clips per batch, share of batches): similar token counts per batch.
 LENGTHS = [(17, 16, 0.7), (33, 8, 0.2), (81, 4, 0.1)]
@@ -139,7 +154,7 @@ while time.time() < t_end:
     for _ in range(args.reuse):
         cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids, high=args.high_sigma)
         for g in opt.param_groups:
-            g['lr'] = args.lr * min(1.0, (step + 1) / 300) * lr_decay()
+            g['lr'] = g['base'] * min(1.0, (step + 1) / 300) * lr_decay()
         with mixed_precision():
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
         se = (v - target).pow(2)
