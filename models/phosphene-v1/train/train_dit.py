@@ -63,6 +63,9 @@ opt = torch.optim.AdamW([dict(params=old, base=args.lr), dict(params=new, base=a
 ema_text, ema_dit = copy.deepcopy(text), copy.deepcopy(dit)
 MODULES = {'text': text, 'dit': dit, 'ema_text': ema_text, 'ema_dit': ema_dit}
 step, extra = load('dit', MODULES, opt)
+# A resumed optimizer brings back its groups' saved `base` rates; this run's --lr and --new-lr are the ones asked for.
+for g, base in zip(opt.param_groups, (args.lr, args.new_lr or args.lr)):
+    g['base'] = base
 scaling = None if args.rescale else extra.get('scaling_factor')
 print('text params', count_params(text), 'dit params', count_params(dit), flush=True)
 if not dit.text_inv_std.ne(1).any():  # grown from a checkpoint without the pooled text's statistics: measure them
