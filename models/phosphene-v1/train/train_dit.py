@@ -58,12 +58,12 @@ params = list(text.parameters()) + list(dit.parameters())
 new = ([p for n, p in dit.named_parameters() if any(q in n for q in VideoDiT.GROWN_PARTS)] +
        [p for n, p in text.named_parameters() if n.startswith(TextEncoder.GROWN)])
 old = [p for p in params if all(p is not q for q in new)]
-opt = torch.optim.AdamW([dict(params=old, base=args.lr), dict(params=new, base=args.new_lr or args.lr)],
-                        lr=args.lr, weight_decay=0.01)
+opt = torch.optim.AdamW([dict(params=old), dict(params=new)], lr=args.lr, weight_decay=0.01)
 ema_text, ema_dit = copy.deepcopy(text), copy.deepcopy(dit)
 MODULES = {'text': text, 'dit': dit, 'ema_text': ema_text, 'ema_dit': ema_dit}
 step, extra = load('dit', MODULES, opt)
-# A resumed optimizer brings back its groups' saved `base` rates; this run's --lr and --new-lr are the ones asked for.
+# Each group's peak rate, set after `load`: a resumed optimizer brings back the saved groups' settings, and this run's
+# --lr and --new-lr are the ones asked for.
 for g, base in zip(opt.param_groups, (args.lr, args.new_lr or args.lr)):
     g['base'] = base
 scaling = None if args.rescale else extra.get('scaling_factor')
