@@ -66,6 +66,9 @@ step, extra = load('dit', MODULES, opt)
 # --lr and --new-lr are the ones asked for.
 for g, base in zip(opt.param_groups, (args.lr, args.new_lr or args.lr)):
     g['base'] = base
+# A fresh optimizer on trained weights (the fp32 state was lost and the run starts from the committed bf16 EMA): Adam's
+# first updates are ~lr * sign(grad) on every parameter, so warm up over this run's first 50 steps as well.
+fresh_opt, run_steps = not opt.state, 0
 scaling = None if args.rescale else extra.get('scaling_factor')
 print('text params', count_params(text), 'dit params', count_params(dit), flush=True)
 if not dit.text_inv_std.ne(1).any():  # grown from a checkpoint without the pooled text's statistics: measure them
@@ -157,7 +160,8 @@ while time.time() < t_end:
     for _ in range(args.reuse):
         cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids, high=args.high_sigma)
         for g in opt.param_groups:
-            g['lr'] = g['base'] * min(1.0, (step + 1) / 300) * lr_decay()
+            warm = min(1.0, (step + 1) / 300, (run_steps + 1) / 50 if fresh_opt else 1.0)
+            g['lr'] = g['base'] * warm * lr_decay()
         with mixed_precision():
             v = dit(xt, sigma * 1000, text(cond_ids)).float()
         se = (v - target).pow(2)
@@ -173,6 +177,7 @@ while time.time() < t_end:
         opt.step()
         ema_update(((ema_text, text), (ema_dit, dit)), step, args.ema)
         step += 1
+        run_steps += 1
         extra['samples'] = extra.get('samples', 0) + n
         losses.append(flow_loss.item())  # the flow loss alone, comparable across runs
     if len(losses) >= 48:
