@@ -15,8 +15,11 @@
  * With `--motions up,down --motion-share S`, a share S of the scenes take their motion from that list (the rest from
  * all motions): a fine-tune on motions the model gets wrong, without leaving the others.
  *
+ * With `--pairs`, each scene is followed by its twin: the same scene and jitter with every object in another shape (a
+ * train-split one), so a trainer can give both the same noise and learn what the shape word alone changes.
+ *
  * Usage: tsx clip-stream.ts --width 256 --height 144 --frames 17 --seed 1 [--count N] [--background] [--recolor pink]
- *        [--motions up,down --motion-share 0.5]
+ *        [--motions up,down --motion-share 0.5] [--pairs]
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -39,6 +42,7 @@ const { values } = parseArgs({
     recolor: { type: 'string' },
     motions: { type: 'string' },
     'motion-share': { type: 'string', default: '0.5' },
+    pairs: { type: 'boolean', default: false },
   },
 });
 const width = Number(values.width);
@@ -78,28 +82,56 @@ function nextScene(): Scene {
   }
 }
 
-async function main(): Promise<void> {
-  const plane = width * height;
-  for (let i = 0; count === 0 || i < count; i++) {
+/** The scene with every object in another shape, drawn at random among those that keep it in the split; none if no shape does. */
+function shapeTwin(scene: Scene): Scene | undefined {
+  const shapes = SHAPE_NAMES.filter((shape) => {
+    if (shape === scene.objects[0]!.shape) return false;
+    const twin = { ...scene, objects: scene.objects.map((o) => ({ ...o, shape })) };
+    return isVisible(twin) && isVisible(drawn(twin)) && splitOf(twin) === split;
+  });
+  if (shapes.length === 0) return undefined;
+  const shape = pick(shapes);
+  return { ...scene, objects: scene.objects.map((o) => ({ ...o, shape })) };
+}
+
+/** The next scenes to write: one, or with --pairs a scene and its shape twin. */
+function nextScenes(): Scene[] {
+  for (;;) {
     const scene = nextScene();
-    const ids = Int32Array.from(tokenizer.encode(describeScene(scene)));
-    const rgba = renderScene(drawn(scene), { width, height, numFrames, jitter: Math.floor(random() * 2 ** 31) });
-    const rgb = new Uint8Array(plane * numFrames * 3);
-    for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
-      rgb[q] = rgba[p]!;
-      rgb[q + 1] = rgba[p + 1]!;
-      rgb[q + 2] = rgba[p + 2]!;
-    }
-    const parts = [Buffer.from(ids.buffer), Buffer.from(rgb.buffer)];
-    // With --background, the scene's static background follows (rounded as the renderer rounds it), so
-    // the trainer knows which pixels belong to objects.
-    if (values.background)
-      parts.push(
-        Buffer.from(Uint8Array.from(backgroundImage(scene.background, width, height), (v) => Math.floor(v + 0.5))),
-      );
-    const record = Buffer.concat(parts);
-    if (!process.stdout.write(record)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    if (!values.pairs) return [scene];
+    const twin = shapeTwin(scene);
+    if (twin !== undefined) return [scene, twin];
   }
+}
+
+async function main(): Promise<void> {
+  for (let i = 0; count === 0 || i < count;) {
+    const scenes = nextScenes();
+    const jitter = Math.floor(random() * 2 ** 31); // drawn after the scene, as before pairs existed: same stream
+    for (const scene of scenes) if (count === 0 || i++ < count) await write(scene, jitter);
+  }
+}
+
+/** One record on stdout: token ids, the clip, with --background the background. */
+async function write(scene: Scene, jitter: number): Promise<void> {
+  const plane = width * height;
+  const ids = Int32Array.from(tokenizer.encode(describeScene(scene)));
+  const rgba = renderScene(drawn(scene), { width, height, numFrames, jitter });
+  const rgb = new Uint8Array(plane * numFrames * 3);
+  for (let p = 0, q = 0; q < rgb.length; p += 4, q += 3) {
+    rgb[q] = rgba[p]!;
+    rgb[q + 1] = rgba[p + 1]!;
+    rgb[q + 2] = rgba[p + 2]!;
+  }
+  const parts = [Buffer.from(ids.buffer), Buffer.from(rgb.buffer)];
+  // With --background, the scene's static background follows (rounded as the renderer rounds it), so
+  // the trainer knows which pixels belong to objects.
+  if (values.background)
+    parts.push(
+      Buffer.from(Uint8Array.from(backgroundImage(scene.background, width, height), (v) => Math.floor(v + 0.5))),
+    );
+  const record = Buffer.concat(parts);
+  if (!process.stdout.write(record)) await new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
 process.stdout.on('error', () => process.exit(0)); // the trainer closed the pipe: stop quietly

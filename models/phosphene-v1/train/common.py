@@ -86,20 +86,24 @@ def load_trained():
     return vae, text, dit, dict(extra, step=step)
 
 
-def flow_batch(x0, ids, empty_ids, drop: float = 0.1, high: float = 0.0):
+def flow_batch(x0, ids, empty_ids, drop: float = 0.1, high: float = 0.0, pairs: bool = False):
     """One rectified-flow training batch: (prompt ids with `drop` of them emptied for classifier-free
     guidance, sigma [N], x_sigma = (1 - sigma) x0 + sigma noise, target velocity noise - x0). Sigma is a
     logit-normal for the middle, uniform for the ends, and a tenth near 1, where a few-step sampler's
     first step decides what the clip shows; `high` more of the batch is drawn from [0.7, 1], the first two
-    steps of the 4-step sampler (a fine-tune on what those steps get wrong)."""
+    steps of the 4-step sampler (a fine-tune on what those steps get wrong). With `pairs`, clips 2i and 2i + 1 are
+    twins and share sigma and noise (each prompt is still dropped on its own)."""
     n = x0.shape[0]
+    m = n // 2 if pairs else n
     dropped = torch.rand(n) < drop
     cond_ids = torch.where(dropped[:, None], empty_ids[None], ids)
-    r = torch.rand(n)
-    u = torch.where(r < 0.6, torch.sigmoid(torch.randn(n)), torch.where(r < 0.9, torch.rand(n), 0.95 + 0.05 * torch.rand(n)))
-    u = torch.where(torch.rand(n) < high, 0.7 + 0.3 * torch.rand(n), u)
+    r = torch.rand(m)
+    u = torch.where(r < 0.6, torch.sigmoid(torch.randn(m)), torch.where(r < 0.9, torch.rand(m), 0.95 + 0.05 * torch.rand(m)))
+    u = torch.where(torch.rand(m) < high, 0.7 + 0.3 * torch.rand(m), u)
     sigma = u.clamp(1e-3, 1.0)
-    noise = torch.randn_like(x0)
+    noise = torch.randn(m, *x0.shape[1:])
+    if pairs:
+        sigma, noise = sigma.repeat_interleave(2), noise.repeat_interleave(2, dim=0)
     s = sigma.view(n, *([1] * (x0.dim() - 1)))
     return cond_ids, sigma, (1 - s) * x0 + s * noise, noise - x0
 

@@ -16,12 +16,12 @@ class ClipStream:
 
     def __init__(self, width: int, height: int, frames: int, seed: int, split: str = 'train', prefetch: int = 48,
                  background: bool = False, recolor: str | None = None, motions: str | None = None,
-                 motion_share: float = 0.5):
+                 motion_share: float = 0.5, pairs: bool = False):
         self.shape = (frames, height, width, 3)
         self.background = background
         self.record = MAX_LENGTH * 4 + (frames + int(background)) * height * width * 3
         cmd = [os.path.join(ROOT, 'node_modules', '.bin', 'tsx'), os.path.join(os.path.dirname(__file__), 'clip-stream.ts'),
-               '--width', str(width), '--height', str(height), '--frames', str(frames), '--seed', str(seed), '--split', split] + (['--background'] if background else []) + (['--recolor', recolor] if recolor else []) + (['--motions', motions, '--motion-share', str(motion_share)] if motions else [])
+               '--width', str(width), '--height', str(height), '--frames', str(frames), '--seed', str(seed), '--split', split] + (['--background'] if background else []) + (['--recolor', recolor] if recolor else []) + (['--motions', motions, '--motion-share', str(motion_share)] if motions else []) + (['--pairs'] if pairs else [])
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=ROOT, bufsize=1 << 22)
         # A reader thread keeps records coming while the trainer computes: without it the renderer
         # stalls on the full 64 KiB pipe and rendering and training take turns instead of overlapping.

@@ -40,6 +40,11 @@ p.add_argument('--motions', help='favour these motions (comma-separated world mo
 p.add_argument('--motion-share', type=float, default=0.5, help='share of clips whose motion comes from --motions')
 p.add_argument('--high-sigma', type=float, default=0.0,
                help='share of each batch with sigma in [0.7, 1] (where the 4-step sampler fixes an object\'s path)')
+p.add_argument('--shape-pairs', type=float, default=0.0,
+               help='weight of a paired loss on what the shape word alone changes: clips come as a scene and its twin in '
+                    'another shape (clip-stream --pairs), both get the same noise and sigma, and the difference of '
+                    'their velocity errors is penalised (the noise cancels, leaving the shapes\' difference as target). '
+                    'The DiT drew shapes it was shown (from sigma 0.75) but not from the prompt (from noise)')
 p.add_argument('--new-lr', type=float,
                help='learning rate of the parameters that start at zero in a grown network (the TextPools): a fine-tune '
                     'that adds them can train them fast and the trained rest gently (default: --lr)')
@@ -84,7 +89,7 @@ if not dit.text_inv_std.ne(1).any():  # grown from a checkpoint without the pool
 LENGTHS = [(17, 16, 0.7), (33, 8, 0.2), (81, 4, 0.1)]
 need_cells = args.object_weight > 0 or args.pixel_weight > 0
 streams = {f: ClipStream(128, 72, f, seed=7000 + 10 * step + f, background=need_cells, motions=args.motions,
-                         motion_share=args.motion_share) for f, _, _ in LENGTHS}
+                         motion_share=args.motion_share, pairs=args.shape_pairs > 0) for f, _, _ in LENGTHS}
 EMPTY = None
 
 
@@ -134,6 +139,18 @@ last_save = time.time()
 rng = random.Random(step)
 losses = []
 pixel_losses = []
+pair_losses = []
+
+
+def pair_loss(v, target, weight, cond_ids):
+    """Mean squared difference of the twins' velocity errors over the pairs whose prompts both survived caption
+    dropout (a dropped pair has one prompt for two clips), weighted as the flow loss is, by the union of the twins'
+    object cells. With shared noise, target_a - target_b = x0_b - x0_a: the shapes' difference alone."""
+    err = v - target
+    d = (err[0::2] - err[1::2]).pow(2)
+    w = torch.ones_like(d) if weight is None else torch.maximum(weight[0::2], weight[1::2])
+    kept = (cond_ids[0::2] != cond_ids[1::2]).any(dim=1).float().view(-1, *([1] * (d.dim() - 1)))
+    return (w * kept * d).sum() / (w * kept).sum().clamp(min=1e-6)
 
 
 def lr_decay():
@@ -158,7 +175,7 @@ while time.time() < t_end:
         empty_ids[1] = 3  # <s> </s> <pad>... : what the tokenizer makes of an empty prompt
         empty_ids[2:] = 0
     for _ in range(args.reuse):
-        cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids, high=args.high_sigma)
+        cond_ids, sigma, xt, target = flow_batch(x0, ids, empty_ids, high=args.high_sigma, pairs=args.shape_pairs > 0)
         for g in opt.param_groups:
             warm = min(1.0, (step + 1) / 300, (run_steps + 1) / 50 if fresh_opt else 1.0)
             g['lr'] = g['base'] * warm * lr_decay()
@@ -167,6 +184,10 @@ while time.time() < t_end:
         se = (v - target).pow(2)
         flow_loss = se.mean() if weight is None else (weight * se).mean() / weight.mean()
         loss = flow_loss
+        if args.shape_pairs > 0:
+            pair = pair_loss(v, target, weight, cond_ids)
+            pair_losses.append(pair.item())
+            loss = loss + args.shape_pairs * pair
         if args.pixel_weight > 0:
             pix = pixel_loss(x0, xt - sigma.view(-1, 1, 1, 1, 1) * v, sigma, cells, object_pixels)
             pixel_losses.append(pix.item())
@@ -181,10 +202,10 @@ while time.time() < t_end:
         extra['samples'] = extra.get('samples', 0) + n
         losses.append(flow_loss.item())  # the flow loss alone, comparable across runs
     if len(losses) >= 48:
-        more = {k: sum(a) / len(a) for k, a in (('pixel', pixel_losses),) if a}
+        more = {k: sum(a) / len(a) for k, a in (('pixel', pixel_losses), ('pair', pair_losses)) if a}
         log.write(step=step, t=round(time.time() - log.t0), frames=frames, loss=sum(losses) / len(losses),
                   lr=opt.param_groups[0]['lr'], **more)
-        losses, pixel_losses = [], []
+        losses, pixel_losses, pair_losses = [], [], []
     if time.time() - last_save > 600:
         extra['cpu_hours'] = extra.get('cpu_hours', 0.0) + (time.time() - last_save) * args.threads / 3600
         save('dit', MODULES, opt, step, extra, committed=('ema_text', 'ema_dit'))
