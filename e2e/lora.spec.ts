@@ -62,8 +62,10 @@ test('a LoRA pair picked from disk is applied in the browser, and the clip recor
   const pink = await generateAndReadBlueness(page);
 
   console.log(`blue/red of the bright pixels: without the LoRA ${plain.toFixed(2)}, with it ${pink.toFixed(2)}`);
-  // A red circle has almost no blue; the pink LoRA's objects have a lot.
-  expect(plain).toBeLessThan(0.35);
+  // A red circle has little blue, the pink LoRA's objects a lot: the world's red reads 0.24 and its pink 0.71, so
+  // below their midpoint the clip is red. Edges add some (the thirteenth export's red circle read 0.35: a faint
+  // violet rim on black).
+  expect(plain).toBeLessThan(0.47);
   expect(pink - plain).toBeGreaterThan(0.25);
   await expect(page.getByTestId('result-video').locator('xpath=..')).toContainText('LoRA LoRA from disk × 1');
   await page.getByTestId('result-video').screenshot({ path: test.info().outputPath('pink.png') });
