@@ -19,8 +19,8 @@ import os
 
 import torch
 
-import model
 from common import PACKAGE, STATE, load_trained
+from probes import text_attention
 
 p = argparse.ArgumentParser()
 p.add_argument('--seeds', type=int, default=8)
@@ -81,25 +81,9 @@ with torch.no_grad():
             for a, b in (('up', 'down'), ('left', 'right'), ('up', 'still'), ('left', 'still'))), flush=True)
 
     # The most attention any head of each text-encoder layer gives the motion word (position 5 of the prompt).
-    seen = []
-    plain = model.attention
-
-    def spy(q, k, v, heads):
-        n, lq, dim = q.shape
-        hd = dim // heads
-        qq = q.reshape(n, lq, heads, hd).transpose(1, 2)
-        kk = k.reshape(n, k.shape[1], heads, hd).transpose(1, 2)
-        seen.append(torch.softmax(qq @ kk.transpose(-1, -2) * hd ** -0.5, dim=-1).mean(dim=2).amax(dim=1)[0])
-        return plain(q, k, v, heads)
-
-    model.attention = spy
-    try:
-        for motion in ('up', 'down', 'left', 'right'):
-            seen.clear()
-            text(ids(f'a red circle moving {motion} on a black background'))
-            print(f'text encoder attention on "{motion}": ' + ', '.join(f'layer {i} {w[5]:.2f}' for i, w in enumerate(seen)))
-    finally:
-        model.attention = plain
+    for motion in ('up', 'down', 'left', 'right'):
+        seen = text_attention(text, ids(f'a red circle moving {motion} on a black background'))
+        print(f'text encoder attention on "{motion}": ' + ', '.join(f'layer {i} {w[5]:.2f}' for i, w in enumerate(seen)))
 
     # Each DiT block's `pool` (session 29): how far its output (the block's adaLN input) moves between two motion
     # words.

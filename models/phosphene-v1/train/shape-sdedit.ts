@@ -10,8 +10,8 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scoreClip, summarise } from '../../world/evaluate';
-import { renderScene } from '../../world/render';
 import { describeScene, sampleScenes } from '../../world/scene';
+import { sceneVideo } from './scene-video';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
 import { ortNodeBackend } from '../../../server/inference/ort-node';
 import { denoise } from '../../../src/pipeline/denoise';
@@ -41,12 +41,7 @@ const SKIPS = [0, 1, 2, 3, 4];
 const read = new Map<number, ReturnType<typeof scoreClip>[]>(SKIPS.map((k) => [k, []]));
 let i = 0;
 for (const scene of sampleScenes(Number(values.seed), Number(values.n), 'heldout')) {
-  const rgba = renderScene(scene, { width: W, height: H, numFrames: F });
-  const plane = W * H;
-  const video = new Float32Array(3 * F * plane); // [1, 3, F, H, W] in [-1, 1]
-  for (let f = 0; f < F; f++)
-    for (let p = 0; p < plane; p++)
-      for (let c = 0; c < 3; c++) video[(c * F + f) * plane + p] = rgba[(f * plane + p) * 4 + c]! / 127.5 - 1;
+  const video = sceneVideo(scene, W, H, F);
   const { latents: x0, dims } = await encodeVideo(pipe, video, [1, 3, F, H, W]);
   const prompt = describeScene(scene);
   const text = await encodePrompts(pipe, promptBatch({ prompt, negative_prompt: '', guidance_scale: guidance }));

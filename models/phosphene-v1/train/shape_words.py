@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-import model
 from common import PACKAGE, load_trained
+from probes import text_attention
 
 p = argparse.ArgumentParser()
 p.add_argument('--out', default='/tmp/shapes.png')
@@ -89,25 +89,9 @@ with torch.no_grad():
             row.append(f'{kind} {np.mean(whole):.3f} (object {np.mean(obj):.3f})')
         print(f'sigma {sigma:4.2f} rms |v(a) - v(b)|: ' + ', '.join(row), flush=True)
 
-    seen = []
-    plain = model.attention
-
-    def spy(q, k, v, heads):
-        nq, lq, dim = q.shape
-        hd = dim // heads
-        qq = q.reshape(nq, lq, heads, hd).transpose(1, 2)
-        kk = k.reshape(nq, k.shape[1], heads, hd).transpose(1, 2)
-        seen.append(torch.softmax(qq @ kk.transpose(-1, -2) * hd ** -0.5, dim=-1).mean(dim=2).amax(dim=1)[0])
-        return plain(q, k, v, heads)
-
-    model.attention = spy
-    try:
-        for word, pos in (('circle', 3), ('star', 3), ('red', 2)):
-            seen.clear()
-            text(ids(prompt(shape=word) if pos == 3 else prompt(colour=word)))
-            print(f'text encoder attention on "{word}": ' + ', '.join(f'layer {i} {w[pos]:.2f}' for i, w in enumerate(seen)))
-    finally:
-        model.attention = plain
+    for word, pos in (('circle', 3), ('star', 3), ('red', 2)):
+        seen = text_attention(text, ids(prompt(shape=word) if pos == 3 else prompt(colour=word)))
+        print(f'text encoder attention on "{word}": ' + ', '.join(f'layer {i} {w[pos]:.2f}' for i, w in enumerate(seen)))
 
     # The grid: per shape, sigma-1 estimate and the 4-step sample of seed 0, latent frame 2, 2x enlarged.
     rows = []

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { scoreClip, summarise } from '../../world/evaluate';
 import { renderScene } from '../../world/render';
 import { sampleScenes } from '../../world/scene';
+import { sceneVideo } from './scene-video';
 import { fsPackageSource } from '../../../server/models/fs-package-source';
 import { ortNodeBackend } from '../../../server/inference/ort-node';
 import { decodeToFrames } from '../../../src/pipeline/graphs/vae-decoder';
@@ -29,12 +30,7 @@ const pipe = createVideoPipeline(pkg, ortNodeBackend, await ortNodeBackend.resol
 const recon = [];
 const truth = [];
 for (const scene of sampleScenes(Number(values.seed), Number(values.n), 'heldout')) {
-  const rgba = renderScene(scene, { width: W, height: H, numFrames: F });
-  const plane = W * H;
-  const video = new Float32Array(3 * F * plane); // [1, 3, F, H, W] in [-1, 1]
-  for (let f = 0; f < F; f++)
-    for (let p = 0; p < plane; p++)
-      for (let c = 0; c < 3; c++) video[(c * F + f) * plane + p] = rgba[(f * plane + p) * 4 + c]! / 127.5 - 1;
+  const video = sceneVideo(scene, W, H, F);
   const { latents, dims } = await encodeVideo(pipe, video, [1, 3, F, H, W]);
   const { frames } = await decodeToFrames(pipe, latents, dims, 256, 144);
   recon.push(scoreClip(scene, frames));
