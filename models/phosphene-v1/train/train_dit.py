@@ -149,7 +149,8 @@ def pair_loss(v, target, weight, cond_ids):
     err = v - target
     d = (err[0::2] - err[1::2]).pow(2)
     w = torch.ones_like(d) if weight is None else torch.maximum(weight[0::2], weight[1::2])
-    kept = (cond_ids[0::2] != cond_ids[1::2]).any(dim=1).float().view(-1, *([1] * (d.dim() - 1)))
+    prompted = (cond_ids != empty_ids[None]).any(dim=1)  # [N] the prompt survived dropout
+    kept = (prompted[0::2] & prompted[1::2]).float().view(-1, *([1] * (d.dim() - 1)))
     return (w * kept * d).sum() / (w * kept).sum().clamp(min=1e-6)
 
 
