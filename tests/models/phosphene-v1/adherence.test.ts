@@ -28,7 +28,9 @@
  * background, count and colour 100 %, shape 12.5 %, **motion 95.8 %**, judder 0.81, 30.36 dB; on 256 prompts
  * motion 87.9 vs 75.8 %, count 96.9 vs 98.4 %. The thirteenth (2026-12-07, DiT step 36,409, 1,080 steps more with
  * "up" at +10 % of the clips) background, count, colour and **motion 100 %**, shape 16.7 %, judder 0.54, 30.35 dB;
- * on 256 prompts motion 99.2 vs 87.9 %, shape 25.8 vs 19.5 %, count 97.7 vs 96.9 %. These floors sit
+ * on 256 prompts motion 99.2 vs 87.9 %, shape 25.8 vs 19.5 %, count 97.7 vs 96.9 %. The fourteenth (2026-12-08, DiT
+ * step 37,528, 1,119 steps more of the same recipe) the same but shape **29.2 %** (41.7 % at g 3.5); on 256 prompts
+ * shape 33.6 vs 25.8 %, all five 32.0 vs 25.4 %. These floors sit
  * about one clip or more below the latest export, so the test fails when a new export regresses; raise them
  * with every better export until they are the goals.
  */
@@ -40,7 +42,7 @@ import { CI_SET } from './ci-set';
 const MODEL = 'models/phosphene-v1';
 const settings = CI_SET;
 /** Measured minus a margin (see the module comment); the random-weight package scores 3 % / 0 %. */
-const FLOORS = { background: 0.95, count: 0.95, color: 0.95, shape: 0.12, motion: 0.95 };
+const FLOORS = { background: 0.95, count: 0.95, color: 0.95, shape: 0.2, motion: 0.95 };
 /** The goal, met by the eleventh export (30.35 dB on this set's 8 clips; 30.54 dB on 64 held-out). */
 const PSNR_FLOOR_DB = 30;
 /**
