@@ -84,14 +84,10 @@ function nextScene(): Scene {
 
 /** The scene with every object in another shape, drawn at random among those that keep it in the split; none if no shape does. */
 function shapeTwin(scene: Scene): Scene | undefined {
-  const shapes = SHAPE_NAMES.filter((shape) => {
-    if (shape === scene.objects[0]!.shape) return false;
-    const twin = { ...scene, objects: scene.objects.map((o) => ({ ...o, shape })) };
-    return isVisible(twin) && isVisible(drawn(twin)) && splitOf(twin) === split;
-  });
-  if (shapes.length === 0) return undefined;
-  const shape = pick(shapes);
-  return { ...scene, objects: scene.objects.map((o) => ({ ...o, shape })) };
+  const twins = SHAPE_NAMES.filter((shape) => shape !== scene.objects[0]!.shape)
+    .map((shape) => ({ ...scene, objects: scene.objects.map((o) => ({ ...o, shape })) }))
+    .filter((twin) => isVisible(twin) && isVisible(drawn(twin)) && splitOf(twin) === split);
+  return twins.length === 0 ? undefined : pick(twins);
 }
 
 /** The next scenes to write: one, or with --pairs a scene and its shape twin. */
